@@ -1,0 +1,117 @@
+# igconnect: one non-recursive GNU Makefile (STYLE.md 3.11).
+#
+#   make               core library, every fcgi/ program, the tools
+#   make test          every test (unit, endpoint, end to end) on a real
+#                      PostgreSQL, nginx and the fake of Meta; SAN=1 runs
+#                      the same suite under ASan + UBSan
+#   make run / stop    the local stack on http://127.0.0.1:8080
+#   make deps          install the Debian packages we need (idempotent)
+#   make install       PREFIX=/usr/local DESTDIR=
+
+PREFIX	?= /usr/local
+BINDIR	 = $(PREFIX)/bin
+LIBEXEC	 = $(PREFIX)/libexec/igconnect
+SHARE	 = $(PREFIX)/share/igconnect
+
+CC	?= cc
+CFLAGS	?= -O2 -g
+WARN	 = -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Wpedantic \
+	   -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
+	   -Wwrite-strings -Wvla -Wimplicit-fallthrough
+HARDEN	 = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+LDHARDEN = -pie -Wl,-z,relro,-z,now
+PKGS	 = libcurl jansson libpq openssl
+DEPCF	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+DEPLIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null) \
+	   $(shell pkg-config --libs fcgi 2>/dev/null || echo -lfcgi) -pthread
+
+ifeq ($(SAN),1)
+SANFLAGS = -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+	   -fno-omit-frame-pointer
+HARDEN	:= $(filter-out -D_FORTIFY_SOURCE=2,$(HARDEN))
+endif
+
+ALLCFLAGS = $(WARN) $(HARDEN) $(DEPCF) -Icore $(CFLAGS) $(SANFLAGS) -pthread
+ALLLDFLAGS = $(LDHARDEN) $(LDFLAGS) $(SANFLAGS)
+
+CORE	 = $(patsubst %.c,%.o,$(wildcard core/*.c))
+FCGI	 = $(patsubst %.c,%,$(wildcard fcgi/*.c))
+TOOLS	 = $(patsubst tools/%.c,tools/igconnect-%,$(wildcard tools/*.c))
+UNIT	 = $(patsubst %.c,%,$(wildcard tests/unit/t_*.c))
+E2E	 = $(patsubst %.c,%,$(wildcard tests/e2e/t_*.c))
+FAKE	 = tests/fakemeta/fakemeta
+FAKESRC	 = $(wildcard tests/fakemeta/*.c)
+TESTLIB	 = tests/lib/check.o tests/lib/client.o
+
+.SUFFIXES:
+.SECONDARY:
+.DELETE_ON_ERROR:
+
+all: core/libcore.a $(FCGI) $(TOOLS)
+
+# Objects depend on .flags, which changes only when the flags do: a SAN=1
+# build after a plain one (or back) rebuilds everything, nothing else does.
+FLAGSID := $(CC) $(ALLCFLAGS) $(ALLLDFLAGS)
+.flags: FORCE
+	@echo '$(FLAGSID)' | cmp -s - $@ || echo '$(FLAGSID)' > $@
+
+%.o: %.c .flags
+	$(CC) $(ALLCFLAGS) -MMD -MP -c -o $@ $<
+
+core/libcore.a: $(CORE)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+fcgi/%: fcgi/%.o core/libcore.a
+	$(CC) $(ALLLDFLAGS) -o $@ $^ $(DEPLIBS)
+
+tools/igconnect-%: tools/%.o core/libcore.a
+	$(CC) $(ALLLDFLAGS) -o $@ $^ $(DEPLIBS)
+
+tests/unit/t_%: tests/unit/t_%.o tests/lib/check.o core/libcore.a
+	$(CC) $(ALLLDFLAGS) -o $@ $^ $(DEPLIBS)
+
+tests/e2e/t_%: tests/e2e/t_%.o $(TESTLIB) core/libcore.a
+	$(CC) $(ALLLDFLAGS) -o $@ $^ $(DEPLIBS)
+
+# The fake of Meta is a test program: no hardening flags needed, but the
+# same warnings, and the sanitizers too under SAN=1.
+$(FAKE): $(FAKESRC) .flags
+	$(CC) $(WARN) $(DEPCF) $(CFLAGS) $(SANFLAGS) -pthread -o $@ \
+	    $(FAKESRC) -lssl -lcrypto -ljansson -pthread
+
+build-tests: all $(UNIT) $(E2E) $(FAKE)
+
+# Each of these first makes sure the Debian packages are there; the build
+# itself then runs in a fresh make so pkg-config sees what was installed.
+test check: deps
+	@$(MAKE) --no-print-directory build-tests
+	@sh tests/run
+
+run: deps
+	@$(MAKE) --no-print-directory all $(FAKE)
+	@sh deploy/igconnect-stack start
+
+stop:
+	@sh deploy/igconnect-stack stop
+
+deps:
+	@sh deploy/install-deps
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXEC) \
+	    $(DESTDIR)$(SHARE)/sql $(DESTDIR)$(SHARE)/deploy
+	for p in $(FCGI); do \
+	    install -m 0755 $$p $(DESTDIR)$(LIBEXEC)/$${p#fcgi/}; done
+	install -m 0755 $(TOOLS) $(DESTDIR)$(BINDIR)
+	install -m 0644 sql/*.sql $(DESTDIR)$(SHARE)/sql
+	install -m 0644 nginx.conf.sample $(DESTDIR)$(SHARE)
+	install -m 0644 deploy/igconnect.env.sample $(DESTDIR)$(SHARE)/deploy
+
+clean:
+	rm -f core/*.[oad] fcgi/*.[od] tools/*.[od] tests/*/*.[od] \
+	    $(FCGI) $(TOOLS) $(UNIT) $(E2E) $(FAKE) .flags
+
+-include $(wildcard core/*.d fcgi/*.d tools/*.d tests/*/*.d)
+
+.PHONY: all build-tests test check run stop deps install clean FORCE

@@ -1,0 +1,493 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * cfg.c: configuration, read once at start from the environment (names
+ * from SPEC.md, seed aliases included).  Each secret may come from a file
+ * named by <NAME>_FILE instead, which must not be readable by group or
+ * others.  Every value present is validated; a bad or missing one stops
+ * the program with one line that names the variable, never its value.
+ */
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ig.h"
+
+#define MAX_FILE_SECRET	4096
+
+struct	var;
+typedef enum ig_err (*parse_fn)(struct ig_cfg *, const struct var *,
+    const char *, char *, size_t);
+
+struct	var {
+	const char	*name;
+	const char	*alias;		/* seed .env name, or NULL */
+	unsigned	 need;		/* IG_NEED_* bit that requires it */
+	int		 secret;	/* may come from <NAME>_FILE */
+	parse_fn	 parse;
+	size_t		 off;		/* field in struct ig_cfg */
+	long		 lo, hi;	/* range for numbers */
+};
+
+#define FIELD(f)	offsetof(struct ig_cfg, f)
+#define STRP(c, v)	((char **)(void *)((char *)(c) + (v)->off))
+#define INTP(c, v)	((long *)(void *)((char *)(c) + (v)->off))
+
+static enum ig_err
+bad(char *msg, size_t sz, const struct var *v, const char *why)
+{
+	(void)snprintf(msg, sz, "invalid value for %s: %s", v->name, why);
+	return IG_EINPUT;
+}
+
+static enum ig_err
+set_str(struct ig_cfg *c, const struct var *v, const char *s)
+{
+	if ((*STRP(c, v) = ig_strdup(s)) == NULL)
+		return IG_ENOMEM;
+	return IG_OK;
+}
+
+static enum ig_err
+p_text(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
+    size_t sz)
+{
+	if (!ig_valid_printable(s, strlen(s)))
+		return bad(msg, sz, v, "expected printable ASCII");
+	return set_str(c, v, s);
+}
+
+static enum ig_err
+p_digits(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
+    size_t sz)
+{
+	if (!ig_valid_digits(s, strlen(s)) || strlen(s) > 32)
+		return bad(msg, sz, v, "expected a numeric app id");
+	return set_str(c, v, s);
+}
+
+static enum ig_err
+p_secret(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
+    size_t sz)
+{
+	if (!ig_valid_token(s, strlen(s)))
+		return bad(msg, sz, v, "expected printable characters "
+		    "without spaces");
+	return set_str(c, v, s);
+}
+
+/* Where tokens and redirects go, a URL must be plain and absolute. */
+static int
+url_ok(const char *s, int https_only)
+{
+	const char	*host;
+
+	if (strncmp(s, "https://", 8) == 0)
+		host = s + 8;
+	else if (!https_only && strncmp(s, "http://", 7) == 0)
+		host = s + 7;
+	else
+		return 0;
+	if (*host == '\0' || *host == '/' || strlen(s) > 1024)
+		return 0;
+	return ig_valid_token(s, strlen(s));
+}
+
+static enum ig_err
+p_redirect(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
+    size_t sz)
+{
+	if (!url_ok(s, 0))
+		return bad(msg, sz, v, "expected an absolute http(s) URL");
+	return set_str(c, v, s);
+}
+
+/* Meta base URLs: https only (TLS is never optional), no trailing '/'. */
+static enum ig_err
+p_base(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
+    size_t sz)
+{
+	enum ig_err	 er;
+	char		*p;
+	size_t		 n;
+
+	if (!url_ok(s, 1) || strchr(s, '?') != NULL || strchr(s, '#') != NULL)
+		return bad(msg, sz, v, "expected an https URL without query");
+	if ((er = set_str(c, v, s)) != IG_OK)
+		return er;
+	p = *STRP(c, v);
+	for (n = strlen(p); n > 8 && p[n - 1] == '/'; n--)
+		p[n - 1] = '\0';
+	return IG_OK;
+}
+
+static enum ig_err
+p_path(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
+    size_t sz)
+{
+	if (access(s, R_OK) != 0)
+		return bad(msg, sz, v, "file is not readable");
+	return set_str(c, v, s);
+}
+
+static enum ig_err
+p_long(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
+    size_t sz, int base)
+{
+	char	*end;
+	long	 n;
+
+	errno = 0;
+	n = strtol(s, &end, base);
+	if (*s == '\0' || *end != '\0' || errno != 0 || n < v->lo ||
+	    n > v->hi) {
+		char why[96];
+
+		(void)snprintf(why, sizeof(why), "expected a number from "
+		    "%ld to %ld", v->lo, v->hi);
+		return bad(msg, sz, v, why);
+	}
+	*INTP(c, v) = n;
+	return IG_OK;
+}
+
+static enum ig_err
+p_int(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
+    size_t sz)
+{
+	return p_long(c, v, s, msg, sz, 10);
+}
+
+static enum ig_err
+p_octal(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
+    size_t sz)
+{
+	return p_long(c, v, s, msg, sz, 8);
+}
+
+static enum ig_err
+p_version(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
+    size_t sz)
+{
+	const char	*p = s + 1;
+
+	if (s[0] != 'v' || !isdigit((unsigned char)*p))
+		return bad(msg, sz, v, "expected a version such as v26.0");
+	while (isdigit((unsigned char)*p))
+		p++;
+	if (*p++ != '.' || !isdigit((unsigned char)*p))
+		return bad(msg, sz, v, "expected a version such as v26.0");
+	while (isdigit((unsigned char)*p))
+		p++;
+	if (*p != '\0' || strlen(s) > 8)
+		return bad(msg, sz, v, "expected a version such as v26.0");
+	return set_str(c, v, s);
+}
+
+static enum ig_err
+p_auth(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
+    size_t sz)
+{
+	if (strcmp(s, "jwt") == 0)
+		c->auth = IG_AUTH_JWT;
+	else if (strcmp(s, "remote_user") == 0)
+		c->auth = IG_AUTH_REMOTE_USER;
+	else if (strcmp(s, "none") == 0)
+		c->auth = IG_AUTH_NONE;
+	else
+		return bad(msg, sz, v, "expected jwt, remote_user or none");
+	return IG_OK;
+}
+
+static enum ig_err
+p_level(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
+    size_t sz)
+{
+	static const char *const lv[] = { "err", "warn", "info", "debug" };
+	int			 i;
+
+	for (i = 0; i < 4; i++)
+		if (strcmp(s, lv[i]) == 0) {
+			c->log_level = i;
+			return IG_OK;
+		}
+	return bad(msg, sz, v, "expected err, warn, info or debug");
+}
+
+/* RFC 7518 3.2: an HS256 key must be at least 256 bits (SECURITY 32). */
+static enum ig_err
+p_jwt_secret(struct ig_cfg *c, const struct var *v, const char *s,
+    char *msg, size_t sz)
+{
+	enum ig_err	er;
+
+	if (strlen(s) < 32)
+		return bad(msg, sz, v, "must be at least 32 bytes");
+	if ((er = p_secret(c, v, s, msg, sz)) != IG_OK)
+		return er;
+	c->jwt_secret_len = strlen(s);
+	return IG_OK;
+}
+
+/* "keyid:base64-of-32-bytes[,keyid:...]"; the first key encrypts. */
+static enum ig_err
+p_keys(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
+    size_t sz)
+{
+	const char	*p = s, *colon, *end;
+	size_t		 idlen, klen, i;
+
+	c->nkeys = 0;
+	while (*p != '\0') {
+		if (c->nkeys == IG_MAX_KEYS)
+			return bad(msg, sz, v, "too many keys");
+		end = p + strcspn(p, ",");
+		colon = memchr(p, ':', (size_t)(end - p));
+		if (colon == NULL)
+			return bad(msg, sz, v, "expected keyid:base64 entries "
+			    "separated by commas");
+		idlen = (size_t)(colon - p);
+		if (idlen == 0 || idlen >= sizeof(c->keys[0].id) ||
+		    !ig_valid_alnum(p, idlen))
+			return bad(msg, sz, v, "a key id must be 1 to 32 "
+			    "letters or digits");
+		for (i = 0; i < c->nkeys; i++)
+			if (strlen(c->keys[i].id) == idlen &&
+			    memcmp(c->keys[i].id, p, idlen) == 0)
+				return bad(msg, sz, v, "duplicate key id");
+		if (ig_b64_dec(c->keys[c->nkeys].key, 32, &klen, colon + 1,
+		    (size_t)(end - colon - 1)) != IG_OK || klen != 32)
+			return bad(msg, sz, v, "each key must be base64 of "
+			    "exactly 32 bytes");
+		memcpy(c->keys[c->nkeys].id, p, idlen);
+		c->keys[c->nkeys].id[idlen] = '\0';
+		c->nkeys++;
+		p = *end == ',' ? end + 1 : end;
+	}
+	if (c->nkeys == 0)
+		return bad(msg, sz, v, "no keys given");
+	return IG_OK;
+}
+
+static const struct var vars[] = {
+	{ "DATABASE_URL", NULL, IG_NEED_DB, 1, p_text,
+	    FIELD(database_url), 0, 0 },
+	{ "INSTAGRAM_APP_ID", "INSTAGRAM_CLIENT_ID", IG_NEED_INSTAGRAM, 0,
+	    p_digits, FIELD(ig_app_id), 0, 0 },
+	{ "INSTAGRAM_APP_SECRET", "INSTAGRAM_CLIENT_SECRET",
+	    IG_NEED_INSTAGRAM, 1, p_secret, FIELD(ig_app_secret), 0, 0 },
+	{ "INSTAGRAM_REDIRECT_URI", NULL, IG_NEED_INSTAGRAM, 0, p_redirect,
+	    FIELD(ig_redirect_uri), 0, 0 },
+	{ "INSTAGRAM_WEBHOOK_VERIFY_TOKEN", "INSTAGRAM_VERIFY_TOKEN",
+	    IG_NEED_WEBHOOK, 1, p_secret, FIELD(ig_verify_token), 0, 0 },
+	{ "FACEBOOK_APP_ID", NULL, 0, 0, p_digits, FIELD(fb_app_id), 0, 0 },
+	{ "FACEBOOK_APP_SECRET", NULL, 0, 1, p_secret, FIELD(fb_app_secret),
+	    0, 0 },
+	{ "IGCONNECT_AUTH", NULL, 0, 0, p_auth, 0, 0, 0 },
+	{ "JWT_SECRET", NULL, IG_NEED_AUTH, 1, p_jwt_secret,
+	    FIELD(jwt_secret), 0, 0 },
+	{ "IGCONNECT_JWT_ISSUER", NULL, 0, 0, p_text, FIELD(jwt_issuer),
+	    0, 0 },
+	{ "IGCONNECT_JWT_AUDIENCE", NULL, 0, 0, p_text, FIELD(jwt_audience),
+	    0, 0 },
+	{ "IGCONNECT_TOKEN_KEYS", NULL, IG_NEED_KEYS, 1, p_keys, 0, 0, 0 },
+	{ "IGCONNECT_GRAPH_VERSION", NULL, 0, 0, p_version,
+	    FIELD(graph_version), 0, 0 },
+	{ "IGCONNECT_INSTAGRAM_WWW_URL", NULL, 0, 0, p_base,
+	    FIELD(url_instagram_www), 0, 0 },
+	{ "IGCONNECT_INSTAGRAM_API_URL", NULL, 0, 0, p_base,
+	    FIELD(url_instagram_api), 0, 0 },
+	{ "IGCONNECT_GRAPH_INSTAGRAM_URL", NULL, 0, 0, p_base,
+	    FIELD(url_graph_instagram), 0, 0 },
+	{ "IGCONNECT_FACEBOOK_WWW_URL", NULL, 0, 0, p_base,
+	    FIELD(url_facebook_www), 0, 0 },
+	{ "IGCONNECT_GRAPH_FACEBOOK_URL", NULL, 0, 0, p_base,
+	    FIELD(url_graph_facebook), 0, 0 },
+	{ "IGCONNECT_CA_FILE", NULL, 0, 0, p_path, FIELD(ca_file), 0, 0 },
+	{ "IGCONNECT_THREADS", NULL, 0, 0, p_int, FIELD(threads), 1, 256 },
+	{ "IGCONNECT_PROCESSES", NULL, 0, 0, p_int, FIELD(processes), 1, 64 },
+	{ "IGCONNECT_SOCKET_MODE", NULL, 0, 0, p_octal, FIELD(socket_mode),
+	    0600, 0777 },
+	{ "IGCONNECT_LOG_LEVEL", NULL, 0, 0, p_level, 0, 0, 0 },
+	{ "IGCONNECT_MAX_BODY", NULL, 0, 0, p_int, FIELD(max_body),
+	    1024, 16 << 20 },
+	{ "IGCONNECT_HTTP_TIMEOUT", NULL, 0, 0, p_int, FIELD(http_timeout),
+	    1, 120 },
+	{ "IGCONNECT_CONNECT_TIMEOUT", NULL, 0, 0, p_int, FIELD(connect_timeout),
+	    1, 60 },
+};
+
+/* Read a secret file; refuse one that group or others may read. */
+static enum ig_err
+read_secret_file(const char *fvar, const char *path, char **out, char *msg,
+    size_t sz)
+{
+	struct stat	st;
+	char		buf[MAX_FILE_SECRET + 1];
+	ssize_t		n;
+	size_t		len = 0;
+	int		fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &st) == -1) {
+		(void)snprintf(msg, sz, "could not read %s: %s", fvar,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return IG_EINPUT;
+	}
+	if ((st.st_mode & 077) != 0) {
+		(void)snprintf(msg, sz, "invalid value for %s: the file must "
+		    "not be accessible by group or others", fvar);
+		close(fd);
+		return IG_EINPUT;
+	}
+	while (len < sizeof(buf) &&
+	    (n = read(fd, buf + len, sizeof(buf) - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	if (len > MAX_FILE_SECRET) {
+		ig_wipe(buf, sizeof(buf));
+		(void)snprintf(msg, sz, "invalid value for %s: file too large",
+		    fvar);
+		return IG_EINPUT;
+	}
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	*out = ig_strndup(buf, len);
+	ig_wipe(buf, sizeof(buf));
+	return *out == NULL ? IG_ENOMEM : IG_OK;
+}
+
+/* The value of a variable, its alias or its _FILE form; NULL if unset. */
+static enum ig_err
+lookup(const struct var *v, char **val, char *msg, size_t sz)
+{
+	const char	*s, *name = v->name;
+	char		 fvar[96];
+
+	*val = NULL;
+	if ((s = getenv(v->name)) == NULL && v->alias != NULL &&
+	    (s = getenv(v->alias)) != NULL)
+		name = v->alias;
+	if (v->secret) {
+		const char *f;
+
+		(void)snprintf(fvar, sizeof(fvar), "%s_FILE", v->name);
+		if ((f = getenv(fvar)) != NULL) {
+			if (s != NULL) {
+				(void)snprintf(msg, sz, "both %s and %s are "
+				    "set", name, fvar);
+				return IG_EINPUT;
+			}
+			return read_secret_file(fvar, f, val, msg, sz);
+		}
+	}
+	if (s == NULL)
+		return IG_OK;
+	*val = ig_strdup(s);
+	return *val == NULL ? IG_ENOMEM : IG_OK;
+}
+
+static enum ig_err
+set_defaults(struct ig_cfg *c)
+{
+	static const struct { size_t off; const char *val; } defs[] = {
+		{ FIELD(graph_version), "v26.0" },
+		{ FIELD(url_instagram_www), "https://www.instagram.com" },
+		{ FIELD(url_instagram_api), "https://api.instagram.com" },
+		{ FIELD(url_graph_instagram), "https://graph.instagram.com" },
+		{ FIELD(url_facebook_www), "https://www.facebook.com" },
+		{ FIELD(url_graph_facebook), "https://graph.facebook.com" },
+	};
+	size_t	i;
+	char	**p;
+
+	for (i = 0; i < sizeof(defs) / sizeof(defs[0]); i++) {
+		p = (char **)(void *)((char *)c + defs[i].off);
+		if (*p == NULL && (*p = ig_strdup(defs[i].val)) == NULL)
+			return IG_ENOMEM;
+	}
+	return IG_OK;
+}
+
+enum ig_err
+ig_cfg_load(struct ig_cfg *c, unsigned needs, char *msg, size_t sz)
+{
+	const struct var	*v;
+	size_t			 i;
+	char			*val;
+	enum ig_err		 er = IG_OK;
+
+	memset(c, 0, sizeof(*c));
+	c->auth = IG_AUTH_JWT;
+	c->log_level = IG_LOG_INFO;
+	c->threads = 8;
+	c->processes = 1;
+	c->socket_mode = 0660;
+	c->max_body = IG_MAX_BODY;
+	c->http_timeout = 20;
+	c->connect_timeout = 5;
+	msg[0] = '\0';
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		v = &vars[i];
+		if ((er = lookup(v, &val, msg, sz)) != IG_OK)
+			goto out;
+		if (val == NULL)
+			continue;
+		er = v->parse(c, v, val, msg, sz);
+		ig_free_secret(val);
+		if (er != IG_OK)
+			goto out;
+	}
+	if (c->auth != IG_AUTH_JWT)
+		needs &= ~IG_NEED_AUTH;
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		v = &vars[i];
+		if ((v->need & needs) == 0)
+			continue;
+		if (v->parse == p_keys ? c->nkeys == 0 : *STRP(c, v) == NULL) {
+			(void)snprintf(msg, sz, "missing required setting %s",
+			    v->name);
+			er = IG_EINPUT;
+			goto out;
+		}
+	}
+	er = set_defaults(c);
+out:
+	if (er == IG_ENOMEM)
+		(void)snprintf(msg, sz, "out of memory reading configuration");
+	if (er != IG_OK)
+		ig_cfg_free(c);
+	return er;
+}
+
+void
+ig_cfg_free(struct ig_cfg *c)
+{
+	ig_free_secret(c->database_url);
+	free(c->ig_app_id);
+	ig_free_secret(c->ig_app_secret);
+	free(c->ig_redirect_uri);
+	ig_free_secret(c->ig_verify_token);
+	free(c->fb_app_id);
+	ig_free_secret(c->fb_app_secret);
+	ig_free_secret(c->jwt_secret);
+	free(c->jwt_issuer);
+	free(c->jwt_audience);
+	free(c->graph_version);
+	free(c->url_instagram_www);
+	free(c->url_instagram_api);
+	free(c->url_graph_instagram);
+	free(c->url_facebook_www);
+	free(c->url_graph_facebook);
+	free(c->ca_file);
+	ig_wipe(c->keys, sizeof(c->keys));
+	memset(c, 0, sizeof(*c));
+}

@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * db.c: the only file that talks to libpq.  Statements are constant text
+ * with $n placeholders run through PQexecPrepared (PQexec only for the
+ * migration files).  A connection is opened lazily and re-opened after
+ * the server restarts, so workers survive it (SECURITY.md 77); every wait
+ * is bounded by timeouts set at connect (SECURITY.md 78).
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "ig.h"
+#include "extern.h"
+
+#define MAX_PREPARED	64
+#define MAX_MIGRATION	(1024 * 1024)
+
+struct	ig_db {
+	PGconn			*conn;
+	const char		*conninfo;
+	char			 appname[64];
+	const struct ig_stmt	*prepared[MAX_PREPARED];
+	size_t			 nprepared;
+};
+
+struct ig_db *
+ig_db_open(const char *conninfo, const char *appname)
+{
+	struct ig_db	*db;
+
+	if ((db = ig_calloc(1, sizeof(*db))) == NULL)
+		return NULL;
+	db->conninfo = conninfo;
+	(void)snprintf(db->appname, sizeof(db->appname), "igconnect-%s",
+	    appname);
+	return db;
+}
+
+void
+ig_db_close(struct ig_db *db)
+{
+	if (db == NULL)
+		return;
+	PQfinish(db->conn);
+	free(db);
+}
+
+/*
+ * Our defaults come first and the operator's connection string last, so
+ * anything the operator sets explicitly wins.  UTC keeps the seed
+ * table's "timestamp without time zone" columns unambiguous.
+ */
+/* libpq messages span lines; a log entry is one line (no passwords). */
+static const char *
+one_line(const char *s, char *buf, size_t sz)
+{
+	size_t	i, o = 0;
+
+	for (i = 0; s[i] != '\0' && o + 1 < sz; i++) {
+		if (s[i] == '\n' || s[i] == '\t') {
+			if (o > 0 && buf[o - 1] != ' ')
+				buf[o++] = ' ';
+		} else
+			buf[o++] = s[i];
+	}
+	while (o > 0 && buf[o - 1] == ' ')
+		o--;
+	buf[o] = '\0';
+	return buf;
+}
+
+static int
+connect_db(struct ig_db *db)
+{
+	char	msg[512];
+	const char *const keys[] = { "connect_timeout", "application_name",
+	    "options", "keepalives_idle", "dbname", NULL };
+	const char *const vals[] = { "5", db->appname,
+	    "-c TimeZone=UTC -c statement_timeout=15000 -c lock_timeout=5000 "
+	    "-c idle_in_transaction_session_timeout=30000", "30",
+	    db->conninfo, NULL };
+
+	PQfinish(db->conn);
+	db->nprepared = 0;
+	db->conn = PQconnectdbParams(keys, vals, 1);
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+		return 1;
+	ig_log_warnx("could not connect to the database: %s",
+	    db->conn != NULL ? one_line(PQerrorMessage(db->conn), msg,
+	    sizeof(msg)) : "out of memory");
+	PQfinish(db->conn);
+	db->conn = NULL;
+	return 0;
+}
+
+static int
+is_prepared(const struct ig_db *db, const struct ig_stmt *st)
+{
+	size_t	i;
+
+	for (i = 0; i < db->nprepared; i++)
+		if (db->prepared[i] == st)
+			return 1;
+	return 0;
+}
+
+static int
+prepare(struct ig_db *db, const struct ig_stmt *st)
+{
+	PGresult	*res;
+	int		 ok;
+
+	if (is_prepared(db, st))
+		return 1;
+	res = PQprepare(db->conn, st->name, st->sql, st->nparams, NULL);
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (!ok)
+		ig_log_warnx("could not prepare statement \"%s\": %s",
+		    st->name, PQerrorMessage(db->conn));
+	PQclear(res);
+	if (ok && db->nprepared < MAX_PREPARED)
+		db->prepared[db->nprepared++] = st;
+	return ok;
+}
+
+static PGresult *
+exec_once(struct ig_db *db, const struct ig_stmt *st, const char *const *vals)
+{
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
+		if (!connect_db(db))
+			return NULL;
+	if (!prepare(db, st))
+		return NULL;
+	return PQexecPrepared(db->conn, st->name, st->nparams, vals, NULL,
+	    NULL, 0);
+}
+
+static int
+result_ok(const PGresult *res)
+{
+	ExecStatusType	s = PQresultStatus(res);
+
+	return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
+}
+
+enum ig_err
+ig_db_exec(struct ig_db *db, const struct ig_stmt *st,
+    const char *const *vals, struct pg_result **out)
+{
+	PGresult	*res;
+	char		 msg[512];
+	int		 in_tx;
+
+	if (out != NULL)
+		*out = NULL;
+	in_tx = db->conn != NULL &&
+	    PQtransactionStatus(db->conn) != PQTRANS_IDLE;
+	res = exec_once(db, st, vals);
+	/*
+	 * A connection that broke (server restart, failover) fails its
+	 * first statement: reconnect and retry once.  The statement did not
+	 * commit, since the server that would have run it is gone.  Inside a
+	 * transaction we must not: the retry would run outside it.
+	 */
+	if (!result_ok(res) && !in_tx && db->conn != NULL &&
+	    PQstatus(db->conn) == CONNECTION_BAD) {
+		PQclear(res);
+		ig_log_info("database connection lost; reconnecting");
+		PQfinish(db->conn);
+		db->conn = NULL;
+		res = exec_once(db, st, vals);
+	}
+	if (!result_ok(res)) {
+		if (db->conn != NULL && res != NULL)
+			ig_log_warnx("could not run statement \"%s\": %s",
+			    st->name, one_line(PQresultErrorMessage(res), msg,
+			    sizeof(msg)));
+		PQclear(res);
+		return IG_EDB;
+	}
+	if (out != NULL)
+		*out = res;
+	else
+		PQclear(res);
+	return IG_OK;
+}
+
+static const struct ig_stmt st_ping = { "ping", "SELECT 1", 0 };
+
+enum ig_err
+ig_db_ping(struct ig_db *db)
+{
+	return ig_db_exec(db, &st_ping, NULL, NULL);
+}
+
+/* ------------------------------------------------------------ migrate */
+
+static const struct ig_stmt st_mig_table = { "mig_table",
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    "version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+    0 };
+/* One migrator at a time, whatever host it runs on. */
+static const struct ig_stmt st_mig_lock = { "mig_lock",
+    "SELECT pg_advisory_lock(7437221)", 0 };
+static const struct ig_stmt st_mig_unlock = { "mig_unlock",
+    "SELECT pg_advisory_unlock(7437221)", 0 };
+static const struct ig_stmt st_mig_done = { "mig_done",
+    "SELECT 1 FROM schema_migrations WHERE version = $1", 1 };
+static const struct ig_stmt st_mig_record = { "mig_record",
+    "INSERT INTO schema_migrations (version) VALUES ($1)", 1 };
+static const struct ig_stmt st_begin = { "begin", "BEGIN", 0 };
+static const struct ig_stmt st_commit = { "commit", "COMMIT", 0 };
+static const struct ig_stmt st_rollback = { "rollback", "ROLLBACK", 0 };
+
+/* "NNN_name.sql": three digits, an underscore, a name. */
+static int
+is_migration(const struct dirent *d)
+{
+	size_t	n = strlen(d->d_name);
+
+	return n > 8 && ig_valid_digits(d->d_name, 3) && d->d_name[3] == '_' &&
+	    strcmp(d->d_name + n - 4, ".sql") == 0;
+}
+
+static enum ig_err
+read_file(const char *path, struct ig_buf *b)
+{
+	char	chunk[8192];
+	ssize_t	n;
+	int	fd;
+	enum ig_err er = IG_OK;
+
+	ig_buf_init(b, MAX_MIGRATION);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		ig_log_warn("could not open \"%s\"", path);
+		return IG_ESYS;
+	}
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+		if ((er = ig_buf_add(b, chunk, (size_t)n)) != IG_OK)
+			break;
+	if (n < 0) {
+		ig_log_warn("could not read \"%s\"", path);
+		er = IG_ESYS;
+	}
+	close(fd);
+	if (er == IG_OK && b->data == NULL)
+		er = ig_buf_adds(b, "");
+	return er;
+}
+
+static int
+already_applied(struct ig_db *db, const char *version, enum ig_err *er)
+{
+	const char	*vals[1] = { version };
+	PGresult	*res;
+	int		 done;
+
+	if ((*er = ig_db_exec(db, &st_mig_done, vals,
+	    &res)) != IG_OK)
+		return 0;
+	done = PQntuples(res) > 0;
+	PQclear(res);
+	return done;
+}
+
+/* One file and its record in one transaction: all of it or none. */
+static enum ig_err
+apply_one(struct ig_db *db, const char *dir, const char *file)
+{
+	const char	*vals[1] = { file };
+	char		 path[4096];
+	struct ig_buf	 sql;
+	PGresult	*res;
+	enum ig_err	 er;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, file) >=
+	    sizeof(path))
+		return IG_EINPUT;
+	if ((er = read_file(path, &sql)) != IG_OK)
+		return er;
+	if ((er = ig_db_exec(db, &st_begin, NULL, NULL)) != IG_OK)
+		goto out;
+	res = PQexec(db->conn, sql.data);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    PQresultStatus(res) != PGRES_TUPLES_OK) {
+		ig_log_err("could not apply migration \"%s\": %s", file,
+		    PQresultErrorMessage(res));
+		PQclear(res);
+		(void)ig_db_exec(db, &st_rollback, NULL, NULL);
+		er = IG_EDB;
+		goto out;
+	}
+	PQclear(res);
+	if ((er = ig_db_exec(db, &st_mig_record, vals, NULL)) != IG_OK ||
+	    (er = ig_db_exec(db, &st_commit, NULL, NULL)) != IG_OK) {
+		(void)ig_db_exec(db, &st_rollback, NULL, NULL);
+		goto out;
+	}
+	ig_log_info("applied migration \"%s\"", file);
+out:
+	ig_buf_free(&sql);
+	return er;
+}
+
+enum ig_err
+ig_db_migrate(struct ig_db *db, const char *dir, int *applied)
+{
+	struct dirent	**list = NULL;
+	int		  n, i;
+	enum ig_err	  er;
+
+	*applied = 0;
+	if ((n = scandir(dir, &list, is_migration, alphasort)) < 0) {
+		ig_log_warn("could not read directory \"%s\"", dir);
+		return IG_ESYS;
+	}
+	if ((er = ig_db_exec(db, &st_mig_lock, NULL, NULL)) != IG_OK)
+		goto out;
+	if ((er = ig_db_exec(db, &st_mig_table, NULL, NULL)) != IG_OK)
+		goto unlock;
+	for (i = 0; i < n; i++) {
+		if (already_applied(db, list[i]->d_name, &er) || er != IG_OK) {
+			if (er != IG_OK)
+				break;
+			continue;
+		}
+		if ((er = apply_one(db, dir, list[i]->d_name)) != IG_OK)
+			break;
+		(*applied)++;
+	}
+unlock:
+	(void)ig_db_exec(db, &st_mig_unlock, NULL, NULL);
+out:
+	for (i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+	return er;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * err.c: the one place that maps an enum ig_err to a log phrase, an
+ * HTTP status and the error code of the JSON error body (SPEC.md).
+ */
+#include "ig.h"
+
+static const struct {
+	const char	*phrase;
+	int		 status;
+	const char	*code;
+} errs[IG_ERR__MAX] = {
+	[IG_OK] =	  { "success", 200, "ok" },
+	[IG_ENOMEM] =	  { "out of memory", 503, "unavailable" },
+	[IG_EINPUT] =	  { "invalid input", 400, "invalid_request" },
+	[IG_EAUTH] =	  { "not authenticated", 401, "unauthorized" },
+	[IG_EFORBIDDEN] = { "forbidden", 403, "forbidden" },
+	[IG_ENOTFOUND] =  { "not found", 404, "not_found" },
+	[IG_EMETHOD] =	  { "method not allowed", 405, "method_not_allowed" },
+	[IG_ETOOBIG] =	  { "payload too large", 413, "payload_too_large" },
+	[IG_EDB] =	  { "database unavailable", 503, "unavailable" },
+	[IG_EUPSTREAM] =  { "upstream failure", 502, "upstream_error" },
+	[IG_ERATELIMIT] = { "upstream rate limit", 503,
+			    "upstream_rate_limited" },
+	[IG_EMETA] =	  { "upstream error", 502, "upstream_error" },
+	[IG_ECRYPTO] =	  { "cryptographic failure", 500, "internal_error" },
+	[IG_ESYS] =	  { "system error", 500, "internal_error" },
+};
+
+static int
+known(enum ig_err er)
+{
+	return (unsigned)er < IG_ERR__MAX;
+}
+
+const char *
+ig_strerror(enum ig_err er)
+{
+	return known(er) ? errs[er].phrase : "unknown error";
+}
+
+int
+ig_err_http(enum ig_err er)
+{
+	return known(er) ? errs[er].status : 500;
+}
+
+const char *
+ig_err_code(enum ig_err er)
+{
+	return known(er) ? errs[er].code : "internal_error";
+}

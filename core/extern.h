@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * extern.h: core-internal interfaces shared between core/ files, grouped
+ * by the file that defines them.  Never included from fcgi/ or tools/.
+ */
+#ifndef EXTERN_H
+#define EXTERN_H
+
+#include <fcgiapp.h>
+
+/* req.c */
+
+/*
+ * Build a request from a FastCGI request ("fcgx" non-NULL) or, in CGI
+ * mode, from the process environment and stdin/stdout.  Reads and caps
+ * the body, parses parameters against the endpoint's table.  Returns
+ * NULL only when even the request struct cannot be allocated.  Any
+ * input error is answered right away (see ig_resp_sent()).
+ */
+struct ig_req	*ig_req_new(FCGX_Request *fcgx, const struct ig_endpoint *ep,
+		    const struct ig_cfg *cfg);
+void		 ig_req_free(struct ig_req *);
+
+/* req.c: write raw bytes of the answer to the client. */
+enum ig_err	 ig_req_write(struct ig_req *, const char *, size_t);
+
+/* resp.c: mark the request answered with "status". */
+void		 ig_req_set_status(struct ig_req *, int status);
+
+/* db.c */
+
+/*
+ * A statement: a constant name and SQL text with $n placeholders.  Each
+ * is prepared once per connection, on first use (and again after a
+ * reconnect), so hot paths skip parse and plan.
+ */
+struct	ig_stmt {
+	const char	*name;
+	const char	*sql;
+	int		 nparams;
+};
+
+/*
+ * Run "st" with text parameters "vals" (NULL entries are SQL NULL).  On
+ * IG_OK "*res" (if non-NULL) is a result the caller PQclear()s; rows may
+ * be zero.  A connection lost before or during the call is re-opened
+ * and the statement retried once.  IG_EDB when the database is down or
+ * the statement failed (logged without parameter values).
+ */
+struct	pg_result;
+enum ig_err	 ig_db_exec(struct ig_db *, const struct ig_stmt *st,
+		    const char *const *vals, struct pg_result **res);
+
+#endif /* EXTERN_H */

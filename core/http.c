@@ -1,0 +1,364 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * http.c: the only file that talks to libcurl, i.e. to Meta.  https only,
+ * TLS verification always on (a CA bundle may be configured for tests),
+ * no redirects followed, connect and total timeouts, replies capped.
+ * One easy handle per thread is reused so connections and TLS sessions
+ * to Meta stay alive.  URLs carry secrets in their query: never log one.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "ig.h"
+
+struct	ig_http {
+	CURL			*curl;
+	const struct ig_cfg	*cfg;
+	long			 connects;
+	struct ig_buf		 body;
+	long			 retry_after;	/* from the last reply */
+};
+
+static size_t
+on_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct ig_http	*h = arg;
+
+	/* Returning short makes curl abort with CURLE_WRITE_ERROR. */
+	if (ig_buf_add(&h->body, p, size * n) != IG_OK)
+		return 0;
+	return size * n;
+}
+
+/*
+ * Throttling replies say when to come back in X-Business-Use-Case-Usage
+ * (estimated_time_to_regain_access, in minutes: graph-api.md C.3) or in
+ * a plain Retry-After.
+ */
+static size_t
+on_header(char *p, size_t size, size_t n, void *arg)
+{
+	static const char	 buc[] = "x-business-use-case-usage:";
+	static const char	 ra[] = "retry-after:";
+	static const char	 key[] = "\"estimated_time_to_regain_access\":";
+	struct ig_http		*h = arg;
+	size_t			 len = size * n;
+	char			 line[2048], *k;
+	long			 v;
+
+	if (len >= sizeof(line))
+		return len;
+	memcpy(line, p, len);
+	line[len] = '\0';
+	if (strncasecmp(line, ra, sizeof(ra) - 1) == 0) {
+		v = strtol(line + sizeof(ra) - 1, NULL, 10);
+		if (v > 0 && v < 86400)
+			h->retry_after = v;
+	} else if (strncasecmp(line, buc, sizeof(buc) - 1) == 0 &&
+	    (k = strstr(line, key)) != NULL) {
+		v = strtol(k + sizeof(key) - 1, NULL, 10);
+		if (v > 0 && v < 1440)
+			h->retry_after = v * 60;
+	}
+	return len;
+}
+
+struct ig_http *
+ig_http_new(const struct ig_cfg *cfg)
+{
+	struct ig_http	*h;
+	CURL		*c;
+	int		 ok;
+
+	if ((h = ig_calloc(1, sizeof(*h))) == NULL)
+		return NULL;
+	if ((c = curl_easy_init()) == NULL) {
+		free(h);
+		return NULL;
+	}
+	h->curl = c;
+	h->cfg = cfg;
+	ig_buf_init(&h->body, IG_MAX_GRAPH_REPLY);
+	ok = curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https") == CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https") ==
+	    CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, cfg->connect_timeout) ==
+	    CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_TIMEOUT, cfg->http_timeout) ==
+	    CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L) == CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
+	    (curl_off_t)IG_MAX_GRAPH_REPLY) == CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_USERAGENT, "igconnect/" IG_VERSION) ==
+	    CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_WRITEDATA, h) == CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header) ==
+	    CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_HEADERDATA, h) == CURLE_OK;
+	if (ok && cfg->ca_file != NULL)
+		ok = curl_easy_setopt(c, CURLOPT_CAINFO, cfg->ca_file) ==
+		    CURLE_OK;
+	if (!ok) {
+		ig_log_err("could not configure the HTTP client");
+		ig_http_free(h);
+		return NULL;
+	}
+	return h;
+}
+
+void
+ig_http_free(struct ig_http *h)
+{
+	if (h == NULL)
+		return;
+	curl_easy_cleanup(h->curl);
+	ig_buf_free(&h->body);
+	free(h);
+}
+
+long
+ig_http_connects(const struct ig_http *h)
+{
+	return h->connects;
+}
+
+/* "name=value&..." with both sides percent-encoded. */
+static enum ig_err
+encode(CURL *c, const struct ig_kv *kv, struct ig_buf *b)
+{
+	char		*n, *v;
+	enum ig_err	 er = IG_OK;
+	int		 first = 1;
+
+	for (; kv->name != NULL && er == IG_OK; kv++) {
+		if (kv->value == NULL)
+			continue;
+		n = curl_easy_escape(c, kv->name, 0);
+		v = curl_easy_escape(c, kv->value, 0);
+		if (n == NULL || v == NULL)
+			er = IG_ENOMEM;
+		if (er == IG_OK && !first)
+			er = ig_buf_adds(b, "&");
+		if (er == IG_OK && (er = ig_buf_adds(b, n)) == IG_OK &&
+		    (er = ig_buf_adds(b, "=")) == IG_OK)
+			er = ig_buf_adds(b, v);
+		first = 0;
+		curl_free(n);
+		if (v != NULL)
+			ig_wipe(v, strlen(v));
+		curl_free(v);
+	}
+	return er;
+}
+
+static void
+copy_str(char *dst, size_t sz, const json_t *v)
+{
+	(void)snprintf(dst, sz, "%s", json_is_string(v) ?
+	    json_string_value(v) : "");
+}
+
+static enum ig_meta_class
+classify(long code, int transient)
+{
+	switch (code) {
+	case 190:
+		return IG_META_TOKEN;
+	case 4: case 17: case 32: case 613: case 80002:
+		return IG_META_RATELIMIT;
+	case 1: case 2:
+		return IG_META_TRANSIENT;
+	case 10:
+		return IG_META_PERMISSION;
+	default:
+		break;
+	}
+	if (code >= 200 && code <= 299)
+		return IG_META_PERMISSION;
+	return transient ? IG_META_TRANSIENT : IG_META_OTHER;
+}
+
+int
+ig_meta_error_parse(const char *body, size_t len, long status,
+    struct ig_meta_error *m)
+{
+	json_t		*root, *e, *v;
+	int		 found = 0;
+
+	memset(m, 0, sizeof(*m));
+	m->status = status;
+	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
+	if (root == NULL || !json_is_object(root))
+		goto out;
+	if ((e = json_object_get(root, "error")) != NULL &&
+	    json_is_object(e)) {
+		/* Graph: {"error":{"message","type","code",...}} */
+		if ((v = json_object_get(e, "code")) != NULL &&
+		    json_is_integer(v))
+			m->code = (long)json_integer_value(v);
+		if ((v = json_object_get(e, "error_subcode")) != NULL &&
+		    json_is_integer(v))
+			m->subcode = (long)json_integer_value(v);
+		m->transient = json_is_true(json_object_get(e,
+		    "is_transient"));
+		copy_str(m->type, sizeof(m->type), json_object_get(e, "type"));
+		copy_str(m->message, sizeof(m->message),
+		    json_object_get(e, "message"));
+		copy_str(m->fbtrace_id, sizeof(m->fbtrace_id),
+		    json_object_get(e, "fbtrace_id"));
+		m->cls = classify(m->code, m->transient);
+		found = 1;
+	} else if ((v = json_object_get(root, "error_type")) != NULL &&
+	    json_is_string(v)) {
+		/* api.instagram.com: {"error_type","code","error_message"} */
+		copy_str(m->type, sizeof(m->type), v);
+		copy_str(m->message, sizeof(m->message),
+		    json_object_get(root, "error_message"));
+		if ((v = json_object_get(root, "code")) != NULL &&
+		    json_is_integer(v))
+			m->code = (long)json_integer_value(v);
+		m->cls = IG_META_OAUTH;
+		found = 1;
+	}
+out:
+	json_decref(root);
+	return found;
+}
+
+static const char *
+host_of(const char *base)
+{
+	const char	*p = strstr(base, "://");
+
+	return p != NULL ? p + 3 : base;
+}
+
+/* Interpret a completed exchange; "h->body" holds the reply. */
+static enum ig_err
+interpret(struct ig_http *h, const char *base, const char *path,
+    long status, json_t **reply, struct ig_meta_error *merr)
+{
+	struct ig_meta_error	 m;
+	json_t			*root;
+
+	if (status >= 200 && status < 300) {
+		root = json_loadb(h->body.data != NULL ? h->body.data : "",
+		    h->body.len, JSON_REJECT_DUPLICATES, NULL);
+		if (root != NULL && json_is_object(root) &&
+		    json_object_get(root, "error") == NULL) {
+			*reply = root;
+			return IG_OK;
+		}
+		json_decref(root);
+	}
+	if (!ig_meta_error_parse(h->body.data != NULL ? h->body.data : "",
+	    h->body.len, status, &m)) {
+		ig_log_warnx("unexpected reply from %s%s: HTTP %ld, %zu bytes",
+		    host_of(base), path, status, h->body.len);
+		return IG_EUPSTREAM;
+	}
+	m.retry_after = h->retry_after;
+	ig_log_info("meta error from %s%s: HTTP %ld code %ld subcode %ld "
+	    "type \"%s\" fbtrace_id %s", host_of(base), path, status, m.code,
+	    m.subcode, m.type, m.fbtrace_id);
+	if (merr != NULL)
+		*merr = m;
+	if (m.cls == IG_META_RATELIMIT)
+		return IG_ERATELIMIT;
+	if (m.cls == IG_META_TRANSIENT || (status >= 500 &&
+	    m.cls != IG_META_TOKEN))
+		return IG_EUPSTREAM;
+	return IG_EMETA;
+}
+
+enum ig_err
+ig_http_call(struct ig_http *h, const char *base, const char *path,
+    const struct ig_kv *query, const struct ig_kv *form, json_t **reply,
+    struct ig_meta_error *merr)
+{
+	struct ig_buf	 url, body;
+	CURLcode	 cc;
+	long		 status = 0, n = 0;
+	enum ig_err	 er;
+
+	*reply = NULL;
+	if (merr != NULL)
+		memset(merr, 0, sizeof(*merr));
+	ig_buf_init(&url, 8192);
+	ig_buf_init(&body, 16384);
+	ig_buf_free(&h->body);
+	h->retry_after = 0;
+	if ((er = ig_buf_adds(&url, base)) != IG_OK ||
+	    (er = ig_buf_adds(&url, path)) != IG_OK)
+		goto out;
+	if (query != NULL && query->name != NULL &&
+	    ((er = ig_buf_adds(&url, "?")) != IG_OK ||
+	    (er = encode(h->curl, query, &url)) != IG_OK))
+		goto out;
+	if (form != NULL && (er = encode(h->curl, form, &body)) == IG_OK &&
+	    body.data == NULL)
+		er = ig_buf_adds(&body, "");
+	if (er != IG_OK)
+		goto out;
+	if (curl_easy_setopt(h->curl, CURLOPT_URL, url.data) != CURLE_OK ||
+	    (form != NULL ? curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS,
+	    body.data) : curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L)) !=
+	    CURLE_OK) {
+		er = IG_EUPSTREAM;
+		goto out;
+	}
+	cc = curl_easy_perform(h->curl);
+	if (curl_easy_getinfo(h->curl, CURLINFO_NUM_CONNECTS, &n) ==
+	    CURLE_OK)
+		h->connects += n;
+	if (cc != CURLE_OK) {
+		ig_log_warnx("could not reach %s%s: %s", host_of(base), path,
+		    curl_easy_strerror(cc));
+		er = IG_EUPSTREAM;
+		goto out;
+	}
+	(void)curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
+	er = interpret(h, base, path, status, reply, merr);
+out:
+	/* The URL and the form hold tokens and secrets. */
+	ig_buf_free(&url);
+	ig_buf_free(&body);
+	ig_buf_free(&h->body);
+	(void)curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
+	return er;
+}
+
+enum ig_err
+ig_json_id_dup(const json_t *obj, const char *name, char **out)
+{
+	const json_t	*v;
+	const char	*s;
+	char		 num[32];
+
+	*out = NULL;
+	if ((v = json_object_get(obj, name)) == NULL || json_is_null(v))
+		return IG_ENOTFOUND;
+	if (json_is_integer(v)) {
+		/* json_int_t is long long: exact up to 9.2e18 (graph-api 0.3). */
+		if (json_integer_value(v) < 0)
+			return IG_EUPSTREAM;
+		(void)snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(v));
+		s = num;
+	} else if (json_is_string(v)) {
+		s = json_string_value(v);
+		if (!ig_valid_digits(s, strlen(s)) || strlen(s) > 30)
+			return IG_EUPSTREAM;
+	} else
+		return IG_EUPSTREAM;
+	return (*out = ig_strdup(s)) == NULL ? IG_ENOMEM : IG_OK;
+}

@@ -1,0 +1,531 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * ig.h: the whole API that fcgi/ programs and tools/ may use.
+ * Every prototype carries its contract: what it does, what it returns,
+ * who owns each pointer and for how long, and its limits.
+ * Nothing here exposes libpq, libcurl or libfcgi types.
+ */
+#ifndef IG_H
+#define IG_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#define IG_VERSION	"0.1.0"
+
+/* Caps: every input is bounded before it is read (STYLE 3.5). */
+#define IG_MAX_BODY		(16 * 1024)	/* default request body cap */
+#define IG_MAX_GRAPH_REPLY	(256 * 1024)	/* cap on one reply from Meta */
+#define IG_MAX_PARAM		2048		/* default per-parameter cap */
+#define IG_MAX_PARAMS		64		/* pairs in one query or form */
+#define IG_MAX_KEYS		8		/* IGCONNECT_TOKEN_KEYS entries */
+#define IG_MAX_JWT		4096		/* bytes of a caller's JWT */
+#define IG_MAX_USER_ID		128		/* bytes of an external user id */
+
+/*
+ * Every fallible core function returns one of these; IG_OK is zero.
+ * ig_strerror() gives a lower-case phrase for the log, ig_err_http()
+ * the status an endpoint answers with and ig_err_code() the error code
+ * of the JSON error body.  That mapping exists only in err.c.
+ */
+enum	ig_err {
+	IG_OK = 0,
+	IG_ENOMEM,	/* allocation failed: 503 */
+	IG_EINPUT,	/* request failed validation: 400 invalid_request */
+	IG_EAUTH,	/* caller not authenticated: 401 unauthorized */
+	IG_EFORBIDDEN,	/* authenticated but not allowed: 403 */
+	IG_ENOTFOUND,	/* no such resource: 404 */
+	IG_EMETHOD,	/* method not allowed on this route: 405 */
+	IG_ETOOBIG,	/* body over its cap: 413 payload_too_large */
+	IG_EDB,		/* PostgreSQL unreachable or failed: 503 */
+	IG_EUPSTREAM,	/* Meta failed, answered garbage or timed out: 502 */
+	IG_ERATELIMIT,	/* Meta throttled us: 503 upstream_rate_limited */
+	IG_EMETA,	/* Meta answered an error; see struct ig_meta_error */
+	IG_ECRYPTO,	/* decryption or MAC check failed: 500 */
+	IG_ESYS,	/* a system call failed; errno was logged: 500 */
+	IG_ERR__MAX
+};
+
+const char	*ig_strerror(enum ig_err);
+int		 ig_err_http(enum ig_err);
+const char	*ig_err_code(enum ig_err);
+
+/* ---------------------------------------------------------------- mem.c */
+
+/*
+ * Allocation wrappers; all core allocation goes through them so tests
+ * can make the Nth call fail (ig_mem_fail_after).  They return NULL on
+ * failure and never abort.  Free with free(3).
+ */
+void	*ig_malloc(size_t);
+void	*ig_calloc(size_t, size_t);
+void	*ig_reallocarray(void *, size_t, size_t);
+char	*ig_strdup(const char *);
+char	*ig_strndup(const char *, size_t);
+
+/*
+ * Test hook: the allocation n calls from now (n >= 1) and every later one
+ * fail; n == 0 turns failures off.  Not thread-safe; unit tests only.
+ */
+void	 ig_mem_fail_after(unsigned long n);
+
+/* ---------------------------------------------------------------- buf.c */
+
+/*
+ * A growable byte buffer with a hard cap fixed at init (curl dynbuf).
+ * The contents stay NUL-terminated for convenience; "len" excludes it.
+ */
+struct	ig_buf {
+	char	*data;
+	size_t	 len;
+	size_t	 size;
+	size_t	 cap;		/* bytes of content never exceeded */
+};
+
+/* Start an empty buffer that may hold at most "cap" bytes.  No alloc. */
+void		 ig_buf_init(struct ig_buf *, size_t cap);
+
+/*
+ * Append "n" bytes.  Returns IG_ETOOBIG past the cap and IG_ENOMEM when
+ * allocation fails; on either the buffer is freed and reset (a request
+ * that overflowed must not continue with half its data).
+ */
+enum ig_err	 ig_buf_add(struct ig_buf *, const void *, size_t n);
+enum ig_err	 ig_buf_adds(struct ig_buf *, const char *);
+
+/* Free the contents, wiping them first (a buffer may hold a token). */
+void		 ig_buf_free(struct ig_buf *);
+
+/* ---------------------------------------------------------------- cfg.c */
+
+enum	ig_auth_mode {
+	IG_AUTH_JWT,
+	IG_AUTH_REMOTE_USER,
+	IG_AUTH_NONE
+};
+
+/* What a program needs from the configuration; missing ones stop it. */
+#define IG_NEED_DB		0x01u	/* DATABASE_URL */
+#define IG_NEED_KEYS		0x02u	/* IGCONNECT_TOKEN_KEYS */
+#define IG_NEED_INSTAGRAM	0x04u	/* Instagram app id, secret, redirect */
+#define IG_NEED_AUTH		0x08u	/* JWT_SECRET when IGCONNECT_AUTH=jwt */
+#define IG_NEED_WEBHOOK		0x10u	/* webhook verify token */
+
+struct	ig_key {
+	char		id[33];		/* [A-Za-z0-9_-]{1,32} */
+	unsigned char	key[32];	/* AES-256 key; wiped by ig_cfg_free */
+};
+
+struct	ig_cfg {
+	char		*database_url;
+	char		*ig_app_id;
+	char		*ig_app_secret;
+	char		*ig_redirect_uri;
+	char		*ig_verify_token;
+	char		*fb_app_id;
+	char		*fb_app_secret;
+	char		*jwt_secret;
+	size_t		 jwt_secret_len;
+	char		*jwt_issuer;
+	char		*jwt_audience;
+	enum ig_auth_mode auth;
+	struct ig_key	 keys[IG_MAX_KEYS];	/* keys[0] encrypts */
+	size_t		 nkeys;
+	char		*graph_version;		/* "v26.0" */
+	char		*url_instagram_www;	/* no trailing slash */
+	char		*url_instagram_api;
+	char		*url_graph_instagram;
+	char		*url_facebook_www;
+	char		*url_graph_facebook;
+	char		*ca_file;		/* NULL: system bundle */
+	int		 log_level;		/* IG_LOG_* */
+	long		 threads;		/* per worker process */
+	long		 processes;		/* worker processes */
+	long		 socket_mode;		/* of --listen sockets */
+	long		 max_body;		/* bytes */
+	long		 http_timeout;		/* seconds, whole call */
+	long		 connect_timeout;	/* seconds */
+};
+
+/*
+ * Fill "cfg" from the environment (names in SPEC.md, seed aliases and
+ * <NAME>_FILE variants for secrets).  Every variable that is present is
+ * validated; those in "needs" must be present.  On failure returns
+ * IG_EINPUT with one line naming the variable in "msg" (never its value)
+ * and leaves "cfg" freed.  Strings in "cfg" are owned by it until
+ * ig_cfg_free(), which wipes the secrets.
+ */
+enum ig_err	 ig_cfg_load(struct ig_cfg *cfg, unsigned needs,
+		    char *msg, size_t msgsz);
+void		 ig_cfg_free(struct ig_cfg *);
+
+/* ---------------------------------------------------------------- log.c */
+
+#define IG_LOG_ERR	0
+#define IG_LOG_WARN	1
+#define IG_LOG_INFO	2
+#define IG_LOG_DEBUG	3
+
+/*
+ * Logging to stderr, one line per event: "LEVEL name[pid] rid=ID msg".
+ * Non-printable bytes are escaped.  Never pass tokens, codes, secrets or
+ * query strings.  ig_log_warn() appends strerror(errno), warnx does not.
+ */
+void	ig_log_init(const char *progname, int level);
+void	ig_log_set_rid(const char *rid);	/* copied; NULL clears */
+void	ig_log_err(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	ig_log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	ig_log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	ig_log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	ig_log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Escape "s" (at most "n" bytes) for a log line into "out": printable
+ * ASCII is kept, everything else becomes \xHH.  Always NUL-terminates;
+ * truncates with "..." when "out" is too small.
+ */
+void	ig_log_escape(char *out, size_t outsz, const char *s, size_t n);
+
+/* ------------------------------------------------------------- crypto.c */
+
+/* Fill "buf" from the CSPRNG.  IG_ECRYPTO if it cannot (never a fallback). */
+enum ig_err	 ig_rand_bytes(void *buf, size_t n);
+
+/* HMAC-SHA256 of "msg" under "key" into "mac" (32 bytes). */
+enum ig_err	 ig_hmac_sha256(const void *key, size_t keylen,
+		    const void *msg, size_t msglen, unsigned char mac[32]);
+
+/* SHA-256 of "msg" into "md" (32 bytes). */
+enum ig_err	 ig_sha256(const void *msg, size_t len, unsigned char md[32]);
+
+/* Constant-time comparison of equal-length buffers: 1 if equal. */
+int		 ig_ct_equal(const void *, const void *, size_t);
+
+/* Constant-time comparison of two strings (lengths may differ): 1 if equal. */
+int		 ig_ct_streq(const char *, const char *);
+
+/* Wipe "n" bytes so the compiler cannot drop it (OPENSSL_cleanse). */
+void		 ig_wipe(void *, size_t n);
+
+/* Wipe a NUL-terminated string and free it; NULL is fine. */
+void		 ig_free_secret(char *);
+
+/* Lower-case hex of "n" bytes into "out" (2n+1 bytes). */
+void		 ig_hex(char *out, const unsigned char *in, size_t n);
+
+/*
+ * base64url without padding (RFC 4648 section 5).  Encode writes
+ * ig_b64url_len(n)+1 bytes into "out".  Decode accepts only the
+ * unpadded alphabet (no whitespace, no '=') and writes at most "outsz"
+ * bytes; returns IG_EINPUT on bad input or a too small "out".
+ */
+size_t		 ig_b64url_len(size_t n);
+void		 ig_b64url_enc(char *out, const unsigned char *in, size_t n);
+enum ig_err	 ig_b64url_dec(unsigned char *out, size_t outsz,
+		    size_t *outlen, const char *in, size_t inlen);
+
+/* Standard base64 with padding, decode only (key material in config). */
+enum ig_err	 ig_b64_dec(unsigned char *out, size_t outsz, size_t *outlen,
+		    const char *in, size_t inlen);
+
+/*
+ * Seal "plain" with AES-256-GCM under the first key of "cfg", binding
+ * "aad" (e.g. "userid|provider"; may be empty) and the key id.  On
+ * success "*sealed" is a new NUL-terminated string
+ * "ig1.<keyid>.<base64url(nonce|ciphertext|tag)>" the caller frees.
+ */
+enum ig_err	 ig_seal(const struct ig_cfg *cfg, const char *plain,
+		    const char *aad, char **sealed);
+
+/*
+ * Open a value made by ig_seal() with whichever configured key its id
+ * names, checking the tag and "aad".  On success "*plain" is a new
+ * string the caller releases with ig_free_secret().  Tampering, an
+ * unknown key id or another aad all give IG_ECRYPTO.
+ */
+enum ig_err	 ig_open(const struct ig_cfg *cfg, const char *sealed,
+		    const char *aad, char **plain);
+
+/* ---------------------------------------------------------------- jwt.c */
+
+/*
+ * Verify a caller's compact JWS: exactly three base64url segments, the
+ * header exactly {"alg":"HS256"} (optional "typ": "JWT"; any other
+ * header member such as "crit", "kid" or "jku" is refused), the HMAC
+ * checked in constant time before the claims are parsed, duplicate
+ * names refused, "sub" a non-empty string, "exp" required and in the
+ * future, "iat"/"nbf" checked when present with 60 s leeway, "iss" and
+ * "aud" checked when configured.  On success copies "sub" into "sub"
+ * (NUL-terminated, at most subsz-1 bytes, else IG_EAUTH).
+ * Returns IG_EAUTH for every rejection, IG_ENOMEM on allocation failure.
+ */
+enum ig_err	 ig_jwt_verify(const struct ig_cfg *cfg, const char *jwt,
+		    time_t now, char *sub, size_t subsz);
+
+/*
+ * Sign "claims" (borrowed) as an HS256 JWT with the configured secret.
+ * "*jwt" is a new string the caller frees.  Used by tests and by the
+ * sign-in compatibility route.
+ */
+enum ig_err	 ig_jwt_sign(const struct ig_cfg *cfg, json_t *claims,
+		    char **jwt);
+
+/* ---------------------------------------------------------------- req.c */
+
+struct	ig_req;		/* one request; owned by the worker loop */
+
+/*
+ * A request parameter an endpoint accepts: its name (dots allowed, as in
+ * "hub.mode"), a length cap, and a validator.  Values come from the
+ * query string, an urlencoded form body or the string members of a JSON
+ * object body.  A value longer than "maxlen", failing "valid", or given
+ * twice makes the request 400 before the handler runs; parameters not
+ * in the table are ignored.
+ */
+struct	ig_param {
+	const char	*name;
+	size_t		 maxlen;
+	int		(*valid)(const char *, size_t);
+};
+
+#define IG_METHOD_GET		0x01u
+#define IG_METHOD_HEAD		0x02u
+#define IG_METHOD_POST		0x04u
+#define IG_METHOD_PUT		0x08u
+#define IG_METHOD_PATCH		0x10u
+#define IG_METHOD_DELETE	0x20u
+
+/* The request method as one IG_METHOD_* bit; 0 if unknown. */
+unsigned	 ig_req_method(const struct ig_req *);
+
+/*
+ * The validated value of parameter "idx" (an index into the endpoint's
+ * table), or NULL if absent.  Borrowed: valid until the request ends.
+ */
+const char	*ig_req_get(const struct ig_req *, size_t idx);
+
+/*
+ * A CGI/FastCGI variable of this request ("REQUEST_URI", "HTTP_..."),
+ * or NULL.  Borrowed: valid until the request ends.
+ */
+const char	*ig_req_env(const struct ig_req *, const char *name);
+
+/* The raw body and its length ("" and 0 when none).  Borrowed. */
+const char	*ig_req_body(const struct ig_req *, size_t *len);
+
+/* The JSON object body, or NULL if the body was not JSON.  Borrowed. */
+json_t		*ig_req_json(const struct ig_req *);
+
+/* The request id nginx passed (REQUEST_ID), or a generated one. */
+const char	*ig_req_id(const struct ig_req *);
+
+/*
+ * Percent-decode "in" (n bytes) once, '+' as space, into a new string.
+ * Rejects bad escapes and embedded NUL with IG_EINPUT.
+ */
+enum ig_err	 ig_url_decode(const char *in, size_t n, char **out);
+
+/* ---------------------------------------------------------------- valid.c */
+
+/* Validators for struct ig_param: 1 if acceptable, 0 if not. */
+int	ig_valid_printable(const char *, size_t);	/* ASCII 0x20-0x7e */
+int	ig_valid_digits(const char *, size_t);		/* [0-9]+ */
+int	ig_valid_alnum(const char *, size_t);		/* [0-9A-Za-z]+ */
+int	ig_valid_state(const char *, size_t);		/* b64url, 43 chars */
+int	ig_valid_token(const char *, size_t);		/* [!-~]+, no spaces */
+int	ig_valid_user_id(const char *, size_t);		/* [A-Za-z0-9@._:|-]+ */
+int	ig_valid_utf8(const char *, size_t);		/* UTF-8, no NUL/ctl */
+
+/* ---------------------------------------------------------------- resp.c */
+
+/*
+ * Answer with "status" and the JSON value "body" (borrowed; serialised
+ * compactly).  Adds Content-Type, Cache-Control: no-store and
+ * X-Request-Id.  Only the first answer of a request is sent; later
+ * calls return IG_EINPUT.
+ */
+enum ig_err	 ig_resp_json(struct ig_req *, int status, json_t *body);
+
+/*
+ * Answer with the error shape of SPEC.md:
+ * {"error": code, "error_description": text, "request_id": id}.
+ * "code" and "text" must be fixed strings or text built by us, never
+ * Meta's, libpq's or libcurl's messages.  "retry_after" > 0 adds a
+ * Retry-After header (seconds).
+ */
+enum ig_err	 ig_resp_error(struct ig_req *, int status, const char *code,
+		    const char *text, long retry_after);
+
+/* Answer with the generic error for "er" (status and code from err.c). */
+enum ig_err	 ig_resp_fail(struct ig_req *, enum ig_err er);
+
+/* Answer with a text/plain body (the webhook challenge). */
+enum ig_err	 ig_resp_text(struct ig_req *, int status, const char *text);
+
+/* 1 once an answer was written for this request. */
+int		 ig_resp_sent(const struct ig_req *);
+
+/* The status written, 0 if none yet. */
+int		 ig_resp_status(const struct ig_req *);
+
+/* ---------------------------------------------------------------- db.c */
+
+struct	ig_db;		/* one PostgreSQL connection; opaque */
+
+/*
+ * Make a handle for "conninfo" (borrowed, must outlive the handle).  No
+ * connection is made yet: the first statement connects, and a lost
+ * connection is re-established transparently on the next statement, so
+ * a worker survives PostgreSQL restarts.  NULL on allocation failure.
+ */
+struct ig_db	*ig_db_open(const char *conninfo, const char *appname);
+void		 ig_db_close(struct ig_db *);
+
+/* Run "SELECT 1": IG_OK if the database answers, IG_EDB if not. */
+enum ig_err	 ig_db_ping(struct ig_db *);
+
+/*
+ * Apply every "NNN_name.sql" file of "dir" not yet recorded in the
+ * schema_migrations table, in name order, each in its own transaction
+ * together with its record.  "*applied" counts what ran.  A second run
+ * applies nothing.  Errors are logged with the file name.
+ */
+enum ig_err	 ig_db_migrate(struct ig_db *, const char *dir,
+		    int *applied);
+
+/* ---------------------------------------------------------------- http.c */
+
+struct	ig_http;	/* one libcurl handle per thread; opaque */
+
+/*
+ * Make a client for calls to Meta with the timeouts and CA bundle of
+ * "cfg" (borrowed; must outlive it).  Reusing it keeps TLS connections
+ * alive.  NULL on failure.
+ */
+struct ig_http	*ig_http_new(const struct ig_cfg *cfg);
+void		 ig_http_free(struct ig_http *);
+
+/* How the caller should react to a Meta error (graph-api.md C.2). */
+enum	ig_meta_class {
+	IG_META_OTHER,		/* fix the request / app config */
+	IG_META_TRANSIENT,	/* codes 1, 2, is_transient: retry later */
+	IG_META_RATELIMIT,	/* 4, 17, 32, 613, 80002: back off */
+	IG_META_TOKEN,		/* 190: token expired or revoked */
+	IG_META_PERMISSION,	/* 10, 200-299 */
+	IG_META_OAUTH		/* api.instagram.com OAuth envelope */
+};
+
+/*
+ * One error from Meta, from either envelope: the Graph one
+ * {"error":{"message","type","code","error_subcode","fbtrace_id",
+ * "is_transient"}} or the api.instagram.com one
+ * {"error_type","code","error_message"}.  Text fields are truncated
+ * copies and may be logged (never sent to a client).
+ */
+struct	ig_meta_error {
+	long			status;		/* HTTP status */
+	long			code;
+	long			subcode;
+	int			transient;
+	enum ig_meta_class	cls;
+	char			type[48];
+	char			message[256];
+	char			fbtrace_id[64];
+	long			retry_after;	/* seconds, from headers; 0 */
+};
+
+/* A query or form field; a NULL name ends a list. */
+struct	ig_kv {
+	const char	*name;
+	const char	*value;
+};
+
+/*
+ * GET "base" + "path" with the query "query" (values percent-encoded
+ * here), or POST it as an urlencoded form ("form" non-NULL).  Only
+ * https is allowed, TLS is always verified, redirects are not followed,
+ * the reply is capped at IG_MAX_GRAPH_REPLY.
+ * On a 2xx JSON object reply, "*reply" is a new reference the caller
+ * json_decref()s.  A Meta error gives IG_EMETA (or IG_ERATELIMIT for
+ * throttling) with "merr" filled; a transport failure, timeout, 5xx
+ * without envelope or malformed JSON gives IG_EUPSTREAM.  Secrets in
+ * "query"/"form" are never logged.  "merr" may be NULL.
+ */
+enum ig_err	 ig_http_call(struct ig_http *, const char *base,
+		    const char *path, const struct ig_kv *query,
+		    const struct ig_kv *form, json_t **reply,
+		    struct ig_meta_error *merr);
+
+/* TCP connections this handle has opened so far (reuse checks). */
+long		 ig_http_connects(const struct ig_http *);
+
+/*
+ * Parse a Meta error body (borrowed bytes) of HTTP status "status" into
+ * "merr".  Returns 1 if either envelope was recognised, 0 if not.
+ */
+int		 ig_meta_error_parse(const char *body, size_t len, long status,
+		    struct ig_meta_error *merr);
+
+/*
+ * Copy the id member "name" of "obj" as an exact decimal string,
+ * whether Meta sent a JSON integer or a string of digits.  Reals,
+ * negative numbers and non-digit strings are refused (IG_EUPSTREAM).
+ * "*out" is new; the caller frees it.  IG_ENOTFOUND when absent.
+ */
+enum ig_err	 ig_json_id_dup(const json_t *obj, const char *name,
+		    char **out);
+
+/* ---------------------------------------------------------------- auth.c */
+
+/*
+ * Who is calling, per IGCONNECT_AUTH: the JWT "sub" (jwt), REMOTE_USER
+ * (remote_user) or the X-User-Id header, else "local" (none).  Copies
+ * the external user id into "user" (NUL-terminated).  IG_EAUTH when the
+ * caller is not authenticated.
+ */
+enum ig_err	 ig_auth_caller(const struct ig_cfg *, const struct ig_req *,
+		    char *user, size_t usersz);
+
+/* ---------------------------------------------------------------- app.c */
+
+/* What one worker thread hands an endpoint's handler. */
+struct	ig_ctx {
+	const struct ig_cfg	*cfg;	/* process lifetime */
+	struct ig_db		*db;	/* this thread's connection */
+	struct ig_http		*http;	/* this thread's Meta client */
+	struct ig_req		*req;	/* the current request */
+};
+
+/*
+ * An endpoint: one fcgi/ program.  "handle" answers through ig_resp_*;
+ * if it returns an error without answering, the generic answer for
+ * that error is sent.
+ */
+struct	ig_endpoint {
+	const char		*name;		/* "healthz": log prefix */
+	unsigned		 needs;		/* IG_NEED_* */
+	unsigned		 methods;	/* IG_METHOD_* allowed */
+	size_t			 max_body;	/* 0: IGCONNECT_MAX_BODY */
+	const struct ig_param	*params;
+	size_t			 nparams;
+	enum ig_err		(*handle)(struct ig_ctx *);
+};
+
+/*
+ * The main() of every endpoint program.  With "--listen PATH" it binds a
+ * unix socket and supervises worker processes (restarting any that
+ * crash); with a FastCGI listening socket on fd 0 (spawn-fcgi, systemd)
+ * it does the same on it; otherwise it serves one request as plain CGI.
+ * Each worker runs IGCONNECT_THREADS threads, each with its own database
+ * connection and Meta client.  SIGTERM lets in-flight requests finish.
+ * Returns the process exit status.
+ */
+int		 ig_app_main(int argc, char *argv[],
+		    const struct ig_endpoint *ep);
+
+#endif /* IG_H */

@@ -1,0 +1,413 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * req.c: one request, FastCGI or plain CGI (RFC 3875).  The body is
+ * capped by CONTENT_LENGTH before a byte is read; query, form and JSON
+ * parameters are parsed once against the endpoint's table, so handlers
+ * only ever see values that passed their validator.  Pointers taken from
+ * libfcgi never outlive the request (freed before FCGX_Finish_r).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+#include <jansson.h>
+
+#include "ig.h"
+#include "extern.h"
+
+extern char	**environ;
+
+struct	ig_req {
+	FCGX_Request			*fcgx;	/* NULL in CGI mode */
+	char				**envp;
+	const struct ig_endpoint	*ep;
+	unsigned			 method;
+	char				 rid[48];
+	struct ig_buf			 body;
+	json_t				*json;
+	char				**vals;	/* one per ep->params */
+	int				 status;	/* 0: not answered */
+};
+
+static const struct {
+	const char	*name;
+	unsigned	 bit;
+} methods[] = {
+	{ "GET", IG_METHOD_GET },
+	{ "HEAD", IG_METHOD_HEAD },
+	{ "POST", IG_METHOD_POST },
+	{ "PUT", IG_METHOD_PUT },
+	{ "PATCH", IG_METHOD_PATCH },
+	{ "DELETE", IG_METHOD_DELETE },
+};
+
+const char *
+ig_req_env(const struct ig_req *r, const char *name)
+{
+	return FCGX_GetParam(name, r->envp);
+}
+
+unsigned
+ig_req_method(const struct ig_req *r)
+{
+	return r->method;
+}
+
+const char *
+ig_req_get(const struct ig_req *r, size_t idx)
+{
+	return idx < r->ep->nparams ? r->vals[idx] : NULL;
+}
+
+const char *
+ig_req_body(const struct ig_req *r, size_t *len)
+{
+	*len = r->body.len;
+	return r->body.data != NULL ? r->body.data : "";
+}
+
+json_t *
+ig_req_json(const struct ig_req *r)
+{
+	return r->json;
+}
+
+const char *
+ig_req_id(const struct ig_req *r)
+{
+	return r->rid;
+}
+
+void
+ig_req_set_status(struct ig_req *r, int status)
+{
+	r->status = status;
+}
+
+int
+ig_resp_sent(const struct ig_req *r)
+{
+	return r->status != 0;
+}
+
+int
+ig_resp_status(const struct ig_req *r)
+{
+	return r->status;
+}
+
+enum ig_err
+ig_req_write(struct ig_req *r, const char *p, size_t n)
+{
+	if (n > INT32_MAX)
+		return IG_EINPUT;
+	if (r->fcgx != NULL) {
+		if (FCGX_PutStr(p, (int)n, r->fcgx->out) != (int)n)
+			return IG_ESYS;
+	} else if (fwrite(p, 1, n, stdout) != n)
+		return IG_ESYS;
+	return IG_OK;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+enum ig_err
+ig_url_decode(const char *in, size_t n, char **out)
+{
+	size_t	i, o = 0;
+	char	*s;
+	int	hi, lo;
+
+	if ((s = ig_malloc(n + 1)) == NULL)
+		return IG_ENOMEM;
+	for (i = 0; i < n; i++) {
+		if (in[i] == '+')
+			s[o++] = ' ';
+		else if (in[i] != '%')
+			s[o++] = in[i];
+		else if (i + 2 < n &&
+		    (hi = hexval((unsigned char)in[i + 1])) >= 0 &&
+		    (lo = hexval((unsigned char)in[i + 2])) >= 0) {
+			s[o++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else
+			goto bad;
+		if (s[o - 1] == '\0')
+			goto bad;
+	}
+	s[o] = '\0';
+	*out = s;
+	return IG_OK;
+bad:
+	free(s);
+	*out = NULL;
+	return IG_EINPUT;
+}
+
+/* Answer 400 naming the parameter (a name from our table, never data). */
+static void
+reject_param(struct ig_req *r, const char *why, const char *name)
+{
+	char	text[160];
+
+	(void)snprintf(text, sizeof(text), "%s parameter \"%s\"", why, name);
+	(void)ig_resp_error(r, 400, "invalid_request", text, 0);
+}
+
+/*
+ * Store one decoded value if the table knows its name; 0 on rejection.
+ * A NULL "val" is a JSON member that is not a string.
+ */
+static int
+accept_value(struct ig_req *r, const char *name, size_t namelen,
+    const char *val, size_t vallen)
+{
+	const struct ig_param	*p;
+	size_t			 i;
+
+	for (i = 0; i < r->ep->nparams; i++) {
+		p = &r->ep->params[i];
+		if (strlen(p->name) != namelen ||
+		    memcmp(p->name, name, namelen) != 0)
+			continue;
+		if (r->vals[i] != NULL) {
+			reject_param(r, "duplicate", p->name);
+			return 0;
+		}
+		if (val == NULL ||
+		    vallen > (p->maxlen != 0 ? p->maxlen : IG_MAX_PARAM) ||
+		    memchr(val, '\0', vallen) != NULL ||
+		    (p->valid != NULL && !p->valid(val, vallen))) {
+			reject_param(r, "invalid", p->name);
+			return 0;
+		}
+		if ((r->vals[i] = ig_strndup(val, vallen)) == NULL) {
+			(void)ig_resp_fail(r, IG_ENOMEM);
+			return 0;
+		}
+		return 1;
+	}
+	return 1;	/* unknown parameters are ignored */
+}
+
+/* "a=1&b=2" as in a query string or an urlencoded form. */
+static int
+parse_pairs(struct ig_req *r, const char *s, size_t n)
+{
+	const char	*p = s, *end = s + n, *amp, *eq;
+	char		*name, *val;
+	size_t		 count = 0;
+	int		 ok;
+
+	while (p < end) {
+		if ((amp = memchr(p, '&', (size_t)(end - p))) == NULL)
+			amp = end;
+		if (amp == p) {
+			p++;
+			continue;
+		}
+		if (++count > IG_MAX_PARAMS) {
+			(void)ig_resp_error(r, 400, "invalid_request",
+			    "too many parameters", 0);
+			return 0;
+		}
+		if ((eq = memchr(p, '=', (size_t)(amp - p))) == NULL)
+			eq = amp;
+		if (ig_url_decode(p, (size_t)(eq - p), &name) != IG_OK) {
+			(void)ig_resp_error(r, 400, "invalid_request",
+			    "malformed parameter encoding", 0);
+			return 0;
+		}
+		if (eq == amp)
+			val = ig_strdup("");
+		else if (ig_url_decode(eq + 1, (size_t)(amp - eq - 1), &val) !=
+		    IG_OK)
+			val = NULL;
+		if (val == NULL) {
+			free(name);
+			(void)ig_resp_error(r, 400, "invalid_request",
+			    "malformed parameter encoding", 0);
+			return 0;
+		}
+		ok = accept_value(r, name, strlen(name), val, strlen(val));
+		free(name);
+		ig_free_secret(val);
+		if (!ok)
+			return 0;
+		p = amp + 1;
+	}
+	return 1;
+}
+
+static int
+parse_json(struct ig_req *r)
+{
+	const char	*k;
+	json_t		*v;
+
+	r->json = json_loadb(r->body.data, r->body.len,
+	    JSON_REJECT_DUPLICATES, NULL);
+	if (r->json == NULL || !json_is_object(r->json)) {
+		(void)ig_resp_error(r, 400, "invalid_request",
+		    "the body is not a JSON object", 0);
+		return 0;
+	}
+	json_object_foreach(r->json, k, v) {
+		if (json_is_null(v))
+			continue;
+		if (!accept_value(r, k, strlen(k), json_is_string(v) ?
+		    json_string_value(v) : NULL, json_string_length(v)))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+has_type(const char *ct, const char *want)
+{
+	size_t	n = strlen(want);
+
+	return ct != NULL && strncasecmp(ct, want, n) == 0 &&
+	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/* CONTENT_LENGTH: digits only, in range, checked before any read. */
+static int
+read_body(struct ig_req *r, size_t cap)
+{
+	const char	*cl = ig_req_env(r, "CONTENT_LENGTH");
+	unsigned long	 n = 0;
+	char		 chunk[4096];
+	size_t		 got, want;
+	int		 k;
+
+	if (cl == NULL || *cl == '\0')
+		return 1;
+	if (!ig_valid_digits(cl, strlen(cl)) || strlen(cl) > 12) {
+		(void)ig_resp_error(r, 400, "invalid_request",
+		    "malformed Content-Length", 0);
+		return 0;
+	}
+	n = strtoul(cl, NULL, 10);
+	if (n > cap) {
+		(void)ig_resp_error(r, 413, "payload_too_large",
+		    "the request body is too large", 0);
+		return 0;
+	}
+	ig_buf_init(&r->body, cap);
+	for (got = 0; got < n; got += want) {
+		want = n - got < sizeof(chunk) ? n - got : sizeof(chunk);
+		if (r->fcgx != NULL)
+			k = FCGX_GetStr(chunk, (int)want, r->fcgx->in);
+		else
+			k = (int)fread(chunk, 1, want, stdin);
+		if (k != (int)want) {
+			(void)ig_resp_error(r, 400, "invalid_request",
+			    "the request body is shorter than Content-Length",
+			    0);
+			return 0;
+		}
+		if (ig_buf_add(&r->body, chunk, want) != IG_OK) {
+			(void)ig_resp_fail(r, IG_ENOMEM);
+			return 0;
+		}
+	}
+	ig_wipe(chunk, sizeof(chunk));
+	return 1;
+}
+
+static void
+set_request_id(struct ig_req *r)
+{
+	const char	*id = ig_req_env(r, "REQUEST_ID");
+	unsigned char	 rnd[8];
+
+	if (id != NULL && strlen(id) < sizeof(r->rid) &&
+	    ig_valid_alnum(id, strlen(id))) {
+		memcpy(r->rid, id, strlen(id) + 1);
+		return;
+	}
+	if (ig_rand_bytes(rnd, sizeof(rnd)) != IG_OK)
+		memset(rnd, 0, sizeof(rnd));
+	ig_hex(r->rid, rnd, sizeof(rnd));
+}
+
+static void
+parse(struct ig_req *r, const struct ig_cfg *cfg)
+{
+	const char	*m, *q, *ct;
+	size_t		 i;
+
+	if ((m = ig_req_env(r, "REQUEST_METHOD")) != NULL)
+		for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+			if (strcmp(m, methods[i].name) == 0)
+				r->method = methods[i].bit;
+	if ((r->method & r->ep->methods) == 0) {
+		(void)ig_resp_error(r, 405, "method_not_allowed",
+		    "method not allowed on this resource", 0);
+		return;
+	}
+	if (!read_body(r, r->ep->max_body != 0 ? r->ep->max_body :
+	    (size_t)cfg->max_body))
+		return;
+	if ((q = ig_req_env(r, "QUERY_STRING")) != NULL &&
+	    !parse_pairs(r, q, strlen(q)))
+		return;
+	if (r->body.len == 0)
+		return;
+	ct = ig_req_env(r, "CONTENT_TYPE");
+	if (has_type(ct, "application/x-www-form-urlencoded"))
+		(void)parse_pairs(r, r->body.data, r->body.len);
+	else if (has_type(ct, "application/json"))
+		(void)parse_json(r);
+}
+
+struct ig_req *
+ig_req_new(FCGX_Request *fcgx, const struct ig_endpoint *ep,
+    const struct ig_cfg *cfg)
+{
+	struct ig_req	*r;
+
+	if ((r = ig_calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	r->fcgx = fcgx;
+	r->envp = fcgx != NULL ? fcgx->envp : environ;
+	r->ep = ep;
+	ig_buf_init(&r->body, 0);
+	set_request_id(r);
+	if ((r->vals = ig_calloc(ep->nparams, sizeof(char *))) == NULL) {
+		(void)ig_resp_fail(r, IG_ENOMEM);
+		return r;
+	}
+	parse(r, cfg);
+	return r;
+}
+
+void
+ig_req_free(struct ig_req *r)
+{
+	size_t	i;
+
+	if (r == NULL)
+		return;
+	if (r->vals != NULL)
+		for (i = 0; i < r->ep->nparams; i++)
+			ig_free_secret(r->vals[i]);
+	free(r->vals);
+	ig_buf_free(&r->body);
+	json_decref(r->json);
+	free(r);
+}

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * resp.c: answers.  JSON bodies are built with jansson, never printf of
+ * request data; header values are fixed strings or values we made.
+ * Every answer carries Cache-Control: no-store (OAuth responses must not
+ * be cached, RFC 6749 5.1) and the request id.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "ig.h"
+#include "extern.h"
+
+static const char *
+reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	default: return "Unknown";
+	}
+}
+
+static enum ig_err
+answer(struct ig_req *r, int status, const char *ctype, const char *body,
+    size_t len, long retry_after)
+{
+	char		 head[512], extra[64] = "";
+	int		 n;
+	enum ig_err	 er;
+
+	if (ig_resp_sent(r))
+		return IG_EINPUT;
+	ig_req_set_status(r, status);
+	if (status == 401)
+		(void)snprintf(extra, sizeof(extra),
+		    "WWW-Authenticate: Bearer\r\n");
+	else if (retry_after > 0)
+		(void)snprintf(extra, sizeof(extra), "Retry-After: %ld\r\n",
+		    retry_after);
+	n = snprintf(head, sizeof(head), "Status: %d %s\r\n"
+	    "Content-Type: %s\r\n"
+	    "Content-Length: %zu\r\n"
+	    "Cache-Control: no-store\r\n"
+	    "X-Content-Type-Options: nosniff\r\n"
+	    "X-Request-Id: %s\r\n%s\r\n",
+	    status, reason(status), ctype, len, ig_req_id(r), extra);
+	if (n < 0 || (size_t)n >= sizeof(head))
+		return IG_ESYS;
+	if ((er = ig_req_write(r, head, (size_t)n)) != IG_OK)
+		return er;
+	if (ig_req_method(r) == IG_METHOD_HEAD || len == 0)
+		return IG_OK;
+	return ig_req_write(r, body, len);
+}
+
+enum ig_err
+ig_resp_json(struct ig_req *r, int status, json_t *body)
+{
+	char		*s;
+	enum ig_err	 er;
+
+	if ((s = json_dumps(body, JSON_COMPACT)) == NULL)
+		return ig_resp_fail(r, IG_ENOMEM);
+	er = answer(r, status, "application/json", s, strlen(s), 0);
+	free(s);
+	return er;
+}
+
+enum ig_err
+ig_resp_error(struct ig_req *r, int status, const char *code,
+    const char *text, long retry_after)
+{
+	json_t		*o;
+	char		*s;
+	enum ig_err	 er;
+
+	o = json_pack("{s:s, s:s, s:s}", "error", code,
+	    "error_description", text, "request_id", ig_req_id(r));
+	if (o == NULL || (s = json_dumps(o, JSON_COMPACT)) == NULL) {
+		json_decref(o);
+		/* A fixed body, so even out of memory gets an answer. */
+		return answer(r, 503, "application/json",
+		    "{\"error\":\"unavailable\"}", 23, 0);
+	}
+	er = answer(r, status, "application/json", s, strlen(s), retry_after);
+	free(s);
+	json_decref(o);
+	return er;
+}
+
+enum ig_err
+ig_resp_fail(struct ig_req *r, enum ig_err er)
+{
+	return ig_resp_error(r, ig_err_http(er), ig_err_code(er),
+	    ig_strerror(er), 0);
+}
+
+enum ig_err
+ig_resp_text(struct ig_req *r, int status, const char *text)
+{
+	return answer(r, status, "text/plain; charset=utf-8", text,
+	    strlen(text), 0);
+}

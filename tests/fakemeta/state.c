@@ -1,0 +1,379 @@
+/*
+ * fakemeta: what the fake remembers between requests: the clock offset,
+ * base latency, authorization codes, tokens, publishing containers and
+ * published posts.  One mutex guards all of it; every critical section
+ * is a few map operations, so contention stays negligible even under a
+ * benchmark.  Check-and-consume of a code happens under that one lock,
+ * which is what makes parallel exchanges of one code yield one success.
+ */
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fakemeta.h"
+
+#define CONTAINER_BASE	17889455560000000LL
+#define MEDIA_BASE	17900000000000000LL
+
+struct code {
+	struct fm_grant	 grant;
+	char		*redirect;
+	time_t		 expires;
+	int		 used;
+};
+
+/* Publish times of one account, oldest first, for the 24 h quota. */
+struct pubs {
+	time_t		*t;
+	size_t		 n;
+	size_t		 cap;
+};
+
+static pthread_mutex_t	 mu = PTHREAD_MUTEX_INITIALIZER;
+static long long	 clock_offset;
+static long		 latency_ms;
+static struct fm_map	 codes;		/* code -> struct code */
+static struct fm_map	 tokens;	/* token -> struct fm_token */
+static struct fm_map	 containers;	/* decimal id -> fm_container */
+static struct fm_map	 published;	/* decimal account -> pubs */
+static long long	 container_seq;	/* never reset: ids stay unique */
+static long long	 media_seq;
+
+static void
+code_free(void *p)
+{
+	struct code	*c = p;
+
+	free(c->redirect);
+	free(c);
+}
+
+static void
+pubs_free(void *p)
+{
+	struct pubs	*ps = p;
+
+	free(ps->t);
+	free(ps);
+}
+
+int
+fm_state_init(void)
+{
+	fm_map_init(&codes);
+	fm_map_init(&tokens);
+	fm_map_init(&containers);
+	fm_map_init(&published);
+	return 0;
+}
+
+void
+fm_state_free(void)
+{
+	fm_map_free(&codes, code_free);
+	fm_map_free(&tokens, free);
+	fm_map_free(&containers, free);
+	fm_map_free(&published, pubs_free);
+}
+
+void
+fm_state_reset(void)
+{
+	pthread_mutex_lock(&mu);
+	fm_map_clear(&codes, code_free);
+	fm_map_clear(&tokens, free);
+	fm_map_clear(&containers, free);
+	fm_map_clear(&published, pubs_free);
+	clock_offset = 0;
+	latency_ms = 0;
+	pthread_mutex_unlock(&mu);
+}
+
+static time_t
+now_locked(void)
+{
+	return time(NULL) + (time_t)clock_offset;
+}
+
+/* The fake's "now": wall clock plus what tests advanced it by. */
+time_t
+fm_now(void)
+{
+	time_t	 t;
+
+	pthread_mutex_lock(&mu);
+	t = now_locked();
+	pthread_mutex_unlock(&mu);
+	return t;
+}
+
+time_t
+fm_clock_advance(long long secs)
+{
+	time_t	 t;
+
+	pthread_mutex_lock(&mu);
+	clock_offset += secs;
+	t = now_locked();
+	pthread_mutex_unlock(&mu);
+	return t;
+}
+
+void
+fm_latency_set(long ms)
+{
+	pthread_mutex_lock(&mu);
+	latency_ms = ms;
+	pthread_mutex_unlock(&mu);
+}
+
+long
+fm_latency_get(void)
+{
+	long	 ms;
+
+	pthread_mutex_lock(&mu);
+	ms = latency_ms;
+	pthread_mutex_unlock(&mu);
+	return ms;
+}
+
+/*
+ * Mint a single-use code bound to the grant and redirect URI (A.1),
+ * valid FM_CODE_TTL seconds.  Codes look like Meta's ("AQ" + base64url,
+ * a few hundred characters), which tests a client's length limits.
+ */
+int
+fm_code_new(const struct fm_grant *g, const char *redirect, char *out,
+    size_t outsz)
+{
+	struct code	*c;
+
+	if (outsz < 203)
+		return -1;
+	out[0] = 'A';
+	out[1] = 'Q';
+	fm_rand_b64url(out + 2, 200);
+	c = fm_xmalloc(sizeof(*c));
+	c->grant = *g;
+	c->redirect = fm_xstrdup(redirect);
+	c->used = 0;
+	pthread_mutex_lock(&mu);
+	c->expires = now_locked() + FM_CODE_TTL;
+	fm_map_put(&codes, out, c);
+	pthread_mutex_unlock(&mu);
+	return 0;
+}
+
+/*
+ * Check a code for the flavor and redirect URI and, if it passes, mark
+ * it used and copy its grant out.  A redirect mismatch does not burn the
+ * code (UNCONFIRMED what Meta does; the client must fix its URI either
+ * way).
+ */
+enum fm_codeerr
+fm_code_take(const char *code, enum fm_flavor fl, const char *redirect,
+    struct fm_grant *g)
+{
+	struct code	*c;
+	enum fm_codeerr	 er;
+
+	pthread_mutex_lock(&mu);
+	if ((c = fm_map_get(&codes, code)) == NULL || c->grant.flavor != fl)
+		er = FM_CODE_UNKNOWN;
+	else if (c->used)
+		er = FM_CODE_USED;
+	else if (now_locked() >= c->expires)
+		er = FM_CODE_EXPIRED;
+	else if (redirect == NULL || strcmp(redirect, c->redirect) != 0)
+		er = FM_CODE_REDIRECT;
+	else {
+		c->used = 1;
+		*g = c->grant;
+		er = FM_CODE_OK;
+	}
+	pthread_mutex_unlock(&mu);
+	return er;
+}
+
+/*
+ * Store a token and write its string to out (FM_TOKEN_LEN + 1 bytes).
+ * Instagram tokens start "IGAA", Facebook ones "EAA" (0.1); the rest is
+ * random, so no token carries meaning a client could rely on.
+ */
+int
+fm_token_new(const struct fm_token *t, char *out, size_t outsz)
+{
+	struct fm_token	*c;
+	size_t		 pre;
+
+	if (outsz < FM_TOKEN_LEN + 1)
+		return -1;
+	if (t->kind == FM_TOK_IG_SHORT || t->kind == FM_TOK_IG_LONG) {
+		memcpy(out, "IGAA", 4);
+		pre = 4;
+	} else {
+		memcpy(out, "EAA", 3);
+		pre = 3;
+	}
+	fm_rand_alnum(out + pre, FM_TOKEN_LEN - pre);
+	c = fm_xmalloc(sizeof(*c));
+	*c = *t;
+	pthread_mutex_lock(&mu);
+	fm_map_put(&tokens, out, c);
+	pthread_mutex_unlock(&mu);
+	return 0;
+}
+
+/* Copy the token's record to *t: 0 if known, -1 if not. */
+int
+fm_token_get(const char *s, struct fm_token *t)
+{
+	struct fm_token	*c;
+
+	pthread_mutex_lock(&mu);
+	if ((c = fm_map_get(&tokens, s)) != NULL)
+		*t = *c;
+	pthread_mutex_unlock(&mu);
+	return c == NULL ? -1 : 0;
+}
+
+size_t
+fm_token_count(void)
+{
+	size_t	 n;
+
+	pthread_mutex_lock(&mu);
+	n = tokens.n;
+	pthread_mutex_unlock(&mu);
+	return n;
+}
+
+/* Store a copy of *c under a fresh id and return that id. */
+long long
+fm_container_new(const struct fm_container *c)
+{
+	struct fm_container	*nc;
+	char			 key[24];
+
+	nc = fm_xmalloc(sizeof(*nc));
+	*nc = *c;
+	pthread_mutex_lock(&mu);
+	nc->id = CONTAINER_BASE + ++container_seq;
+	(void)snprintf(key, sizeof(key), "%lld", nc->id);
+	fm_map_put(&containers, key, nc);
+	pthread_mutex_unlock(&mu);
+	return nc->id;
+}
+
+int
+fm_container_get(long long id, struct fm_container *c)
+{
+	struct fm_container	*p;
+	char			 key[24];
+
+	(void)snprintf(key, sizeof(key), "%lld", id);
+	pthread_mutex_lock(&mu);
+	if ((p = fm_map_get(&containers, key)) != NULL)
+		*c = *p;
+	pthread_mutex_unlock(&mu);
+	return p == NULL ? -1 : 0;
+}
+
+/* status_code of a container at time now (D.2). */
+enum fm_cstatus
+fm_container_status(const struct fm_container *c, time_t now)
+{
+	if (c->media_id != 0)
+		return FM_CS_PUBLISHED;
+	if (now >= c->created + FM_CONTAINER_TTL)
+		return FM_CS_EXPIRED;
+	if (now < c->ready)
+		return FM_CS_IN_PROGRESS;
+	return c->failed ? FM_CS_ERROR : FM_CS_FINISHED;
+}
+
+/* Drop publish times older than the quota window. */
+static int
+usage_locked(struct pubs *ps, time_t now)
+{
+	size_t	 i = 0;
+
+	while (i < ps->n && ps->t[i] <= now - FM_QUOTA_WINDOW)
+		i++;
+	if (i > 0) {
+		memmove(ps->t, ps->t + i, (ps->n - i) * sizeof(*ps->t));
+		ps->n -= i;
+	}
+	return (int)ps->n;
+}
+
+/*
+ * Publish container id for account at time now (D.3, D.4): sets
+ * *media_id and returns FM_PUB_OK, or the reason it cannot.  Check and
+ * update happen under the lock, so a container is published once even
+ * when a client retries in parallel.
+ */
+int
+fm_publish(long long id, long long account, time_t now, long long *media_id,
+    int *usage)
+{
+	struct fm_container	*c;
+	struct pubs		*ps;
+	char			 key[24];
+	int			 er;
+
+	pthread_mutex_lock(&mu);
+	(void)snprintf(key, sizeof(key), "%lld", account);
+	if ((ps = fm_map_get(&published, key)) == NULL) {
+		ps = fm_xcalloc(1, sizeof(*ps));
+		fm_map_put(&published, key, ps);
+	}
+	*usage = usage_locked(ps, now);
+	(void)snprintf(key, sizeof(key), "%lld", id);
+	if ((c = fm_map_get(&containers, key)) == NULL ||
+	    c->account != account || c->is_item)
+		er = FM_PUB_UNKNOWN;
+	else if (c->media_id != 0)
+		er = FM_PUB_DONE;
+	else if (fm_container_status(c, now) != FM_CS_FINISHED)
+		er = FM_PUB_NOTREADY;
+	else if (*usage >= FM_QUOTA_TOTAL)
+		er = FM_PUB_QUOTA;
+	else {
+		if (ps->n == ps->cap) {
+			ps->cap = ps->cap == 0 ? 16 : ps->cap * 2;
+			if ((ps->t = realloc(ps->t, ps->cap *
+			    sizeof(*ps->t))) == NULL) {
+				fputs("fakemeta: out of memory\n", stderr);
+				abort();
+			}
+		}
+		ps->t[ps->n++] = now;
+		*usage = (int)ps->n;
+		c->media_id = MEDIA_BASE + ++media_seq;
+		*media_id = c->media_id;
+		er = FM_PUB_OK;
+	}
+	pthread_mutex_unlock(&mu);
+	return er;
+}
+
+/* Posts published by account within the last 24 h. */
+int
+fm_quota_usage(long long account, time_t now)
+{
+	struct pubs	*ps;
+	char		 key[24];
+	int		 n = 0;
+
+	(void)snprintf(key, sizeof(key), "%lld", account);
+	pthread_mutex_lock(&mu);
+	if ((ps = fm_map_get(&published, key)) != NULL)
+		n = usage_locked(ps, now);
+	pthread_mutex_unlock(&mu);
+	return n;
+}
