@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * t_healthz.c: the foundation end to end, through the running stack
+ * (nginx -> fcgi/healthz -> PostgreSQL): answers and their shape, the
+ * JSON errors of nginx itself, a database outage survived by the same
+ * workers, a crashed worker restarted, plain CGI, configuration errors,
+ * and logs that never keep a query string.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../lib/check.h"
+#include "../lib/client.h"
+
+static char	pidpath[4096];
+
+static long
+supervisor_pid(void)
+{
+	(void)snprintf(pidpath, sizeof(pidpath), "%s/run/healthz.pid",
+	    env_or_die("IGCONNECT_VAR"));
+	return pidfile_read(pidpath);
+}
+
+static long
+get_healthz(json_t **body)
+{
+	struct http_resp	r;
+	long			st;
+
+	st = http_do("GET", stack_url("/healthz"), NULL, NULL, 0, NULL, &r);
+	if (body != NULL)
+		*body = resp_json(&r);
+	http_resp_free(&r);
+	return st;
+}
+
+static const char *
+str(json_t *o, const char *k)
+{
+	const char	*s = json_string_value(json_object_get(o, k));
+
+	return s != NULL ? s : "";
+}
+
+/* An error body in the SPEC shape, with "code" and the request id. */
+static void
+check_error_shape(const struct http_resp *r, const char *code)
+{
+	json_t	*o = resp_json(r);
+	char	 rid[128];
+
+	CHECK(o != NULL && json_is_object(o));
+	CHECK(strcmp(str(o, "error"), code) == 0);
+	CHECK(strlen(str(o, "error_description")) > 0);
+	CHECK(strlen(str(o, "request_id")) > 0);
+	CHECK(resp_header(r, "X-Request-Id", rid, sizeof(rid)) &&
+	    strcmp(rid, str(o, "request_id")) == 0);
+	json_decref(o);
+}
+
+static void
+t_healthz_ok(void)
+{
+	struct http_resp	 r;
+	json_t			*o;
+	char			 v[256];
+
+	CHECK(http_do("GET", stack_url("/healthz"), NULL, NULL, 0, NULL,
+	    &r) == 200);
+	o = resp_json(&r);
+	CHECK(o != NULL);
+	CHECK(strcmp(str(o, "status"), "ok") == 0);
+	CHECK(strcmp(str(o, "database"), "ok") == 0);
+	CHECK(strlen(str(o, "version")) > 0);
+	CHECK(resp_header(&r, "Content-Type", v, sizeof(v)) &&
+	    strncmp(v, "application/json", 16) == 0);
+	CHECK(resp_header(&r, "Cache-Control", v, sizeof(v)) &&
+	    strstr(v, "no-store") != NULL);
+	CHECK(resp_header(&r, "X-Request-Id", v, sizeof(v)) &&
+	    strlen(v) >= 16);
+	json_decref(o);
+	http_resp_free(&r);
+}
+
+static void
+t_security_headers(void)
+{
+	struct http_resp	r;
+	char			v[512];
+
+	CHECK(http_do("GET", stack_url("/healthz"), NULL, NULL, 0, NULL,
+	    &r) == 200);
+	CHECK(resp_header(&r, "X-Content-Type-Options", v, sizeof(v)) &&
+	    strcmp(v, "nosniff") == 0);
+	CHECK(resp_header(&r, "Referrer-Policy", v, sizeof(v)) &&
+	    strcmp(v, "no-referrer") == 0);
+	CHECK(resp_header(&r, "Content-Security-Policy", v, sizeof(v)) &&
+	    strstr(v, "frame-ancestors 'none'") != NULL);
+	CHECK(resp_header(&r, "Strict-Transport-Security", v, sizeof(v)));
+	/* server_tokens off: no version in the Server header. */
+	CHECK(!resp_header(&r, "Server", v, sizeof(v)) ||
+	    strchr(v, '/') == NULL);
+	http_resp_free(&r);
+}
+
+static void
+t_request_ids_unique(void)
+{
+	struct http_resp	r1, r2;
+	char			a[128] = "", b[128] = "";
+
+	http_do("GET", stack_url("/healthz"), NULL, NULL, 0, NULL, &r1);
+	http_do("GET", stack_url("/healthz"), NULL, NULL, 0, NULL, &r2);
+	CHECK(resp_header(&r1, "X-Request-Id", a, sizeof(a)));
+	CHECK(resp_header(&r2, "X-Request-Id", b, sizeof(b)));
+	CHECK(strcmp(a, b) != 0);
+	http_resp_free(&r1);
+	http_resp_free(&r2);
+}
+
+static void
+t_head(void)
+{
+	struct http_resp	r;
+
+	CHECK(http_do("HEAD", stack_url("/healthz"), NULL, NULL, 0, NULL,
+	    &r) == 200);
+	CHECK(r.len == 0);
+	http_resp_free(&r);
+}
+
+static void
+t_method_not_allowed(void)
+{
+	struct http_resp	r;
+
+	CHECK(http_do("POST", stack_url("/healthz"), NULL, "{}", 2, NULL,
+	    &r) == 405);
+	check_error_shape(&r, "method_not_allowed");
+	http_resp_free(&r);
+	CHECK(http_do("DELETE", stack_url("/healthz"), NULL, NULL, 0, NULL,
+	    &r) == 405);
+	check_error_shape(&r, "method_not_allowed");
+	http_resp_free(&r);
+}
+
+static void
+t_unknown_path_404(void)
+{
+	struct http_resp	r;
+
+	CHECK(http_do("GET", stack_url("/no/such/thing"), NULL, NULL, 0, NULL,
+	    &r) == 404);
+	check_error_shape(&r, "not_found");
+	http_resp_free(&r);
+}
+
+/* nginx stops a large body itself, in the same JSON shape. */
+static void
+t_body_too_large_413(void)
+{
+	const char *const	 h[] = { "Content-Type: application/json", NULL };
+	size_t			 n = 2 * 1024 * 1024;
+	char			*big = malloc(n);
+	struct http_resp	 r;
+
+	memset(big, 'a', n);
+	CHECK(http_do("POST", stack_url("/healthz"), h, big, n, NULL,
+	    &r) == 413);
+	check_error_shape(&r, "payload_too_large");
+	http_resp_free(&r);
+	free(big);
+}
+
+/* Query strings carry OAuth codes: no log may keep one. */
+static void
+t_logs_never_keep_query(void)
+{
+	static const char	 canary[] = "CANARY_CODE_5d1e";
+	char			 cmd[8192], logdir[4096];
+	const char *const	 grep[] = { "grep", "-rq", canary, logdir,
+	    NULL };
+	const char *const	 grep_path[] = { "grep", "-rq",
+	    "GET /healthz", logdir, NULL };
+	struct http_resp	 r;
+
+	(void)snprintf(cmd, sizeof(cmd), "/healthz?code=%s&state=x", canary);
+	CHECK(http_do("GET", stack_url(cmd), NULL, NULL, 0, NULL, &r) == 200);
+	http_resp_free(&r);
+	msleep(300);	/* nginx writes its access log line after the answer */
+	(void)snprintf(logdir, sizeof(logdir), "%s/log",
+	    env_or_die("IGCONNECT_VAR"));
+	CHECK(run_cmd(grep_path) == 0);	/* the request was logged... */
+	CHECK(run_cmd(grep) == 1);	/* ...without its query */
+}
+
+static void
+t_db_outage_same_workers(void)
+{
+	const char *const	 stop[] = { "sh", "deploy/igconnect-stack",
+	    "db-stop", NULL };
+	const char *const	 start[] = { "sh", "deploy/igconnect-stack",
+	    "db-start", NULL };
+	long			 sup = supervisor_pid(), before[8], after[8];
+	int			 nb, na, i, st = 0;
+	json_t			*o = NULL;
+
+	CHECK(sup > 0);
+	nb = children_of(sup, before, 8);
+	CHECK(nb >= 1);
+	CHECK(get_healthz(NULL) == 200);
+	CHECK(run_cmd(stop) == 0);
+	CHECK(get_healthz(&o) == 503);
+	CHECK(o != NULL && strcmp(str(o, "database"), "unreachable") == 0);
+	json_decref(o);
+	CHECK(run_cmd(start) == 0);
+	/* Every thread reconnects on its next request; allow a moment. */
+	for (i = 0; i < 50 && (st = get_healthz(NULL)) != 200; i++)
+		msleep(100);
+	CHECK(st == 200);
+	na = children_of(sup, after, 8);
+	CHECK(na == nb);
+	for (i = 0; i < nb && i < na; i++)
+		CHECK(before[i] == after[i]);
+	CHECK(supervisor_pid() == sup);
+}
+
+static void
+t_crashed_worker_restarted(void)
+{
+	long	sup = supervisor_pid(), kids[8], now[8];
+	int	n, i, m = 0;
+
+	n = children_of(sup, kids, 8);
+	CHECK(n >= 1);
+	if (n < 1)
+		return;
+	CHECK(kill((pid_t)kids[0], SIGKILL) == 0);
+	for (i = 0; i < 50; i++) {
+		msleep(100);
+		m = children_of(sup, now, 8);
+		if (m == n && now[0] != kids[0])
+			break;
+	}
+	CHECK(m == n);
+	CHECK(get_healthz(NULL) == 200);
+	CHECK(supervisor_pid() == sup);
+}
+
+/* Started without a FastCGI socket, the program answers one CGI request. */
+static void
+t_cgi_mode(void)
+{
+	const char *const	argv[] = { "fcgi/healthz", NULL };
+	char			out[8192];
+	int			rc;
+
+	setenv("REQUEST_METHOD", "GET", 1);
+	setenv("REQUEST_ID", "cgitest0123456789", 1);
+	rc = run_capture(argv, "/dev/null", out, sizeof(out));
+	unsetenv("REQUEST_METHOD");
+	unsetenv("REQUEST_ID");
+	CHECK(rc == 0);
+	/* stderr (the log line) and stdout are captured together. */
+	CHECK(strstr(out, "Status: 200 OK\r\n") != NULL);
+	CHECK(strstr(out, "\r\n\r\n{") != NULL);
+	CHECK(strstr(out, "X-Request-Id: cgitest0123456789\r\n") != NULL);
+	CHECK(strstr(out, "\"database\":\"ok\"") != NULL);
+}
+
+/* A malformed setting stops the program with one line naming it. */
+static void
+t_bad_config_stops(void)
+{
+	const char *const	argv[] = { "fcgi/healthz", NULL };
+	char			out[4096], *nl;
+	int			rc;
+
+	setenv("IGCONNECT_TOKEN_KEYS", "k1:SECRETVALUE", 1);
+	rc = run_capture(argv, "/dev/null", out, sizeof(out));
+	unsetenv("IGCONNECT_TOKEN_KEYS");
+	CHECK(rc == 1);
+	CHECK(strstr(out, "IGCONNECT_TOKEN_KEYS") != NULL);
+	CHECK(strstr(out, "SECRETVALUE") == NULL);
+	nl = strchr(out, '\n');
+	CHECK(nl != NULL && nl[1] == '\0');	/* exactly one line */
+}
+
+static void
+t_missing_config_stops(void)
+{
+	const char *const	argv[] = { "fcgi/healthz", NULL };
+	char			out[4096], *saved;
+	int			rc;
+
+	saved = strdup(env_or_die("DATABASE_URL"));
+	unsetenv("DATABASE_URL");
+	rc = run_capture(argv, "/dev/null", out, sizeof(out));
+	setenv("DATABASE_URL", saved, 1);
+	free(saved);
+	CHECK(rc == 1);
+	CHECK(strstr(out, "DATABASE_URL") != NULL);
+}
+
+/* SIGTERM to a supervisor: it exits 0 and removes its socket. */
+static void
+t_sigterm_clean_exit(void)
+{
+	char	sock[4096], pid[4096];
+	const char *const argv[] = { "fcgi/healthz", "--listen", sock,
+	    "--pidfile", pid, NULL };
+	long	p = -1;
+	int	i;
+
+	(void)snprintf(sock, sizeof(sock), "%s/run/sigterm-test.sock",
+	    env_or_die("IGCONNECT_VAR"));
+	(void)snprintf(pid, sizeof(pid), "%s/run/sigterm-test.pid",
+	    env_or_die("IGCONNECT_VAR"));
+	if (fork() == 0) {
+		if (freopen("/dev/null", "w", stderr) == NULL)
+			_exit(126);
+		execvp(argv[0], (char *const *)(void *)argv);
+		_exit(127);
+	}
+	for (i = 0; i < 50 && (p = pidfile_read(pid)) <= 0; i++)
+		msleep(100);
+	CHECK(p > 0);
+	CHECK(access(sock, F_OK) == 0);
+	if (p > 0)
+		CHECK(kill((pid_t)p, SIGTERM) == 0);
+	for (i = 0; i < 100 && access(sock, F_OK) == 0; i++)
+		msleep(100);
+	CHECK(access(sock, F_OK) != 0);
+	CHECK(access(pid, F_OK) != 0);
+}
+
+static const struct ig_test tests[] = {
+	TEST(t_healthz_ok),
+	TEST(t_security_headers),
+	TEST(t_request_ids_unique),
+	TEST(t_head),
+	TEST(t_method_not_allowed),
+	TEST(t_unknown_path_404),
+	TEST(t_body_too_large_413),
+	TEST(t_logs_never_keep_query),
+	TEST(t_db_outage_same_workers),
+	TEST(t_crashed_worker_restarted),
+	TEST(t_cgi_mode),
+	TEST(t_bad_config_stops),
+	TEST(t_missing_config_stops),
+	TEST(t_sigterm_clean_exit),
+};
+
+int
+main(int argc, char *argv[])
+{
+	return ig_test_main(argc, argv, tests,
+	    sizeof(tests) / sizeof(tests[0]));
+}

@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: ISC */
+/* client.c: see client.h. */
+#include <sys/wait.h>
+
+#include <ctype.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "client.h"
+
+struct	acc {
+	char	*p;
+	size_t	 n;
+};
+
+static size_t
+grow(char *data, size_t size, size_t n, void *arg)
+{
+	struct acc	*a = arg;
+	char		*p;
+
+	if ((p = realloc(a->p, a->n + size * n + 1)) == NULL)
+		return 0;
+	memcpy(p + a->n, data, size * n);
+	a->n += size * n;
+	p[a->n] = '\0';
+	a->p = p;
+	return size * n;
+}
+
+long
+http_do(const char *method, const char *url, const char *const *headers,
+    const char *body, size_t len, const char *cafile, struct http_resp *r)
+{
+	struct curl_slist	*hl = NULL;
+	struct acc		 b = { NULL, 0 }, h = { NULL, 0 };
+	CURL			*c;
+	size_t			 i;
+
+	memset(r, 0, sizeof(*r));
+	if ((c = curl_easy_init()) == NULL)
+		return 0;
+	for (i = 0; headers != NULL && headers[i] != NULL; i++)
+		hl = curl_slist_append(hl, headers[i]);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, grow);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, grow);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
+	if (cafile != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, cafile);
+	if (body != NULL) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)len);
+	}
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(hl);
+	r->body = b.p != NULL ? b.p : strdup("");
+	r->len = b.n;
+	r->headers = h.p != NULL ? h.p : strdup("");
+	return r->status;
+}
+
+void
+http_resp_free(struct http_resp *r)
+{
+	free(r->body);
+	free(r->headers);
+	memset(r, 0, sizeof(*r));
+}
+
+const char *
+env_or_die(const char *name)
+{
+	const char	*v;
+
+	if ((v = getenv(name)) == NULL || *v == '\0') {
+		fprintf(stderr, "%s is not set: run this test through "
+		    "tests/run\n", name);
+		exit(2);
+	}
+	return v;
+}
+
+const char *
+stack_url(const char *path)
+{
+	static char	url[4096];
+
+	(void)snprintf(url, sizeof(url), "%s%s",
+	    env_or_die("IGCONNECT_BASE_URL"), path);
+	return url;
+}
+
+json_t *
+resp_json(const struct http_resp *r)
+{
+	return json_loadb(r->body, r->len, 0, NULL);
+}
+
+int
+resp_header(const struct http_resp *r, const char *name, char *out,
+    size_t outsz)
+{
+	const char	*p = r->headers, *eol;
+	size_t		 n = strlen(name), vlen;
+
+	while (p != NULL && *p != '\0') {
+		eol = strstr(p, "\r\n");
+		if (strncasecmp(p, name, n) == 0 && p[n] == ':') {
+			p += n + 1;
+			while (*p == ' ')
+				p++;
+			vlen = eol != NULL ? (size_t)(eol - p) : strlen(p);
+			if (vlen >= outsz)
+				vlen = outsz - 1;
+			memcpy(out, p, vlen);
+			out[vlen] = '\0';
+			return 1;
+		}
+		p = eol != NULL ? eol + 2 : NULL;
+	}
+	return 0;
+}
+
+int
+run_cmd(const char *const argv[])
+{
+	pid_t	pid;
+	int	status;
+
+	fflush(stdout);
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid == 0) {
+		execvp(argv[0], (char *const *)(void *)argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) == -1)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+int
+run_capture(const char *const argv[], const char *stdin_path, char *out,
+    size_t outsz)
+{
+	pid_t	pid;
+	int	fds[2], status;
+	size_t	n = 0;
+	ssize_t	k;
+
+	fflush(stdout);
+	if (pipe(fds) == -1 || (pid = fork()) == -1)
+		return -1;
+	if (pid == 0) {
+		FILE *in = freopen(stdin_path, "r", stdin);
+
+		if (in == NULL)
+			_exit(126);
+		dup2(fds[1], STDOUT_FILENO);
+		dup2(fds[1], STDERR_FILENO);
+		close(fds[0]);
+		close(fds[1]);
+		execvp(argv[0], (char *const *)(void *)argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	while (n + 1 < outsz && (k = read(fds[0], out + n,
+	    outsz - 1 - n)) > 0)
+		n += (size_t)k;
+	out[n] = '\0';
+	close(fds[0]);
+	if (waitpid(pid, &status, 0) == -1)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+int
+read_small_file(const char *path, char *out, size_t outsz)
+{
+	FILE	*f;
+	size_t	 n;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	n = fread(out, 1, outsz - 1, f);
+	out[n] = '\0';
+	fclose(f);
+	return 1;
+}
+
+long
+pidfile_read(const char *path)
+{
+	char	buf[32];
+
+	if (!read_small_file(path, buf, sizeof(buf)))
+		return -1;
+	return strtol(buf, NULL, 10);
+}
+
+int
+children_of(long ppid, long *pids, int max)
+{
+	DIR		*d;
+	struct dirent	*e;
+	char		 path[300], buf[512], *p;
+	int		 n = 0;
+
+	if ((d = opendir("/proc")) == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL && n < max) {
+		if (!isdigit((unsigned char)e->d_name[0]))
+			continue;
+		(void)snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		if (!read_small_file(path, buf, sizeof(buf)))
+			continue;
+		/* Field 4 follows the ")" that ends the command name. */
+		if ((p = strrchr(buf, ')')) == NULL)
+			continue;
+		if (strtol(p + 4, NULL, 10) == ppid)
+			pids[n++] = strtol(e->d_name, NULL, 10);
+	}
+	closedir(d);
+	return n;
+}
+
+void
+msleep(long ms)
+{
+	struct timespec	ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
