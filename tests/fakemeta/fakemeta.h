@@ -335,8 +335,6 @@ json_t		*fm_stats_json(void);
 json_t		*fm_stats_requests(enum fm_route, size_t);
 
 /* inject.c */
-int		 fm_inject_init(void);
-void		 fm_inject_free(void);
 void		 fm_inject_reset(void);
 int		 fm_inject_add(json_t *, char *, size_t);
 struct fm_inject *fm_inject_take(enum fm_route);
@@ -358,14 +356,17 @@ struct fm_gerr {
 void		 fm_graph_error(struct fm_resp *, const struct fm_gerr *);
 void		 fm_graph_fail(struct fm_resp *, long long, const char *,
 		    const char *);
-void		 fm_oauth_error(struct fm_resp *, int, const char *,
-		    const char *);
+void		 fm_oauth_error(struct fm_resp *, int, long long,
+		    const char *, const char *);
 void		 fm_graph_ok(struct fm_resp *, json_t *);
+const char	*fm_req_token(const struct fm_req *);
+int		 fm_token_check(struct fm_call *, const char *, unsigned,
+		    struct fm_token *);
 int		 fm_auth(struct fm_call *, unsigned, struct fm_token *,
 		    const char **);
 void		 fm_expired_message(time_t, time_t, char *, size_t);
 int		 fm_fields(struct fm_call *, const char *const *, const char *,
-		    unsigned *);
+		    const char *, unsigned *);
 int		 fm_appsecret_proof(struct fm_call *, const char *);
 
 /* route.c */
@@ -374,6 +375,10 @@ int		 fm_route_by_name(const char *);
 void		 fm_route_handle(struct fm_req *, struct fm_resp *);
 
 /* iglogin.c */
+void		 fm_redirect(struct fm_call *, const char *, const char *,
+		    const char *, const char *);
+int		 fm_login_knobs(struct fm_call *, enum fm_flavor,
+		    struct fm_grant *);
 void		 fm_ig_authorize(struct fm_call *);
 void		 fm_ig_code_exchange(struct fm_call *);
 void		 fm_ig_exchange(struct fm_call *);
@@ -387,14 +392,24 @@ void		 fm_fb_code_exchange(struct fm_call *);
 void		 fm_fb_exchange(struct fm_call *);
 void		 fm_fb_accounts(struct fm_call *);
 void		 fm_fb_permissions(struct fm_call *);
+void		 fm_fb_me(struct fm_call *, const struct fm_token *);
+void		 fm_fb_page(struct fm_call *, const struct fm_token *,
+		    long long, int);
+void		 fm_fb_ig_user(struct fm_call *, const struct fm_token *,
+		    long long);
+
+/* node.c */
 void		 fm_me(struct fm_call *);
 void		 fm_node(struct fm_call *);
+void		 fm_no_object(struct fm_call *);
+long long	 fm_fb_visible_ig(const struct fm_token *, long long);
 
 /* publish.c */
 void		 fm_pub_media(struct fm_call *);
 void		 fm_pub_publish(struct fm_call *);
 void		 fm_pub_limit(struct fm_call *);
-void		 fm_pub_container(struct fm_call *, long long);
+void		 fm_pub_container(struct fm_call *,
+		    const struct fm_container *);
 
 /* control.c */
 void		 fm_control(struct fm_call *);

@@ -266,7 +266,6 @@ main(int argc, char *argv[])
 		return 1;
 	fm_state_init();
 	fm_stats_init();
-	fm_inject_init();
 	if (pipe(stop_pipe) == -1 ||
 	    (lfd = listen_on(&ss, sslen, &port)) == -1) {
 		fprintf(stderr, "fakemeta: could not listen on %s: %s\n",
@@ -296,13 +295,14 @@ main(int argc, char *argv[])
 	pthread_mutex_lock(&stop_mu);
 	pthread_cond_broadcast(&stop_cv);
 	pthread_mutex_unlock(&stop_mu);
-	(void)write(stop_pipe[1], "x", 1);
+	if (write(stop_pipe[1], "x", 1) != 1)
+		perror("fakemeta: write");
 	pthread_join(acceptor, NULL);
 	close(lfd);
 	fm_http_shutdown_all();
 	fm_http_wait_all();
 
-	fm_inject_free();
+	fm_inject_reset();
 	fm_stats_free();
 	fm_state_free();
 	fm_http_free();

@@ -359,6 +359,7 @@ fm_fmt_pacific(time_t t, char *out, size_t sz)
 {
 	struct tm	 tm, b;
 	time_t		 start, end, local;
+	char		 day[48];
 	int		 dst;
 
 	gmtime_r(&t, &tm);
@@ -375,12 +376,12 @@ fm_fmt_pacific(time_t t, char *out, size_t sz)
 	dst = t >= start && t < end;
 	local = t - (dst ? 7 : 8) * 3600;
 	gmtime_r(&local, &tm);
-	if (strftime(out, sz, "%A, %d-%b-%y %H:%M:%S", &tm) == 0 ||
-	    strlen(out) + 5 > sz) {
+	/* Two-digit year, as Meta writes it ("11-Sep-20"). */
+	if (strftime(day, sizeof(day), "%A, %d-%b-", &tm) == 0 ||
+	    snprintf(out, sz, "%s%02d %02d:%02d:%02d %s", day,
+	    tm.tm_year % 100, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	    dst ? "PDT" : "PST") >= (int)sz)
 		out[0] = '\0';
-		return;
-	}
-	memcpy(out + strlen(out), dst ? " PDT" : " PST", 5);
 }
 
 /* RFC 9110 IMF-fixdate for the Date header. */

@@ -1,0 +1,431 @@
+/*
+ * fakemeta: Instagram API with Facebook Login (graph-api.md B.1-B.5):
+ * the login dialog, the code and fb_exchange_token exchanges on
+ * graph.facebook.com, /me/accounts with Page tokens, and the Page and
+ * Instagram user nodes.  Every call made with a Facebook token must
+ * carry appsecret_proof ("Require App Secret" on, C.4).
+ * Answers 400 with code 101 when the fake runs without --fb-app-id.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "fakemeta.h"
+
+#define MSG_BAD_APP	"Error validating application. Invalid application ID."
+#define MSG_BAD_SECRET	"Error validating client secret."
+#define MSG_REDIRECT	"Error validating verification code. Please make " \
+			"sure your redirect_uri is identical to the one you " \
+			"used in the OAuth dialog request"
+
+/* The fake's Facebook app is configured, and client_id names it. */
+static int
+app_ok(struct fm_call *c, const char *client_id)
+{
+	if (fm_cfg->fb_app_id != NULL && client_id != NULL &&
+	    strcmp(client_id, fm_cfg->fb_app_id) == 0)
+		return 1;
+	fm_graph_fail(c->resp, 101, "OAuthException", MSG_BAD_APP);
+	return 0;
+}
+
+static int
+secret_ok(struct fm_call *c, const char *secret)
+{
+	/* Code 1 as in several client test suites; UNCONFIRMED (B.2). */
+	if (secret != NULL && strcmp(secret, fm_cfg->fb_app_secret) == 0)
+		return 1;
+	fm_graph_fail(c->resp, 1, "OAuthException", MSG_BAD_SECRET);
+	return 0;
+}
+
+static int
+required(struct fm_call *c, const char *v, const char *name)
+{
+	char	 msg[128];
+
+	if (v != NULL)
+		return 1;
+	(void)snprintf(msg, sizeof(msg), "(#100) The parameter %s is required",
+	    name);
+	fm_graph_fail(c->resp, 100, "OAuthException", msg);
+	return 0;
+}
+
+static int
+redirect_allowed(const char *uri)
+{
+	size_t	 i;
+
+	if (fm_cfg->nredirects == 0)
+		return strncmp(uri, "https://", 8) == 0 ||
+		    strncmp(uri, "http://", 7) == 0;
+	for (i = 0; i < fm_cfg->nredirects; i++)
+		if (strcmp(uri, fm_cfg->redirects[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * GET www.facebook.com/{ver}/dialog/oauth (B.1).  The same test knobs
+ * as the Instagram page, plus fake_unlinked=1: no Page of the user has
+ * an Instagram account.  config_id (Login for Business) grants a fixed
+ * configuration's permissions.
+ */
+void
+fm_fb_dialog(struct fm_call *c)
+{
+	const char	*redirect, *rtype, *scope, *state, *v;
+	struct fm_grant	 g;
+	struct fm_buf	 bad, params;
+	char		 code[256], msg[512];
+	int		 nbad;
+
+	if (!app_ok(c, fm_query(c->req, "client_id")))
+		return;
+	redirect = fm_query(c->req, "redirect_uri");
+	rtype = fm_query(c->req, "response_type");
+	scope = fm_query(c->req, "scope");
+	state = fm_query(c->req, "state");
+	if (redirect == NULL || !redirect_allowed(redirect)) {
+		fm_graph_fail(c->resp, 191, "OAuthException",
+		    "Can't Load URL: The domain of this URL isn't included in "
+		    "the app's domains.");
+		return;
+	}
+	if (rtype != NULL && strcmp(rtype, "code") != 0) {
+		fm_graph_fail(c->resp, 100, "OAuthException",
+		    "(#100) Invalid response_type");
+		return;
+	}
+	memset(&g, 0, sizeof(g));
+	g.flavor = FM_FB;
+	if (scope == NULL && fm_query(c->req, "config_id") != NULL)
+		scope = "public_profile,pages_show_list,pages_read_engagement,"
+		    "business_management,instagram_basic,"
+		    "instagram_content_publish";
+	fm_buf_init(&bad, 512);
+	nbad = fm_scopes_parse(scope != NULL ? scope : "public_profile",
+	    FM_FB, &g.perms, &bad);
+	if (nbad != 0) {
+		(void)snprintf(msg, sizeof(msg), "Invalid Scopes: %s",
+		    bad.p != NULL ? bad.p : "");
+		fm_buf_free(&bad);
+		fm_graph_fail(c->resp, 100, "OAuthException", msg);
+		return;
+	}
+	fm_buf_free(&bad);
+	if (fm_login_knobs(c, FM_FB, &g) == -1)
+		return;
+	g.unlinked = (v = fm_query(c->req, "fake_unlinked")) != NULL &&
+	    strcmp(v, "1") == 0;
+	if ((v = fm_query(c->req, "fake_deny")) != NULL &&
+	    strcmp(v, "1") == 0) {
+		fm_redirect(c, redirect, "error=access_denied&error_code=200&"
+		    "error_description=Permissions+error&error_reason="
+		    "user_denied", state, "#_=_");
+		return;
+	}
+	if (fm_code_new(&g, redirect, code, sizeof(code)) == -1)
+		return;
+	fm_buf_init(&params, sizeof(code) + 8);
+	if (fm_buf_adds(&params, "code=") == 0 &&
+	    fm_buf_adds(&params, code) == 0)
+		fm_redirect(c, redirect, params.p, state, "#_=_");
+	fm_buf_free(&params);
+}
+
+/* Mint a Facebook user token and answer {access_token, token_type, ...}. */
+static void
+user_token(struct fm_call *c, const struct fm_grant *g, long lifetime)
+{
+	struct fm_token	 t;
+	char		 tok[FM_TOKEN_LEN + 1];
+
+	memset(&t, 0, sizeof(t));
+	t.kind = FM_TOK_FB_USER;
+	t.grant = *g;
+	t.issued = fm_now();
+	t.expires = t.issued + lifetime;
+	if (fm_token_new(&t, tok, sizeof(tok)) == -1)
+		return;
+	fm_graph_ok(c->resp, json_pack("{s:s, s:s, s:I}",
+	    "access_token", tok,
+	    "token_type", "bearer",
+	    "expires_in", (json_int_t)lifetime));
+}
+
+/* GET graph.facebook.com/{ver}/oauth/access_token with a code (B.2). */
+void
+fm_fb_code_exchange(struct fm_call *c)
+{
+	const char	*redirect, *code;
+	struct fm_grant	 g;
+
+	if (!app_ok(c, fm_param(c->req, "client_id")) ||
+	    !secret_ok(c, fm_param(c->req, "client_secret")))
+		return;
+	redirect = fm_param(c->req, "redirect_uri");
+	code = fm_param(c->req, "code");
+	if (!required(c, code, "code") ||
+	    !required(c, redirect, "redirect_uri"))
+		return;
+	switch (fm_code_take(code, FM_FB, redirect, &g)) {
+	case FM_CODE_OK:
+		/* The server-side flow can return ~60 days at once (B.2). */
+		user_token(c, &g, FM_FB_CODE_TTL);
+		break;
+	case FM_CODE_USED:
+		fm_graph_fail(c->resp, 100, "OAuthException",
+		    "This authorization code has been used.");
+		break;
+	case FM_CODE_EXPIRED:
+		fm_graph_fail(c->resp, 100, "OAuthException",
+		    "This authorization code has expired.");
+		break;
+	case FM_CODE_REDIRECT:
+		fm_graph_fail(c->resp, 100, "OAuthException", MSG_REDIRECT);
+		break;
+	case FM_CODE_UNKNOWN:
+		fm_graph_fail(c->resp, 100, "OAuthException",
+		    "Invalid verification code format.");
+		break;
+	}
+}
+
+/* GET .../oauth/access_token?grant_type=fb_exchange_token (B.3). */
+void
+fm_fb_exchange(struct fm_call *c)
+{
+	const char	*str;
+	struct fm_token	 t;
+
+	if (!app_ok(c, fm_param(c->req, "client_id")) ||
+	    !secret_ok(c, fm_param(c->req, "client_secret")))
+		return;
+	str = fm_param(c->req, "fb_exchange_token");
+	if (!required(c, str, "fb_exchange_token"))
+		return;
+	/* Instagram tokens cannot be parsed by graph.facebook.com (F.4). */
+	if (fm_token_check(c, str, FM_TOKBIT(FM_TOK_FB_USER), &t) == -1)
+		return;
+	user_token(c, &t.grant, FM_EXCHANGE_TTL);
+}
+
+/* Token check for graph.facebook.com calls: token, then proof. */
+static int
+fb_auth(struct fm_call *c, unsigned kinds, struct fm_token *t)
+{
+	const char	*str;
+
+	if (fm_auth(c, kinds, t, &str) == -1 ||
+	    fm_appsecret_proof(c, str) == -1)
+		return -1;
+	return 0;
+}
+
+static const char *const page_fields[] = {
+	"id", "name", "access_token", "category", "tasks",
+	"instagram_business_account", NULL
+};
+
+/* One Page of account a as Graph shows it, with the selected fields. */
+static json_t *
+page_json(const struct fm_token *user, const struct fm_account *a,
+    int second, unsigned m)
+{
+	struct fm_token	 pt;
+	json_t		*j;
+	char		 id[24], tok[FM_TOKEN_LEN + 1];
+	long long	 pid = second ? a->page2_id : a->page_id;
+
+	if ((j = json_object()) == NULL)
+		return NULL;
+	if (m & 1U << 2) {
+		/*
+		 * A Page token derived from a long-lived user token never
+		 * expires (B.4); it carries the user's grant.
+		 */
+		memset(&pt, 0, sizeof(pt));
+		pt.kind = FM_TOK_FB_PAGE;
+		pt.grant = user->grant;
+		pt.page_id = pid;
+		pt.issued = fm_now();
+		if (fm_token_new(&pt, tok, sizeof(tok)) == 0)
+			json_object_set_new(j, "access_token",
+			    json_string(tok));
+	}
+	if (m & 1U << 3)
+		json_object_set_new(j, "category", json_string("Brand"));
+	if (m & 1U << 1)
+		json_object_set_new(j, "name",
+		    json_string(second ? a->page2_name : a->page_name));
+	(void)snprintf(id, sizeof(id), "%lld", pid);
+	if (m & 1U << 0)
+		json_object_set_new(j, "id", json_string(id));
+	if (m & 1U << 4)
+		json_object_set_new(j, "tasks", json_pack("[s,s,s,s,s,s]",
+		    "ANALYZE", "ADVERTISE", "MESSAGING", "MODERATE",
+		    "CREATE_CONTENT", "MANAGE"));
+	/* Pages without a linked account lack the field (B.4). */
+	if ((m & 1U << 5) && !second && !user->grant.unlinked) {
+		(void)snprintf(id, sizeof(id), "%lld", a->ig_id);
+		json_object_set_new(j, "instagram_business_account",
+		    json_pack("{s:s}", "id", id));
+	}
+	return j;
+}
+
+/*
+ * GET /{ver}/me/accounts (B.4): the user's two Pages, the first linked
+ * to the Instagram account.  Without pages_show_list no Page is listed.
+ */
+void
+fm_fb_accounts(struct fm_call *c)
+{
+	struct fm_account	 a;
+	struct fm_token		 t;
+	json_t			*data;
+	char			 before[24], after[24];
+	unsigned		 m;
+
+	if (fb_auth(c, FM_TOK_FB, &t) == -1)
+		return;
+	if (t.kind == FM_TOK_FB_PAGE) {
+		fm_graph_fail(c->resp, 100, "OAuthException", "(#100) Tried "
+		    "accessing nonexisting field (accounts) on node type "
+		    "(Page)");
+		return;
+	}
+	if (fm_fields(c, page_fields, "access_token,category,name,id,tasks",
+	    "Page", &m) == -1)
+		return;
+	fm_account_get(t.grant.account, &a);
+	if ((data = json_array()) == NULL)
+		return;
+	if (t.grant.perms & fm_scope_bit("pages_show_list")) {
+		json_array_append_new(data, page_json(&t, &a, 0, m));
+		json_array_append_new(data, page_json(&t, &a, 1, m));
+	}
+	fm_rand_b64url(before, 20);
+	fm_rand_b64url(after, 20);
+	fm_graph_ok(c->resp, json_pack("{s:o, s:{s:{s:s, s:s}}}",
+	    "data", data,
+	    "paging", "cursors", "before", before, "after", after));
+}
+
+/* GET /{ver}/me/permissions: what the user granted. */
+void
+fm_fb_permissions(struct fm_call *c)
+{
+	struct fm_token	 t;
+	json_t		*names, *data, *v;
+	size_t		 i;
+
+	if (fb_auth(c, FM_TOK_FB, &t) == -1)
+		return;
+	if ((names = fm_scopes_array(t.grant.perms)) == NULL ||
+	    (data = json_array()) == NULL) {
+		json_decref(names);
+		return;
+	}
+	json_array_foreach(names, i, v)
+		json_array_append_new(data, json_pack("{s:O, s:s}",
+		    "permission", v, "status", "granted"));
+	json_decref(names);
+	fm_graph_ok(c->resp, json_pack("{s:o}", "data", data));
+}
+
+static const char *const fbuser_fields[] = { "id", "name", NULL };
+
+/* /me with a Facebook user token: the Facebook user. */
+void
+fm_fb_me(struct fm_call *c, const struct fm_token *t)
+{
+	struct fm_account	 a;
+	json_t			*j;
+	char			 id[24];
+	unsigned		 m;
+
+	if (fm_fields(c, fbuser_fields, "id,name", "User", &m) == -1)
+		return;
+	fm_account_get(t->grant.account, &a);
+	if ((j = json_object()) == NULL)
+		return;
+	(void)snprintf(id, sizeof(id), "%lld", a.fb_user_id);
+	if (m & 1U << 0)
+		json_object_set_new(j, "id", json_string(id));
+	if (m & 1U << 1)
+		json_object_set_new(j, "name", json_string(a.fb_name));
+	fm_graph_ok(c->resp, j);
+}
+
+/* GET /{ver}/{page-id} (B.4), and /me with a Page token. */
+void
+fm_fb_page(struct fm_call *c, const struct fm_token *t, long long n,
+    int linked)
+{
+	struct fm_account	 a;
+	unsigned		 m;
+
+	if (fm_fields(c, page_fields, "id,name", "Page", &m) == -1)
+		return;
+	fm_account_get(n, &a);
+	fm_graph_ok(c->resp, page_json(t, &a, !linked, m));
+}
+
+static const char *const fbig_fields[] = {
+	"id", "ig_id", "username", "name", "biography", "website",
+	"profile_picture_url", "followers_count", "follows_count",
+	"media_count", NULL
+};
+
+/* GET /{ver}/{ig-user-id} with a Facebook token (B.5). */
+void
+fm_fb_ig_user(struct fm_call *c, const struct fm_token *t, long long n)
+{
+	struct fm_account	 a;
+	json_t			*j;
+	char			 id[24];
+	unsigned		 m;
+
+	if (!(t->grant.perms & fm_scope_bit("instagram_basic"))) {
+		fm_graph_fail(c->resp, 10, "OAuthException",
+		    "(#10) Application does not have permission for this "
+		    "action");
+		return;
+	}
+	if (fm_fields(c, fbig_fields, "id", "IGUser", &m) == -1)
+		return;
+	fm_account_get(n, &a);
+	if ((j = json_object()) == NULL)
+		return;
+	(void)snprintf(id, sizeof(id), "%lld", a.ig_id);
+	if (m & 1U << 0)
+		json_object_set_new(j, "id", json_string(id));
+	/* The legacy ig_id is a JSON number (B.5). */
+	if (m & 1U << 1)
+		json_object_set_new(j, "ig_id", json_integer(a.legacy_ig_id));
+	if (m & 1U << 2)
+		json_object_set_new(j, "username", json_string(a.username));
+	if (m & 1U << 3)
+		json_object_set_new(j, "name", json_string(a.name));
+	if (m & 1U << 4)
+		json_object_set_new(j, "biography", json_string(a.biography));
+	if ((m & 1U << 5) && a.website[0] != '\0')
+		json_object_set_new(j, "website", json_string(a.website));
+	if (m & 1U << 6)
+		json_object_set_new(j, "profile_picture_url",
+		    json_string(a.picture));
+	if (m & 1U << 7)
+		json_object_set_new(j, "followers_count",
+		    json_integer(a.followers));
+	if (m & 1U << 8)
+		json_object_set_new(j, "follows_count",
+		    json_integer(a.follows));
+	if (m & 1U << 9)
+		json_object_set_new(j, "media_count", json_integer(a.media));
+	fm_graph_ok(c->resp, j);
+}

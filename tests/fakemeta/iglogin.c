@@ -1,0 +1,440 @@
+/*
+ * fakemeta: Instagram API with Instagram Login (graph-api.md A.1-A.5):
+ * the authorize page, the code exchange on api.instagram.com, the
+ * long-lived exchange and refresh on graph.instagram.com, and the
+ * Instagram user node that /me and /{IG_ID} answer with.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "fakemeta.h"
+
+#define MSG_NO_CODE	"Matching code was not found or was already used"
+#define MSG_REDIRECT	"Error validating verification code. Please make " \
+			"sure your redirect_uri is identical to the one you " \
+			"used in the OAuth dialog request"
+#define MSG_BAD_APP	"Invalid platform app"
+
+/*
+ * Errors the authorize page renders itself instead of redirecting
+ * (A.1): observed as the api.instagram.com JSON envelope.
+ */
+static void
+page_error(struct fm_call *c, const char *msg)
+{
+	fm_oauth_error(c->resp, 400, 400, NULL, msg);
+}
+
+/* Exact byte match against --redirect-uri (A.1, F.6). */
+static int
+redirect_allowed(const char *uri)
+{
+	const char	*p;
+	size_t		 i;
+
+	if (fm_cfg->nredirects == 0) {
+		for (p = uri; *p != '\0'; p++)
+			if ((unsigned char)*p <= ' ' || *p == 0x7f)
+				return 0;
+		return strncmp(uri, "https://", 8) == 0 ||
+		    strncmp(uri, "http://", 7) == 0;
+	}
+	for (i = 0; i < fm_cfg->nredirects; i++)
+		if (strcmp(uri, fm_cfg->redirects[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Answer 302 to redirect_uri with params (already encoded) plus the
+ * percent-encoded state, then fragment (A.1 "#_", B.1 "#_=_").
+ */
+void
+fm_redirect(struct fm_call *c, const char *redirect, const char *params,
+    const char *state, const char *fragment)
+{
+	struct fm_buf	 b;
+	int		 rc;
+
+	fm_buf_init(&b, FM_MAX_HEAD);
+	rc = fm_buf_adds(&b, redirect);
+	rc |= fm_buf_adds(&b, strchr(redirect, '?') != NULL ? "&" : "?");
+	rc |= fm_buf_adds(&b, params);
+	if (state != NULL) {
+		rc |= fm_buf_adds(&b, "&state=");
+		rc |= fm_pct_encode(&b, state);
+	}
+	rc |= fm_buf_adds(&b, fragment);
+	if (rc != 0 || fm_resp_header(c->resp, "Location", b.p) == -1)
+		page_error(c, "Invalid redirect_uri");
+	else
+		fm_resp_text(c->resp, 302, "text/html; charset=utf-8", "");
+	fm_buf_free(&b);
+}
+
+/*
+ * The test knobs that stand in for the user's choices on the consent
+ * page: fake_account=N and fake_permissions=a,b.  0, or -1 after
+ * answering with a page error.
+ */
+int
+fm_login_knobs(struct fm_call *c, enum fm_flavor fl, struct fm_grant *g)
+{
+	const char	*v;
+	struct fm_buf	 bad;
+	char		 msg[256];
+	int		 nbad;
+
+	g->account = 1;
+	if ((v = fm_query(c->req, "fake_account")) != NULL &&
+	    fm_parse_ll(v, 1, FM_MAX_ACCOUNT, &g->account) == -1) {
+		(void)snprintf(msg, sizeof(msg), "fake_account must be an "
+		    "integer from 1 to %lld", FM_MAX_ACCOUNT);
+		page_error(c, msg);
+		return -1;
+	}
+	if ((v = fm_query(c->req, "fake_permissions")) == NULL)
+		return 0;
+	fm_buf_init(&bad, 512);
+	nbad = fm_scopes_parse(v, fl, &g->perms, &bad);
+	if (nbad != 0) {
+		(void)snprintf(msg, sizeof(msg), "Invalid fake_permissions: %s",
+		    bad.p != NULL ? bad.p : "");
+		page_error(c, msg);
+	}
+	fm_buf_free(&bad);
+	return nbad == 0 ? 0 : -1;
+}
+
+void
+fm_ig_authorize(struct fm_call *c)
+{
+	const char	*client_id, *redirect, *rtype, *scope, *state, *deny;
+	struct fm_grant	 g;
+	struct fm_buf	 bad, params;
+	char		 code[256], msg[512];
+	int		 nbad;
+
+	client_id = fm_query(c->req, "client_id");
+	redirect = fm_query(c->req, "redirect_uri");
+	rtype = fm_query(c->req, "response_type");
+	scope = fm_query(c->req, "scope");
+	state = fm_query(c->req, "state");
+	if (client_id == NULL || strcmp(client_id, fm_cfg->app_id) != 0) {
+		page_error(c, MSG_BAD_APP);
+		return;
+	}
+	if (redirect == NULL || !redirect_allowed(redirect)) {
+		page_error(c, "Invalid redirect_uri");
+		return;
+	}
+	if (rtype == NULL || strcmp(rtype, "code") != 0) {
+		page_error(c, "Invalid response_type");
+		return;
+	}
+	memset(&g, 0, sizeof(g));
+	g.flavor = FM_IG;
+	fm_buf_init(&bad, 512);
+	nbad = fm_scopes_parse(scope != NULL ? scope : "", FM_IG, &g.perms,
+	    &bad);
+	if (nbad != 0) {
+		/* Legacy names (business_basic, user_profile) land here. */
+		(void)snprintf(msg, sizeof(msg), "Invalid scope field(s): %s",
+		    bad.p != NULL ? bad.p : "");
+		fm_buf_free(&bad);
+		page_error(c, msg);
+		return;
+	}
+	fm_buf_free(&bad);
+	if (!(g.perms & fm_scope_bit("instagram_business_basic"))) {
+		page_error(c, "Invalid scope field(s): instagram_business_basic "
+		    "is required");
+		return;
+	}
+	if (fm_login_knobs(c, FM_IG, &g) == -1)
+		return;
+
+	if ((deny = fm_query(c->req, "fake_deny")) != NULL &&
+	    strcmp(deny, "1") == 0) {
+		fm_redirect(c, redirect, "error=access_denied&error_reason="
+		    "user_denied&error_description=The+user+denied+your+request",
+		    state, "#_");
+		return;
+	}
+	if (fm_code_new(&g, redirect, code, sizeof(code)) == -1) {
+		page_error(c, "could not mint a code");
+		return;
+	}
+	fm_buf_init(&params, sizeof(code) + 8);
+	if (fm_buf_adds(&params, "code=") == -1 ||
+	    fm_buf_adds(&params, code) == -1)
+		page_error(c, "could not mint a code");
+	else
+		fm_redirect(c, redirect, params.p, state, "#_");
+	fm_buf_free(&params);
+}
+
+/* Success bodies of the code exchange: flat (observed) or wrapped (doc). */
+static json_t *
+exchange_body(const char *token, const struct fm_grant *g, int wrapped)
+{
+	struct fm_account	 a;
+	struct fm_buf		 perms;
+	char			 uid[24];
+	json_t			*j;
+
+	fm_account_get(g->account, &a);
+	if (!wrapped)
+		/* user_id: an unquoted number above 2^53 (A.2). */
+		return json_pack("{s:s, s:I, s:o}",
+		    "access_token", token,
+		    "user_id", (json_int_t)a.app_scoped_id,
+		    "permissions", fm_scopes_array(g->perms));
+	fm_buf_init(&perms, 4096);
+	(void)snprintf(uid, sizeof(uid), "%lld", a.app_scoped_id);
+	j = fm_scopes_csv(g->perms, &perms) == -1 ? NULL :
+	    json_pack("{s:[{s:s, s:s, s:s}]}", "data",
+	    "access_token", token,
+	    "user_id", uid,
+	    "permissions", perms.p != NULL ? perms.p : "");
+	fm_buf_free(&perms);
+	return j;
+}
+
+/* POST api.instagram.com/oauth/access_token, form fields only (A.2). */
+void
+fm_ig_code_exchange(struct fm_call *c)
+{
+	const char	*client_id, *secret, *gtype, *redirect, *code;
+	struct fm_grant	 g;
+	struct fm_token	 t;
+	char		 tok[FM_TOKEN_LEN + 1];
+
+	client_id = fm_form(c->req, "client_id");
+	secret = fm_form(c->req, "client_secret");
+	gtype = fm_form(c->req, "grant_type");
+	redirect = fm_form(c->req, "redirect_uri");
+	code = fm_form(c->req, "code");
+	if (client_id == NULL) {
+		fm_oauth_error(c->resp, 400, 400, NULL,
+		    "You must provide a client_id");
+		return;
+	}
+	if (strcmp(client_id, fm_cfg->app_id) != 0 || secret == NULL ||
+	    strcmp(secret, fm_cfg->app_secret) != 0) {
+		fm_oauth_error(c->resp, 400, 400, NULL, MSG_BAD_APP);
+		return;
+	}
+	if (gtype == NULL || strcmp(gtype, "authorization_code") != 0) {
+		fm_oauth_error(c->resp, 400, 400, NULL, "Invalid grant_type");
+		return;
+	}
+	if (redirect == NULL) {
+		fm_oauth_error(c->resp, 400, 400, NULL,
+		    "You must provide a redirect_uri");
+		return;
+	}
+	if (code == NULL) {
+		fm_oauth_error(c->resp, 400, 400, NULL,
+		    "You must provide a code");
+		return;
+	}
+	switch (fm_code_take(code, FM_IG, redirect, &g)) {
+	case FM_CODE_OK:
+		break;
+	case FM_CODE_REDIRECT:
+		fm_oauth_error(c->resp, 400, 400, NULL, MSG_REDIRECT);
+		return;
+	default:
+		/* Unknown, used and expired look the same (A.2). */
+		fm_oauth_error(c->resp, 400, 400, NULL, MSG_NO_CODE);
+		return;
+	}
+	memset(&t, 0, sizeof(t));
+	t.kind = FM_TOK_IG_SHORT;
+	t.grant = g;
+	t.issued = fm_now();
+	t.expires = t.issued + FM_SHORT_TTL;
+	if (fm_token_new(&t, tok, sizeof(tok)) == -1) {
+		fm_resp_text(c->resp, 500, "text/plain", "token\n");
+		return;
+	}
+	fm_graph_ok(c->resp, exchange_body(tok, &g, c->wrapped));
+}
+
+/* Missing or wrong grant_type, as a Graph (#100) error.  1 if answered. */
+static int
+bad_grant(struct fm_call *c, const char *want)
+{
+	const char	*gt = fm_param(c->req, "grant_type");
+	char		 msg[160];
+
+	if (gt != NULL && strcmp(gt, want) == 0)
+		return 0;
+	if (gt == NULL)
+		(void)snprintf(msg, sizeof(msg),
+		    "(#100) The parameter grant_type is required");
+	else
+		(void)snprintf(msg, sizeof(msg),
+		    "(#100) Unsupported grant_type: %.64s", gt);
+	fm_graph_fail(c->resp, 100, "OAuthException", msg);
+	return 1;
+}
+
+/* Mint a long-lived Instagram token and answer A.3's body. */
+static void
+long_lived(struct fm_call *c, const struct fm_grant *g, long lifetime)
+{
+	struct fm_token	 t;
+	char		 tok[FM_TOKEN_LEN + 1];
+
+	memset(&t, 0, sizeof(t));
+	t.kind = FM_TOK_IG_LONG;
+	t.grant = *g;
+	t.issued = fm_now();
+	t.expires = t.issued + lifetime;
+	if (fm_token_new(&t, tok, sizeof(tok)) == -1) {
+		fm_resp_text(c->resp, 500, "text/plain", "token\n");
+		return;
+	}
+	fm_graph_ok(c->resp, json_pack("{s:s, s:s, s:I}",
+	    "access_token", tok,
+	    "token_type", "bearer",
+	    "expires_in", (json_int_t)lifetime));
+}
+
+/* GET graph.instagram.com/access_token?grant_type=ig_exchange_token (A.3). */
+void
+fm_ig_exchange(struct fm_call *c)
+{
+	const char	*secret, *str;
+	struct fm_token	 t;
+
+	if (bad_grant(c, "ig_exchange_token"))
+		return;
+	if ((secret = fm_param(c->req, "client_secret")) == NULL) {
+		fm_graph_fail(c->resp, 100, "OAuthException",
+		    "(#100) The parameter client_secret is required");
+		return;
+	}
+	/* Code 100 per an operator note; UNCONFIRMED (A.3). */
+	if (strcmp(secret, fm_cfg->app_secret) != 0) {
+		fm_graph_fail(c->resp, 100, "OAuthException",
+		    "Error validating client secret");
+		return;
+	}
+	if (fm_auth(c, FM_TOK_IG, &t, &str) == -1)
+		return;
+	/* Only short-lived tokens are exchanged; the wording is ours. */
+	if (t.kind != FM_TOK_IG_SHORT) {
+		fm_graph_fail(c->resp, 100, "OAuthException",
+		    "(#100) The access_token must be a short-lived Instagram "
+		    "User access token");
+		return;
+	}
+	long_lived(c, &t.grant, FM_EXCHANGE_TTL);
+}
+
+/*
+ * GET graph.instagram.com/refresh_access_token (A.4): a long-lived
+ * token at least 24 hours old and unexpired, with
+ * instagram_business_basic, gets a new 60-day token.  The old token
+ * keeps working until its own expiry (UNCONFIRMED; chosen so a client
+ * that loses the reply is not locked out).
+ */
+void
+fm_ig_refresh(struct fm_call *c)
+{
+	const char	*str;
+	struct fm_token	 t;
+
+	if (bad_grant(c, "ig_refresh_token"))
+		return;
+	if (fm_auth(c, FM_TOK_IG, &t, &str) == -1)
+		return;
+	if (t.kind != FM_TOK_IG_LONG) {
+		fm_graph_fail(c->resp, 100, "OAuthException",
+		    "(#100) Only long-lived access tokens can be refreshed");
+		return;
+	}
+	if (!(t.grant.perms & fm_scope_bit("instagram_business_basic"))) {
+		fm_graph_fail(c->resp, 10, "OAuthException",
+		    "(#10) Application does not have permission for this "
+		    "action");
+		return;
+	}
+	/* Refreshing a younger token: UNCONFIRMED (A.4); we refuse it. */
+	if (fm_now() - t.issued < FM_REFRESH_AGE) {
+		fm_graph_fail(c->resp, 100, "OAuthException",
+		    "(#100) The access token is less than 24 hours old and "
+		    "cannot be refreshed yet");
+		return;
+	}
+	/* expires_in varies between replies in real traffic (A.3). */
+	long_lived(c, &t.grant, fm_rand_range(FM_LONG_TTL - 100, FM_LONG_TTL));
+}
+
+/* Fields of the Instagram user node on graph.instagram.com (A.5). */
+static const char *const ig_fields[] = {
+	"id", "user_id", "username", "name", "account_type",
+	"profile_picture_url", "followers_count", "follows_count",
+	"media_count", "biography", "website", NULL
+};
+
+/*
+ * Answer the Instagram user node of account n for an Instagram token:
+ * only requested fields the account has, ids as strings (A.5).  No
+ * "fields" gives the id alone (Meta's default is UNCONFIRMED).
+ */
+void
+fm_ig_user(struct fm_call *c, const struct fm_token *t, long long n)
+{
+	struct fm_account	 a;
+	json_t			*j;
+	unsigned		 m;
+	char			 id[24];
+
+	if (!(t->grant.perms & fm_scope_bit("instagram_business_basic"))) {
+		fm_graph_fail(c->resp, 10, "OAuthException",
+		    "(#10) Application does not have permission for this "
+		    "action");
+		return;
+	}
+	if (fm_fields(c, ig_fields, "id", "User", &m) == -1)
+		return;
+	fm_account_get(n, &a);
+	if ((j = json_object()) == NULL)
+		return;
+	/* Insertion order is the order of ig_fields[]. */
+	(void)snprintf(id, sizeof(id), "%lld", a.app_scoped_id);
+	if (m & 1U << 0)
+		json_object_set_new(j, "id", json_string(id));
+	(void)snprintf(id, sizeof(id), "%lld", a.ig_id);
+	if (m & 1U << 1)
+		json_object_set_new(j, "user_id", json_string(id));
+	if (m & 1U << 2)
+		json_object_set_new(j, "username", json_string(a.username));
+	if (m & 1U << 3)
+		json_object_set_new(j, "name", json_string(a.name));
+	if (m & 1U << 4)
+		json_object_set_new(j, "account_type", json_string("BUSINESS"));
+	if (m & 1U << 5)
+		json_object_set_new(j, "profile_picture_url",
+		    json_string(a.picture));
+	if (m & 1U << 6)
+		json_object_set_new(j, "followers_count",
+		    json_integer(a.followers));
+	if (m & 1U << 7)
+		json_object_set_new(j, "follows_count",
+		    json_integer(a.follows));
+	if (m & 1U << 8)
+		json_object_set_new(j, "media_count", json_integer(a.media));
+	if (m & 1U << 9)
+		json_object_set_new(j, "biography", json_string(a.biography));
+	if ((m & 1U << 10) && a.website[0] != '\0')
+		json_object_set_new(j, "website", json_string(a.website));
+	fm_graph_ok(c->resp, j);
+}

@@ -1,0 +1,301 @@
+#!/bin/sh
+# Self-test of the fake of Meta: start it on an ephemeral loopback port
+# with a throwaway CA, walk the Instagram Login flow with curl (full TLS
+# verification), check the documented error shapes and the control API,
+# then stop it.  Last line: "N passed, N failed"; exit 1 on any failure.
+#
+#   FAKEMETA=path/to/fakemeta sh tests/fakemeta/t_fakemeta.sh
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+bin=${FAKEMETA:-$here/fakemeta}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/t_fakemeta.XXXXXX")
+pid=
+pass=0
+fail=0
+
+APP_ID=990602627938098
+SECRET=CANARY_APPSECRET_fakemeta_selftest
+CB=https://app.example.com/instagram/callback
+CB_ENC=https%3A%2F%2Fapp.example.com%2Finstagram%2Fcallback
+SCOPE=instagram_business_basic,instagram_business_content_publish
+UID1=27281358591558846		# account 1: 27281358591558845 + 1
+IGID1=17841457215396812		# account 1: 17841457215396811 + 1
+
+cleanup() {
+	if [ -n "$pid" ]; then
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+ok() {
+	pass=$((pass + 1))
+	echo "ok - $1"
+}
+
+nok() {
+	fail=$((fail + 1))
+	echo "not ok - $1"
+	[ -n "${body-}" ] && echo "#   status=$status body=$(printf %.300s "$body")"
+	return 0
+}
+
+# check NAME COMMAND...: one test line from a command's exit status.
+check() {
+	name=$1
+	shift
+	if "$@"; then ok "$name"; else nok "$name"; fi
+}
+
+has() {
+	case $1 in
+	*"$2"*) return 0 ;;
+	*) return 1 ;;
+	esac
+}
+
+# differs NEW OLD: NEW is non-empty and not OLD.
+differs() {
+	[ -n "$1" ] && [ "$1" != "$2" ]
+}
+
+# call CURL-ARGS...: sets status, body and headers.
+call() {
+	curl -sS --cacert "$tmp/ca.pem" -D "$tmp/h" -o "$tmp/b" \
+	    -w '%{http_code}' "$@" >"$tmp/s" 2>"$tmp/e" || true
+	status=$(cat "$tmp/s")
+	body=$(cat "$tmp/b" 2>/dev/null)
+	headers=$(tr -d '\r' <"$tmp/h" 2>/dev/null)
+}
+
+# jstr KEY: the string value of "KEY" in $body (compact JSON).
+jstr() {
+	printf '%s' "$body" | sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p"
+}
+
+# header NAME (lower case): the first value of that response header.
+header() {
+	printf '%s\n' "$headers" | grep -i "^$1: " | head -n 1 | cut -d' ' -f2-
+}
+
+done_tests() {
+	echo "$pass passed, $fail failed"
+	[ "$fail" -eq 0 ]
+	exit $?
+}
+
+if [ ! -x "$bin" ]; then
+	body= status=
+	nok "fakemeta binary at $bin (build it first)"
+	done_tests
+fi
+if ! sh "$here/mkcerts" "$tmp" >"$tmp/mkcerts.log" 2>&1; then
+	body=$(cat "$tmp/mkcerts.log") status=
+	nok "mkcerts"
+	done_tests
+fi
+ok "mkcerts"
+sh "$here/mkcerts" "$tmp"
+check "mkcerts is idempotent" [ $? -eq 0 ]
+
+"$bin" --listen 127.0.0.1:0 --cert "$tmp/server.pem" --key "$tmp/server.key" \
+    --app-id "$APP_ID" --app-secret "$SECRET" --redirect-uri "$CB" \
+    --pidfile "$tmp/pid" >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+i=0
+while [ $i -lt 100 ] && ! grep -q '^fakemeta listening on ' "$tmp/out"; do
+	sleep 0.1
+	i=$((i + 1))
+done
+base=$(sed -n 's/^fakemeta listening on //p' "$tmp/out")
+body= status=
+if [ -z "$base" ]; then
+	body=$(cat "$tmp/err")
+	nok "fakemeta starts and prints its address"
+	done_tests
+fi
+ok "fakemeta starts: $base"
+check "one readiness line" [ "$(wc -l <"$tmp/out")" -eq 1 ]
+check "pidfile written" [ "$(cat "$tmp/pid" 2>/dev/null)" = "$pid" ]
+
+authq="client_id=$APP_ID&redirect_uri=$CB_ENC&response_type=code&scope=$SCOPE"
+
+# --- A.1 authorize ---------------------------------------------------
+call "$base/oauth/authorize?$authq&state=s%20t%2Fa%2Bte"
+loc=$(header location)
+check "authorize answers 302" [ "$status" = 302 ]
+check "redirect carries the code, the state and #_" \
+    has "$loc" "$CB?code=AQ"
+check "state echoed percent-encoded, fragment #_" \
+    has "$loc" "&state=s%20t%2Fa%2Bte#_"
+code=$(printf '%s' "$loc" | sed -n 's/.*[?&]code=\([^&#]*\).*/\1/p')
+
+call "$base/oauth/authorize?client_id=1&redirect_uri=$CB_ENC&response_type=code&scope=$SCOPE"
+check "wrong client_id: page error Invalid platform app" \
+    has "$status $body" '400 {"error_type":"OAuthException","code":400,"error_message":"Invalid platform app"}'
+call "$base/oauth/authorize?client_id=$APP_ID&redirect_uri=$CB_ENC%2F&response_type=code&scope=$SCOPE"
+check "redirect_uri with a trailing slash is not the same URI" \
+    [ "$status" = 400 ]
+call "$base/oauth/authorize?client_id=$APP_ID&redirect_uri=$CB_ENC&response_type=code&scope=business_basic"
+check "legacy scope rejected" has "$body" "Invalid scope field(s): business_basic"
+call "$base/oauth/authorize?$authq&fake_deny=1&state=abc"
+check "denial redirects with error=access_denied" \
+    has "$(header location)" "$CB?error=access_denied&error_reason=user_denied&error_description=The+user+denied+your+request&state=abc#_"
+
+# --- A.2 code exchange -------------------------------------------------
+form="-d client_id=$APP_ID -d client_secret=$SECRET -d grant_type=authorization_code"
+call -X POST $form --data-urlencode "redirect_uri=$CB" -d "code=$code#_" \
+    "$base/oauth/access_token"
+check "code with #_ still attached is not found" \
+    has "$status $body" "400 {\"error_type\":\"OAuthException\",\"code\":400,\"error_message\":\"Matching code was not found or was already used\"}"
+call -X POST $form --data-urlencode "redirect_uri=$CB/" -d "code=$code" \
+    "$base/oauth/access_token"
+check "redirect_uri mismatch at exchange" \
+    has "$body" "Please make sure your redirect_uri is identical"
+call -X POST -d client_id=$APP_ID -d client_secret=wrong \
+    -d grant_type=authorization_code --data-urlencode "redirect_uri=$CB" \
+    -d "code=$code" "$base/oauth/access_token"
+check "wrong secret: Invalid platform app" has "$body" "Invalid platform app"
+call -X POST $form --data-urlencode "redirect_uri=$CB" -d "code=$code" \
+    "$base/oauth/access_token"
+check "code exchange answers 200" [ "$status" = 200 ]
+check "user_id is an unquoted exact 17-digit number" \
+    has "$body" "\"user_id\":$UID1,"
+check "permissions is an array of the granted scopes" \
+    has "$body" '"permissions":["instagram_business_basic","instagram_business_content_publish"]'
+short=$(jstr access_token)
+check "short-lived token starts with IGAA" has "$short" IGAA
+call -X POST $form --data-urlencode "redirect_uri=$CB" -d "code=$code" \
+    "$base/oauth/access_token"
+check "a used code is rejected" \
+    has "$status $body" "400 {\"error_type\":\"OAuthException\",\"code\":400,\"error_message\":\"Matching code was not found or was already used\"}"
+
+# Multipart, as Meta's own curl -F sample sends it.
+call "$base/oauth/authorize?$authq&fake_account=4&fake_permissions=instagram_business_basic"
+code4=$(header location | sed -n 's/.*[?&]code=\([^&#]*\).*/\1/p')
+call -F client_id=$APP_ID -F client_secret=$SECRET \
+    -F grant_type=authorization_code -F "redirect_uri=$CB" -F "code=$code4" \
+    "$base/oauth/access_token"
+check "multipart form, fake_account and fake_permissions" \
+    has "$body" '"user_id":27281358591558849,"permissions":["instagram_business_basic"]}'
+
+# --- A.3 long-lived ----------------------------------------------------
+call "$base/access_token?grant_type=ig_exchange_token&client_secret=wrong&access_token=$short"
+check "bad client_secret: code 100" \
+    has "$status $body" '400 {"error":{"message":"Error validating client secret","type":"OAuthException","code":100,"fbtrace_id":"'
+call "$base/access_token?grant_type=ig_exchange_token&client_secret=$SECRET&access_token=nonsense"
+check "unknown token: 190 Cannot parse" \
+    has "$body" '"message":"Invalid OAuth access token - Cannot parse access token","type":"OAuthException","code":190'
+check "token errors carry WWW-Authenticate" \
+    has "$(header www-authenticate)" 'OAuth "Facebook Platform" "invalid_token"'
+call "$base/access_token?grant_type=ig_exchange_token&client_secret=$SECRET&access_token=$short"
+check "ig_exchange_token answers the documented body" \
+    has "$body" '"token_type":"bearer","expires_in":5183944}'
+long=$(jstr access_token)
+check "long-lived token differs from the short one" \
+    differs "$long" "$short"
+
+# --- A.5 /me -------------------------------------------------------------
+call "$base/v26.0/me?fields=id,user_id,username,account_type,followers_count,website&access_token=$long"
+check "/me: ids as strings, counts as numbers, no website (odd account)" \
+    [ "$body" = "{\"id\":\"$UID1\",\"user_id\":\"$IGID1\",\"username\":\"fake_user_1\",\"account_type\":\"BUSINESS\",\"followers_count\":1037}" ]
+call -H "Authorization: Bearer $short" "$base/me?fields=biography"
+check "Bearer header; non-ASCII escaped as \\u" has "$body" '\u2014 caf\u00'
+call "$base/me?fields=nope&access_token=$long"
+check "unknown field: (#100)" has "$body" "nonexisting field (nope)"
+call "$base/me?fields=id"
+check "no token: 2500" has "$body" '"code":2500'
+
+# --- A.4 refresh, with the fake clock ------------------------------------
+call "$base/refresh_access_token?grant_type=ig_refresh_token&access_token=$long"
+check "refresh of a token younger than 24 h is refused" \
+    has "$status $body" '400 {"error":{"message":"(#100) The access token is less than 24 hours old'
+call -X POST -d '{"advance":90000}' "$base/_fake/clock"
+check "clock advanced 25 h" has "$body" '"now":'
+call "$base/refresh_access_token?grant_type=ig_refresh_token&access_token=$long"
+check "refresh after 25 h answers a new token" \
+    has "$status $body" '200 {"access_token":"IGAA'
+refreshed=$(jstr access_token)
+check "refreshed token is new" differs "$refreshed" "$long"
+call "$base/me?access_token=$long"
+check "the old long-lived token still works" [ "$status" = 200 ]
+call "$base/me?access_token=$short"
+check "the short-lived token expired after 1 h: 190/463" \
+    has "$body" '"code":190,"error_subcode":463'
+check "expired message names the Pacific time" \
+    has "$body" 'Session has expired on '
+call "$base/_fake/stats"
+check "refresh counted per token" has "$body" '"refresh_by_token":{"'
+
+# --- injections ----------------------------------------------------------
+call -X POST -d '{"route":"me","graph_error":{"code":190,"error_subcode":460,"message":"revoked"}}' \
+    "$base/_fake/inject"
+check "inject accepted" has "$body" '"ok":true'
+call -X POST -d '{"route":"me","http_status":500}' "$base/_fake/inject"
+call "$base/me?access_token=$refreshed"
+check "injected 190/460" \
+    has "$status $body" '400 {"error":{"message":"revoked","type":"OAuthException","code":190,"error_subcode":460,"fbtrace_id":"'
+call "$base/me?access_token=$refreshed"
+check "injected 500 is transient" \
+    has "$status $body" '500 {"error":{"message":"An unexpected error has occurred. Please retry your request later.","type":"OAuthException","code":2,"is_transient":true'
+call "$base/me?access_token=$refreshed"
+check "injections are consumed" [ "$status" = 200 ]
+call -X POST -d '{"route":"code_exchange","wrapped":true}' "$base/_fake/inject"
+call "$base/oauth/authorize?$authq"
+code=$(header location | sed -n 's/.*[?&]code=\([^&#]*\).*/\1/p')
+call -X POST $form --data-urlencode "redirect_uri=$CB" -d "code=$code" \
+    "$base/oauth/access_token"
+check "wrapped exchange variant" \
+    has "$body" "{\"data\":[{\"access_token\":\"IGAA"
+check "wrapped: user_id string, permissions comma string" \
+    has "$body" "\"user_id\":\"$UID1\",\"permissions\":\"instagram_business_basic,instagram_business_content_publish\"}]}"
+
+# --- concurrency: one code, 20 parallel exchanges ------------------------
+call "$base/oauth/authorize?$authq"
+code=$(header location | sed -n 's/.*[?&]code=\([^&#]*\).*/\1/p')
+i=0
+pids=
+while [ $i -lt 20 ]; do
+	curl -sS --cacert "$tmp/ca.pem" -o /dev/null -w '%{http_code}\n' \
+	    -X POST $form --data-urlencode "redirect_uri=$CB" \
+	    -d "code=$code" "$base/oauth/access_token" >"$tmp/par.$i" &
+	pids="$pids $!"
+	i=$((i + 1))
+done
+for j in $pids; do
+	wait "$j"
+done
+check "20 parallel exchanges of one code: exactly one 200" \
+    [ "$(cat "$tmp"/par.* | grep -c '^200$')" -eq 1 ]
+
+# --- keep-alive and the request log --------------------------------------
+call -X POST "$base/_fake/reset"
+curl -sS --cacert "$tmp/ca.pem" -o /dev/null -o /dev/null -o /dev/null \
+    -o "$tmp/b" "$base/me" "$base/me" "$base/me" "$base/_fake/stats"
+body=$(cat "$tmp/b")
+check "four requests on one connection" \
+    has "$body" '"connections_accepted":1,'
+call "$base/_fake/requests?route=me&limit=2"
+check "request log keeps the last requests" \
+    [ "$(printf '%s' "$body" | grep -o '"route":"me"' | wc -l)" -eq 2 ]
+call -X POST $form --data-urlencode "redirect_uri=$CB" -d code=x \
+    "$base/oauth/access_token"
+call "$base/_fake/requests?route=code_exchange&limit=1"
+check "request log shows the secret in the body, not the query" \
+    has "$body" "\"query\":{},\"form\":{\"client_id\":\"$APP_ID\",\"client_secret\":\"$SECRET\""
+
+# --- stop ----------------------------------------------------------------
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+pid=
+check "exits 0 on SIGTERM" [ "$rc" -eq 0 ]
+check "pidfile removed" [ ! -e "$tmp/pid" ]
+body=$(cat "$tmp/err")
+check "nothing on stderr" [ -z "$body" ]
+
+done_tests

@@ -1,0 +1,916 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * t_cfg.c: unit tests of core/cfg.c.  Each test starts from an
+ * environment without any of our variables, sets what it needs and
+ * checks what ig_cfg_load() made of it, or the one line it refused with.
+ */
+#include <sys/stat.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ig.h"
+
+#include "../lib/check.h"
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* Base64 of the bytes 0..31, 32..63, 0..30 and 0..32. */
+#define KEY_A	"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+#define KEY_B	"ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8="
+#define KEY_31	"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHg=="
+#define KEY_33	"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8g"
+
+#define SECRET32	"CANARY_JWTKEY_0123456789abcdefgh"	/* 32 bytes */
+
+/* Every variable of vars[] in core/cfg.c, its alias and _FILE form. */
+static const char *const envnames[] = {
+	"DATABASE_URL", "DATABASE_URL_FILE",
+	"INSTAGRAM_APP_ID", "INSTAGRAM_CLIENT_ID",
+	"INSTAGRAM_APP_SECRET", "INSTAGRAM_CLIENT_SECRET",
+	"INSTAGRAM_APP_SECRET_FILE", "INSTAGRAM_CLIENT_SECRET_FILE",
+	"INSTAGRAM_REDIRECT_URI",
+	"INSTAGRAM_WEBHOOK_VERIFY_TOKEN", "INSTAGRAM_VERIFY_TOKEN",
+	"INSTAGRAM_WEBHOOK_VERIFY_TOKEN_FILE", "INSTAGRAM_VERIFY_TOKEN_FILE",
+	"FACEBOOK_APP_ID", "FACEBOOK_APP_SECRET", "FACEBOOK_APP_SECRET_FILE",
+	"IGCONNECT_AUTH", "JWT_SECRET", "JWT_SECRET_FILE",
+	"IGCONNECT_JWT_ISSUER", "IGCONNECT_JWT_AUDIENCE",
+	"IGCONNECT_TOKEN_KEYS", "IGCONNECT_TOKEN_KEYS_FILE",
+	"IGCONNECT_GRAPH_VERSION",
+	"IGCONNECT_INSTAGRAM_WWW_URL", "IGCONNECT_INSTAGRAM_API_URL",
+	"IGCONNECT_GRAPH_INSTAGRAM_URL", "IGCONNECT_FACEBOOK_WWW_URL",
+	"IGCONNECT_GRAPH_FACEBOOK_URL", "IGCONNECT_CA_FILE",
+	"IGCONNECT_THREADS", "IGCONNECT_PROCESSES", "IGCONNECT_SOCKET_MODE",
+	"IGCONNECT_LOG_LEVEL", "IGCONNECT_MAX_BODY", "IGCONNECT_HTTP_TIMEOUT",
+	"IGCONNECT_CONNECT_TIMEOUT",
+};
+
+static void
+clear_env(void)
+{
+	size_t	i;
+
+	for (i = 0; i < NELEM(envnames); i++)
+		(void)unsetenv(envnames[i]);
+}
+
+static void
+set(const char *name, const char *val)
+{
+	CHECK(setenv(name, val, 1) == 0);
+}
+
+static int
+starts(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* 1 if every byte of "k" is "first", "first"+1, ... */
+static int
+key_is(const unsigned char *k, unsigned first)
+{
+	size_t	i;
+
+	for (i = 0; i < 32; i++)
+		if (k[i] != (unsigned char)(first + i))
+			return 0;
+	return 1;
+}
+
+/*
+ * Write "text" to a new file of mode "mode" under /tmp; its name goes
+ * to "path" (PATH_MAX is plenty for the template).  0 on failure.
+ */
+static int
+mkfile(char *path, size_t pathsz, const char *text, mode_t mode)
+{
+	int	fd;
+	size_t	n = strlen(text);
+
+	(void)snprintf(path, pathsz, "/tmp/t_cfg.XXXXXX");
+	if ((fd = mkstemp(path)) == -1)
+		return 0;
+	if (write(fd, text, n) != (ssize_t)n || fchmod(fd, mode) == -1) {
+		close(fd);
+		(void)unlink(path);
+		return 0;
+	}
+	close(fd);
+	return 1;
+}
+
+/* A load that must fail: IG_EINPUT, "cfg" zeroed, "msg" as wanted. */
+static int
+load_fails(unsigned needs, const char *prefix, const char *value)
+{
+	struct ig_cfg	c;
+	char		msg[256];
+	enum ig_err	er;
+	int		ok;
+
+	memset(&c, 0x5a, sizeof(c));
+	msg[0] = 'X';
+	msg[1] = '\0';
+	er = ig_cfg_load(&c, needs, msg, sizeof(msg));
+	ok = CHECK(er == IG_EINPUT);
+	if (er == IG_OK)
+		ig_cfg_free(&c);
+	else {
+		/* "leaves cfg freed": nothing left to free or wipe. */
+		ok &= CHECK(c.database_url == NULL && c.jwt_secret == NULL &&
+		    c.nkeys == 0 && c.graph_version == NULL);
+	}
+	ok &= CHECK(starts(msg, prefix));
+	ok &= CHECK(strchr(msg, '\n') == NULL);
+	/* Short values may occur in the fixed text by chance. */
+	if (value != NULL && strlen(value) >= 8)
+		ok &= CHECK(strstr(msg, value) == NULL);
+	if (!ok)
+		printf("  msg \"%s\", wanted \"%s...\"\n", msg, prefix);
+	return ok;
+}
+
+static void
+t_defaults(void)
+{
+	struct ig_cfg	c;
+	char		msg[256];
+
+	clear_env();
+	if (!CHECK(ig_cfg_load(&c, 0, msg, sizeof(msg)) == IG_OK))
+		return;
+	CHECK(msg[0] == '\0');
+	CHECK(c.database_url == NULL && c.ig_app_id == NULL &&
+	    c.ig_app_secret == NULL && c.jwt_secret == NULL &&
+	    c.jwt_secret_len == 0 && c.nkeys == 0 && c.ca_file == NULL);
+	CHECK(c.auth == IG_AUTH_JWT);
+	CHECK(c.log_level == IG_LOG_INFO);
+	CHECK(c.threads == 8);
+	CHECK(c.processes == 1);
+	CHECK(c.socket_mode == 0660);
+	CHECK(c.max_body == IG_MAX_BODY);
+	CHECK(c.http_timeout == 20);
+	CHECK(c.connect_timeout == 5);
+	CHECK(c.graph_version != NULL &&
+	    strcmp(c.graph_version, "v26.0") == 0);
+	CHECK(c.url_instagram_www != NULL &&
+	    strcmp(c.url_instagram_www, "https://www.instagram.com") == 0);
+	CHECK(c.url_instagram_api != NULL &&
+	    strcmp(c.url_instagram_api, "https://api.instagram.com") == 0);
+	CHECK(c.url_graph_instagram != NULL &&
+	    strcmp(c.url_graph_instagram, "https://graph.instagram.com") == 0);
+	CHECK(c.url_facebook_www != NULL &&
+	    strcmp(c.url_facebook_www, "https://www.facebook.com") == 0);
+	CHECK(c.url_graph_facebook != NULL &&
+	    strcmp(c.url_graph_facebook, "https://graph.facebook.com") == 0);
+	ig_cfg_free(&c);
+	CHECK(c.graph_version == NULL && c.url_graph_facebook == NULL);
+}
+
+static void
+t_missing_required(void)
+{
+	static const struct {
+		unsigned	 needs;
+		const char	*msg;
+	} v[] = {
+		{ IG_NEED_DB, "missing required setting DATABASE_URL" },
+		{ IG_NEED_KEYS,
+		    "missing required setting IGCONNECT_TOKEN_KEYS" },
+		{ IG_NEED_INSTAGRAM,
+		    "missing required setting INSTAGRAM_APP_ID" },
+		{ IG_NEED_AUTH, "missing required setting JWT_SECRET" },
+		{ IG_NEED_WEBHOOK,
+		    "missing required setting INSTAGRAM_WEBHOOK_VERIFY_TOKEN" },
+	};
+	struct ig_cfg	c;
+	char		msg[256];
+	size_t		i;
+
+	for (i = 0; i < NELEM(v); i++) {
+		clear_env();
+		CHECK(ig_cfg_load(&c, v[i].needs, msg, sizeof(msg)) ==
+		    IG_EINPUT);
+		if (!CHECK(strcmp(msg, v[i].msg) == 0))
+			printf("  msg \"%s\"\n", msg);
+	}
+
+	/* DATABASE_URL present, the keys still missing. */
+	clear_env();
+	set("DATABASE_URL", "postgresql:///igconnect");
+	CHECK(ig_cfg_load(&c, IG_NEED_DB | IG_NEED_KEYS, msg, sizeof(msg)) ==
+	    IG_EINPUT);
+	CHECK(strcmp(msg, "missing required setting IGCONNECT_TOKEN_KEYS") ==
+	    0);
+	CHECK(c.database_url == NULL);
+
+	/* Instagram: the id alone is not enough. */
+	clear_env();
+	set("INSTAGRAM_APP_ID", "123");
+	set("INSTAGRAM_APP_SECRET", "s3cr3t");
+	CHECK(ig_cfg_load(&c, IG_NEED_INSTAGRAM, msg, sizeof(msg)) ==
+	    IG_EINPUT);
+	CHECK(strcmp(msg, "missing required setting INSTAGRAM_REDIRECT_URI") ==
+	    0);
+
+	/* A small message buffer is truncated, still terminated. */
+	clear_env();
+	CHECK(ig_cfg_load(&c, IG_NEED_DB, msg, 8) == IG_EINPUT);
+	CHECK(strcmp(msg, "missing") == 0);
+	clear_env();
+}
+
+static void
+t_database_url(void)
+{
+	struct ig_cfg	c;
+	char		msg[256];
+
+	clear_env();
+	set("DATABASE_URL", "host=/tmp/pg dbname=ig user=ig");
+	if (CHECK(ig_cfg_load(&c, IG_NEED_DB, msg, sizeof(msg)) == IG_OK)) {
+		CHECK(c.database_url != NULL &&
+		    strcmp(c.database_url, "host=/tmp/pg dbname=ig user=ig") ==
+		    0);
+		ig_cfg_free(&c);
+	}
+	clear_env();
+	set("DATABASE_URL", "");
+	load_fails(IG_NEED_DB, "invalid value for DATABASE_URL", NULL);
+	clear_env();
+	set("DATABASE_URL", "postgresql://u:CANARY_DBPASS\x01@h/d");
+	load_fails(0, "invalid value for DATABASE_URL", "CANARY_DBPASS");
+	clear_env();
+}
+
+static void
+t_keys_invalid(void)
+{
+	static const char *const v[] = {
+		"a",					/* no colon */
+		"a" KEY_A,
+		"a:!!notbase64!!",			/* bad base64 */
+		/* Unpadded, then with a url-alphabet character. */
+		"a:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8",
+		"a:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwd-h8=",
+		"a:" KEY_31,				/* 31 bytes */
+		"a:" KEY_33,				/* 33 bytes */
+		"a:",					/* no key */
+		"a:" KEY_A ",a:" KEY_B,			/* duplicate id */
+		"a:" KEY_A ",b:" KEY_B ",a:" KEY_A,
+		":" KEY_A,				/* empty id */
+		"a:" KEY_A ",:" KEY_B,
+		"a b:" KEY_A,				/* id charset */
+		"a.b:" KEY_A,
+		"abcdefghijklmnopqrstuvwxyz0123456:" KEY_A,	/* 33 chars */
+		"a:" KEY_A ",,b:" KEY_B,		/* empty entry */
+		",a:" KEY_A,
+		"",					/* nothing */
+		"1:" KEY_A ",2:" KEY_A ",3:" KEY_A ",4:" KEY_A ",5:" KEY_A
+		    ",6:" KEY_A ",7:" KEY_A ",8:" KEY_A ",9:" KEY_A,
+	};
+	size_t	i;
+
+	for (i = 0; i < NELEM(v); i++) {
+		clear_env();
+		set("IGCONNECT_TOKEN_KEYS", v[i]);
+		if (!load_fails(IG_NEED_KEYS,
+		    "invalid value for IGCONNECT_TOKEN_KEYS", v[i]))
+			printf("  case %zu\n", i);
+		/* Key material never shows up either. */
+		clear_env();
+		set("IGCONNECT_TOKEN_KEYS", v[i]);
+		if (!load_fails(0, "invalid value for IGCONNECT_TOKEN_KEYS",
+		    "AAECAwQFBgcICQoLDA0O"))
+			printf("  case %zu (no needs)\n", i);
+	}
+	clear_env();
+}
+
+static void
+t_keys_valid(void)
+{
+	struct ig_cfg	c;
+	char		msg[256];
+	size_t		i;
+
+	clear_env();
+	set("IGCONNECT_TOKEN_KEYS", "k2025:" KEY_B ",k2024:" KEY_A);
+	if (CHECK(ig_cfg_load(&c, IG_NEED_KEYS, msg, sizeof(msg)) ==
+	    IG_OK)) {
+		CHECK(c.nkeys == 2);
+		CHECK(strcmp(c.keys[0].id, "k2025") == 0);
+		CHECK(strcmp(c.keys[1].id, "k2024") == 0);
+		CHECK(key_is(c.keys[0].key, 32));
+		CHECK(key_is(c.keys[1].key, 0));
+		ig_cfg_free(&c);
+		CHECK(c.nkeys == 0 && c.keys[0].key[1] == 0);
+	}
+
+	/* Eight keys, and an id of exactly 32 characters. */
+	clear_env();
+	set("IGCONNECT_TOKEN_KEYS",
+	    "1:" KEY_A ",2:" KEY_A ",3:" KEY_A ",4:" KEY_A ",5:" KEY_A
+	    ",6:" KEY_A ",7:" KEY_A ",abcdefghijklmnopqrstuvwxyz012345:"
+	    KEY_B);
+	if (CHECK(ig_cfg_load(&c, IG_NEED_KEYS, msg, sizeof(msg)) ==
+	    IG_OK)) {
+		CHECK(c.nkeys == 8);
+		for (i = 0; i < 7 && i < c.nkeys; i++)
+			CHECK(c.keys[i].id[0] == (char)('1' + i) &&
+			    c.keys[i].id[1] == '\0' &&
+			    key_is(c.keys[i].key, 0));
+		CHECK(strcmp(c.keys[7].id,
+		    "abcdefghijklmnopqrstuvwxyz012345") == 0);
+		CHECK(key_is(c.keys[7].key, 32));
+		ig_cfg_free(&c);
+	}
+	clear_env();
+}
+
+/*
+ * ig.h documents a key id as [A-Za-z0-9_-]{1,32}; ids such as
+ * "key-2025" or "k_1" must therefore be accepted.
+ */
+static void
+t_keys_id_charset(void)
+{
+	struct ig_cfg	c;
+	char		msg[256];
+
+	clear_env();
+	set("IGCONNECT_TOKEN_KEYS", "key-2025:" KEY_B ",k_1:" KEY_A);
+	if (CHECK(ig_cfg_load(&c, IG_NEED_KEYS, msg, sizeof(msg)) ==
+	    IG_OK)) {
+		CHECK(c.nkeys == 2);
+		CHECK(strcmp(c.keys[0].id, "key-2025") == 0);
+		CHECK(strcmp(c.keys[1].id, "k_1") == 0);
+		ig_cfg_free(&c);
+	} else
+		printf("  msg \"%s\"\n", msg);
+	clear_env();
+}
+
+static void
+t_aliases(void)
+{
+	struct ig_cfg	c;
+	char		msg[256];
+
+	clear_env();
+	set("INSTAGRAM_CLIENT_ID", "990011223344");
+	set("INSTAGRAM_CLIENT_SECRET", "CANARY_APPSECRET_alias");
+	set("INSTAGRAM_REDIRECT_URI", "https://app.example/cb");
+	set("INSTAGRAM_VERIFY_TOKEN", "verify-me");
+	if (CHECK(ig_cfg_load(&c, IG_NEED_INSTAGRAM | IG_NEED_WEBHOOK, msg,
+	    sizeof(msg)) == IG_OK)) {
+		CHECK(c.ig_app_id != NULL &&
+		    strcmp(c.ig_app_id, "990011223344") == 0);
+		CHECK(c.ig_app_secret != NULL &&
+		    strcmp(c.ig_app_secret, "CANARY_APPSECRET_alias") == 0);
+		CHECK(c.ig_redirect_uri != NULL &&
+		    strcmp(c.ig_redirect_uri, "https://app.example/cb") == 0);
+		CHECK(c.ig_verify_token != NULL &&
+		    strcmp(c.ig_verify_token, "verify-me") == 0);
+		ig_cfg_free(&c);
+	}
+
+	/* The canonical name wins over the alias. */
+	set("INSTAGRAM_APP_ID", "1111");
+	set("INSTAGRAM_APP_SECRET", "canonical");
+	set("INSTAGRAM_WEBHOOK_VERIFY_TOKEN", "canonical-verify");
+	if (CHECK(ig_cfg_load(&c, IG_NEED_INSTAGRAM | IG_NEED_WEBHOOK, msg,
+	    sizeof(msg)) == IG_OK)) {
+		CHECK(c.ig_app_id != NULL && strcmp(c.ig_app_id, "1111") == 0);
+		CHECK(c.ig_app_secret != NULL &&
+		    strcmp(c.ig_app_secret, "canonical") == 0);
+		CHECK(c.ig_verify_token != NULL &&
+		    strcmp(c.ig_verify_token, "canonical-verify") == 0);
+		ig_cfg_free(&c);
+	}
+
+	/* An alias is validated like the canonical name. */
+	clear_env();
+	set("INSTAGRAM_CLIENT_ID", "12ab");
+	load_fails(0, "invalid value for INSTAGRAM_APP_ID", "12ab");
+	clear_env();
+	set("INSTAGRAM_CLIENT_SECRET", "has space");
+	load_fails(0, "invalid value for INSTAGRAM_APP_SECRET", "has space");
+	clear_env();
+}
+
+static void
+t_jwt_secret(void)
+{
+	struct ig_cfg	c;
+	char		msg[256];
+
+	/* 31 bytes: refused, and the value is not echoed. */
+	clear_env();
+	set("JWT_SECRET", "CANARY_JWTKEY_0123456789abcdefg");
+	load_fails(IG_NEED_AUTH, "invalid value for JWT_SECRET",
+	    "CANARY_JWTKEY");
+
+	/* 32 bytes: accepted, length exact. */
+	clear_env();
+	set("JWT_SECRET", SECRET32);
+	if (CHECK(ig_cfg_load(&c, IG_NEED_AUTH, msg, sizeof(msg)) ==
+	    IG_OK)) {
+		CHECK(c.jwt_secret != NULL &&
+		    strcmp(c.jwt_secret, SECRET32) == 0);
+		CHECK(c.jwt_secret_len == 32);
+		CHECK(c.auth == IG_AUTH_JWT);
+		ig_cfg_free(&c);
+		CHECK(c.jwt_secret == NULL && c.jwt_secret_len == 0);
+	}
+
+	/* A space inside is refused. */
+	clear_env();
+	set("JWT_SECRET", "CANARY_JWTKEY_0123456789 abcdefghij");
+	load_fails(IG_NEED_AUTH, "invalid value for JWT_SECRET",
+	    "CANARY_JWTKEY");
+
+	/* Not required unless IGCONNECT_AUTH is jwt (the default). */
+	clear_env();
+	load_fails(IG_NEED_AUTH, "missing required setting JWT_SECRET", NULL);
+	clear_env();
+	set("IGCONNECT_AUTH", "jwt");
+	load_fails(IG_NEED_AUTH, "missing required setting JWT_SECRET", NULL);
+	clear_env();
+	set("IGCONNECT_AUTH", "none");
+	if (CHECK(ig_cfg_load(&c, IG_NEED_AUTH, msg, sizeof(msg)) ==
+	    IG_OK)) {
+		CHECK(c.auth == IG_AUTH_NONE);
+		CHECK(c.jwt_secret == NULL);
+		ig_cfg_free(&c);
+	}
+	clear_env();
+	set("IGCONNECT_AUTH", "remote_user");
+	if (CHECK(ig_cfg_load(&c, IG_NEED_AUTH, msg, sizeof(msg)) ==
+	    IG_OK)) {
+		CHECK(c.auth == IG_AUTH_REMOTE_USER);
+		ig_cfg_free(&c);
+	}
+	clear_env();
+}
+
+static void
+t_auth_mode(void)
+{
+	static const char *const bad[] = {
+		"bogus", "", "JWT", "None", "jwt ", "remote-user",
+	};
+	size_t	i;
+
+	for (i = 0; i < NELEM(bad); i++) {
+		clear_env();
+		set("IGCONNECT_AUTH", bad[i]);
+		if (!load_fails(0, "invalid value for IGCONNECT_AUTH", NULL))
+			printf("  case %zu\n", i);
+	}
+	clear_env();
+}
+
+static void
+t_secret_file(void)
+{
+	static const char *const	 texts[] = {
+		SECRET32 "\n", SECRET32 "\r\n", SECRET32, SECRET32 "\n\n",
+	};
+	struct ig_cfg	 c;
+	char		 path[64], msg[256];
+	size_t		 i;
+
+	for (i = 0; i < NELEM(texts); i++) {
+		clear_env();
+		if (!CHECK(mkfile(path, sizeof(path), texts[i], 0600)))
+			return;
+		set("JWT_SECRET_FILE", path);
+		if (CHECK(ig_cfg_load(&c, IG_NEED_AUTH, msg, sizeof(msg)) ==
+		    IG_OK)) {
+			CHECK(c.jwt_secret != NULL &&
+			    strcmp(c.jwt_secret, SECRET32) == 0);
+			CHECK(c.jwt_secret_len == 32);
+			ig_cfg_free(&c);
+		} else
+			printf("  case %zu: msg \"%s\"\n", i, msg);
+		(void)unlink(path);
+	}
+
+	/* Readable by group or others: refused. */
+	clear_env();
+	if (!CHECK(mkfile(path, sizeof(path), SECRET32 "\n", 0644)))
+		return;
+	set("JWT_SECRET_FILE", path);
+	load_fails(IG_NEED_AUTH, "invalid value for JWT_SECRET_FILE",
+	    "CANARY_JWTKEY");
+	CHECK(chmod(path, 0640) == 0);
+	load_fails(IG_NEED_AUTH, "invalid value for JWT_SECRET_FILE",
+	    "CANARY_JWTKEY");
+	CHECK(chmod(path, 0604) == 0);
+	load_fails(IG_NEED_AUTH, "invalid value for JWT_SECRET_FILE",
+	    "CANARY_JWTKEY");
+	(void)unlink(path);
+
+	/* Both the value and the file: refused. */
+	clear_env();
+	if (!CHECK(mkfile(path, sizeof(path), SECRET32 "\n", 0600)))
+		return;
+	set("JWT_SECRET_FILE", path);
+	set("JWT_SECRET", SECRET32);
+	load_fails(IG_NEED_AUTH, "both JWT_SECRET and JWT_SECRET_FILE are set",
+	    "CANARY_JWTKEY");
+
+	/* A short secret in a file is refused like a short value. */
+	clear_env();
+	(void)unlink(path);
+	if (!CHECK(mkfile(path, sizeof(path), "short\n", 0600)))
+		return;
+	set("JWT_SECRET_FILE", path);
+	load_fails(IG_NEED_AUTH, "invalid value for JWT_SECRET", NULL);
+	(void)unlink(path);
+
+	/* A file that is not there. */
+	clear_env();
+	set("JWT_SECRET_FILE", path);
+	load_fails(IG_NEED_AUTH, "could not read JWT_SECRET_FILE", NULL);
+
+	/* Other secrets have a _FILE form too. */
+	clear_env();
+	if (!CHECK(mkfile(path, sizeof(path), "a:" KEY_A "\n", 0600)))
+		return;
+	set("IGCONNECT_TOKEN_KEYS_FILE", path);
+	if (CHECK(ig_cfg_load(&c, IG_NEED_KEYS, msg, sizeof(msg)) ==
+	    IG_OK)) {
+		CHECK(c.nkeys == 1 && strcmp(c.keys[0].id, "a") == 0 &&
+		    key_is(c.keys[0].key, 0));
+		ig_cfg_free(&c);
+	}
+	(void)unlink(path);
+	clear_env();
+}
+
+static void
+t_base_urls(void)
+{
+	static const struct {
+		const char	*in;
+		const char	*out;	/* NULL: refused */
+	} v[] = {
+		{ "https://127.0.0.1:8443", "https://127.0.0.1:8443" },
+		{ "https://127.0.0.1:8443/", "https://127.0.0.1:8443" },
+		{ "https://fake.test/graph//", "https://fake.test/graph" },
+		{ "https://graph.example", "https://graph.example" },
+		{ "http://127.0.0.1:8080", NULL },
+		{ "http://graph.instagram.com/", NULL },
+		{ "ftp://graph.instagram.com", NULL },
+		{ "graph.instagram.com", NULL },
+		{ "https://", NULL },
+		{ "https:///x", NULL },
+		{ "https://h/?a=b", NULL },
+		{ "https://h/#frag", NULL },
+		{ "https://h /x", NULL },
+		{ "HTTPS://h", NULL },
+		{ "", NULL },
+	};
+	static const char *const names[] = {
+		"IGCONNECT_INSTAGRAM_WWW_URL", "IGCONNECT_INSTAGRAM_API_URL",
+		"IGCONNECT_GRAPH_INSTAGRAM_URL", "IGCONNECT_FACEBOOK_WWW_URL",
+		"IGCONNECT_GRAPH_FACEBOOK_URL",
+	};
+	struct ig_cfg	 c;
+	char		 msg[256], prefix[96];
+	const char	*got;
+	size_t		 i, k;
+
+	for (k = 0; k < NELEM(names); k++)
+		for (i = 0; i < NELEM(v); i++) {
+			clear_env();
+			set(names[k], v[i].in);
+			if (v[i].out == NULL) {
+				(void)snprintf(prefix, sizeof(prefix),
+				    "invalid value for %s", names[k]);
+				if (!load_fails(0, prefix, NULL))
+					printf("  %s case %zu\n", names[k], i);
+				continue;
+			}
+			if (!CHECK(ig_cfg_load(&c, 0, msg, sizeof(msg)) ==
+			    IG_OK))
+				continue;
+			got = k == 0 ? c.url_instagram_www :
+			    k == 1 ? c.url_instagram_api :
+			    k == 2 ? c.url_graph_instagram :
+			    k == 3 ? c.url_facebook_www : c.url_graph_facebook;
+			if (!CHECK(got != NULL && strcmp(got, v[i].out) == 0))
+				printf("  %s case %zu\n", names[k], i);
+			ig_cfg_free(&c);
+		}
+	clear_env();
+}
+
+static void
+t_redirect_uri(void)
+{
+	struct ig_cfg	c;
+	char		msg[256];
+
+	clear_env();
+	set("INSTAGRAM_REDIRECT_URI", "http://localhost:8080/auth/callback");
+	if (CHECK(ig_cfg_load(&c, 0, msg, sizeof(msg)) == IG_OK)) {
+		CHECK(c.ig_redirect_uri != NULL && strcmp(c.ig_redirect_uri,
+		    "http://localhost:8080/auth/callback") == 0);
+		ig_cfg_free(&c);
+	}
+	clear_env();
+	set("INSTAGRAM_REDIRECT_URI", "/auth/callback");
+	load_fails(0, "invalid value for INSTAGRAM_REDIRECT_URI", NULL);
+	clear_env();
+	set("INSTAGRAM_REDIRECT_URI", "javascript:alert(1)");
+	load_fails(0, "invalid value for INSTAGRAM_REDIRECT_URI", NULL);
+	clear_env();
+}
+
+static void
+t_graph_version(void)
+{
+	static const struct {
+		const char	*in;
+		int		 ok;
+	} v[] = {
+		{ "v26.0", 1 }, { "v19.0", 1 }, { "v1.10", 1 },
+		{ "26.0", 0 }, { "v26", 0 }, { "v26.", 0 }, { "v.0", 0 },
+		{ "v26.0x", 0 }, { "V26.0", 0 }, { "", 0 }, { "v", 0 },
+		{ "v26.0/..", 0 }, { "v123456.0", 0 },
+	};
+	struct ig_cfg	c;
+	char		msg[256];
+	size_t		i;
+
+	for (i = 0; i < NELEM(v); i++) {
+		clear_env();
+		set("IGCONNECT_GRAPH_VERSION", v[i].in);
+		if (!v[i].ok) {
+			if (!load_fails(0,
+			    "invalid value for IGCONNECT_GRAPH_VERSION", NULL))
+				printf("  case %zu\n", i);
+			continue;
+		}
+		if (CHECK(ig_cfg_load(&c, 0, msg, sizeof(msg)) == IG_OK)) {
+			CHECK(strcmp(c.graph_version, v[i].in) == 0);
+			ig_cfg_free(&c);
+		}
+	}
+	clear_env();
+}
+
+static void
+t_numbers(void)
+{
+	static const struct {
+		const char	*name;
+		const char	*in;
+		long		 want;		/* -1: refused */
+	} v[] = {
+		{ "IGCONNECT_THREADS", "0", -1 },
+		{ "IGCONNECT_THREADS", "abc", -1 },
+		{ "IGCONNECT_THREADS", "257", -1 },
+		{ "IGCONNECT_THREADS", "-1", -1 },
+		{ "IGCONNECT_THREADS", "", -1 },
+		{ "IGCONNECT_THREADS", "16x", -1 },
+		{ "IGCONNECT_THREADS", "16 ", -1 },
+		{ "IGCONNECT_THREADS", "99999999999999999999999", -1 },
+		{ "IGCONNECT_THREADS", "16", 16 },
+		{ "IGCONNECT_THREADS", "1", 1 },
+		{ "IGCONNECT_THREADS", "256", 256 },
+		{ "IGCONNECT_PROCESSES", "64", 64 },
+		{ "IGCONNECT_PROCESSES", "65", -1 },
+		{ "IGCONNECT_PROCESSES", "0", -1 },
+		{ "IGCONNECT_SOCKET_MODE", "0600", 0600 },
+		{ "IGCONNECT_SOCKET_MODE", "660", 0660 },
+		{ "IGCONNECT_SOCKET_MODE", "0777", 0777 },
+		{ "IGCONNECT_SOCKET_MODE", "0999", -1 },
+		{ "IGCONNECT_SOCKET_MODE", "0400", -1 },
+		{ "IGCONNECT_SOCKET_MODE", "1777", -1 },
+		{ "IGCONNECT_SOCKET_MODE", "rw", -1 },
+		{ "IGCONNECT_MAX_BODY", "1024", 1024 },
+		{ "IGCONNECT_MAX_BODY", "1023", -1 },
+		{ "IGCONNECT_MAX_BODY", "16777216", 16777216 },
+		{ "IGCONNECT_MAX_BODY", "16777217", -1 },
+		{ "IGCONNECT_HTTP_TIMEOUT", "120", 120 },
+		{ "IGCONNECT_HTTP_TIMEOUT", "121", -1 },
+		{ "IGCONNECT_CONNECT_TIMEOUT", "60", 60 },
+		{ "IGCONNECT_CONNECT_TIMEOUT", "0", -1 },
+	};
+	struct ig_cfg	c;
+	char		msg[256], prefix[96];
+	long		got;
+	size_t		i;
+
+	for (i = 0; i < NELEM(v); i++) {
+		clear_env();
+		set(v[i].name, v[i].in);
+		if (v[i].want == -1) {
+			(void)snprintf(prefix, sizeof(prefix),
+			    "invalid value for %s: expected a number from ",
+			    v[i].name);
+			if (!load_fails(0, prefix, NULL))
+				printf("  case %zu\n", i);
+			continue;
+		}
+		if (!CHECK(ig_cfg_load(&c, 0, msg, sizeof(msg)) == IG_OK)) {
+			printf("  case %zu: msg \"%s\"\n", i, msg);
+			continue;
+		}
+		switch (v[i].name[10]) {
+		case 'T':
+			got = c.threads;
+			break;
+		case 'P':
+			got = c.processes;
+			break;
+		case 'S':
+			got = c.socket_mode;
+			break;
+		case 'M':
+			got = c.max_body;
+			break;
+		case 'H':
+			got = c.http_timeout;
+			break;
+		default:
+			got = c.connect_timeout;
+			break;
+		}
+		if (!CHECK(got == v[i].want))
+			printf("  case %zu: got %ld\n", i, got);
+		ig_cfg_free(&c);
+	}
+	clear_env();
+}
+
+static void
+t_log_level(void)
+{
+	static const struct {
+		const char	*in;
+		int		 want;		/* -1: refused */
+	} v[] = {
+		{ "err", IG_LOG_ERR }, { "warn", IG_LOG_WARN },
+		{ "info", IG_LOG_INFO }, { "debug", IG_LOG_DEBUG },
+		{ "ERR", -1 }, { "error", -1 }, { "", -1 }, { "3", -1 },
+		{ "trace", -1 }, { "debug ", -1 },
+	};
+	struct ig_cfg	c;
+	char		msg[256];
+	size_t		i;
+
+	for (i = 0; i < NELEM(v); i++) {
+		clear_env();
+		set("IGCONNECT_LOG_LEVEL", v[i].in);
+		if (v[i].want == -1) {
+			if (!load_fails(0, "invalid value for "
+			    "IGCONNECT_LOG_LEVEL", NULL))
+				printf("  case %zu\n", i);
+			continue;
+		}
+		if (CHECK(ig_cfg_load(&c, 0, msg, sizeof(msg)) == IG_OK)) {
+			CHECK(c.log_level == v[i].want);
+			ig_cfg_free(&c);
+		}
+	}
+	clear_env();
+}
+
+static void
+t_app_ids(void)
+{
+	static const struct {
+		const char	*name;
+		const char	*in;
+		int		 ok;
+	} v[] = {
+		{ "INSTAGRAM_APP_ID", "1234567890123456", 1 },
+		{ "INSTAGRAM_APP_ID", "0", 1 },
+		{ "INSTAGRAM_APP_ID", "12a", 0 },
+		{ "INSTAGRAM_APP_ID", "-1", 0 },
+		{ "INSTAGRAM_APP_ID", " 12", 0 },
+		{ "INSTAGRAM_APP_ID", "12 ", 0 },
+		{ "INSTAGRAM_APP_ID", "", 0 },
+		{ "INSTAGRAM_APP_ID", "0x1f", 0 },
+		{ "INSTAGRAM_APP_ID", "123456789012345678901234567890123", 0 },
+		{ "INSTAGRAM_APP_ID", "12345678901234567890123456789012", 1 },
+		{ "FACEBOOK_APP_ID", "42", 1 },
+		{ "FACEBOOK_APP_ID", "4.2", 0 },
+	};
+	struct ig_cfg	 c;
+	char		 msg[256], prefix[96];
+	const char	*got;
+	size_t		 i;
+
+	for (i = 0; i < NELEM(v); i++) {
+		clear_env();
+		set(v[i].name, v[i].in);
+		if (!v[i].ok) {
+			(void)snprintf(prefix, sizeof(prefix),
+			    "invalid value for %s", v[i].name);
+			if (!load_fails(0, prefix, NULL))
+				printf("  case %zu\n", i);
+			continue;
+		}
+		if (!CHECK(ig_cfg_load(&c, 0, msg, sizeof(msg)) == IG_OK))
+			continue;
+		got = v[i].name[0] == 'I' ? c.ig_app_id : c.fb_app_id;
+		CHECK(got != NULL && strcmp(got, v[i].in) == 0);
+		ig_cfg_free(&c);
+	}
+	clear_env();
+}
+
+static void
+t_issuer_audience(void)
+{
+	struct ig_cfg	c;
+	char		msg[256];
+
+	clear_env();
+	set("IGCONNECT_JWT_ISSUER", "https://issuer.example");
+	set("IGCONNECT_JWT_AUDIENCE", "igconnect");
+	if (CHECK(ig_cfg_load(&c, 0, msg, sizeof(msg)) == IG_OK)) {
+		CHECK(c.jwt_issuer != NULL &&
+		    strcmp(c.jwt_issuer, "https://issuer.example") == 0);
+		CHECK(c.jwt_audience != NULL &&
+		    strcmp(c.jwt_audience, "igconnect") == 0);
+		ig_cfg_free(&c);
+	}
+	clear_env();
+	set("IGCONNECT_JWT_AUDIENCE", "tab\there");
+	load_fails(0, "invalid value for IGCONNECT_JWT_AUDIENCE", NULL);
+	clear_env();
+}
+
+static void
+t_ca_file(void)
+{
+	struct ig_cfg	c;
+	char		path[64], msg[256];
+
+	clear_env();
+	if (!CHECK(mkfile(path, sizeof(path), "-----BEGIN CERTIFICATE-----\n",
+	    0644)))
+		return;
+	set("IGCONNECT_CA_FILE", path);
+	if (CHECK(ig_cfg_load(&c, 0, msg, sizeof(msg)) == IG_OK)) {
+		CHECK(c.ca_file != NULL && strcmp(c.ca_file, path) == 0);
+		ig_cfg_free(&c);
+	}
+	(void)unlink(path);
+	load_fails(0, "invalid value for IGCONNECT_CA_FILE", NULL);
+	clear_env();
+}
+
+/* The first bad variable stops the load; nothing loaded before leaks. */
+static void
+t_failure_frees(void)
+{
+	clear_env();
+	set("DATABASE_URL", "postgresql:///x");
+	set("INSTAGRAM_APP_SECRET", "CANARY_APPSECRET_x");
+	set("JWT_SECRET", SECRET32);
+	set("IGCONNECT_TOKEN_KEYS", "a:" KEY_A);
+	set("IGCONNECT_LOG_LEVEL", "loud");
+	load_fails(IG_NEED_DB, "invalid value for IGCONNECT_LOG_LEVEL",
+	    "loud");
+	clear_env();
+}
+
+static const struct ig_test tests[] = {
+	TEST(t_defaults),
+	TEST(t_missing_required),
+	TEST(t_database_url),
+	TEST(t_keys_invalid),
+	TEST(t_keys_valid),
+	TEST(t_keys_id_charset),
+	TEST(t_aliases),
+	TEST(t_jwt_secret),
+	TEST(t_auth_mode),
+	TEST(t_secret_file),
+	TEST(t_base_urls),
+	TEST(t_redirect_uri),
+	TEST(t_graph_version),
+	TEST(t_numbers),
+	TEST(t_log_level),
+	TEST(t_app_ids),
+	TEST(t_issuer_audience),
+	TEST(t_ca_file),
+	TEST(t_failure_frees),
+};
+
+int
+main(int argc, char *argv[])
+{
+	return ig_test_main(argc, argv, tests,
+	    sizeof(tests) / sizeof(tests[0]));
+}
