@@ -6,6 +6,10 @@
  * workers, a crashed worker restarted, plain CGI, configuration errors,
  * and logs that never keep a query string.
  */
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -338,6 +342,121 @@ t_sigterm_clean_exit(void)
 	CHECK(access(pid, F_OK) != 0);
 }
 
+static const char *const get_params[] = { "REQUEST_METHOD=GET",
+    "DOCUMENT_URI=/healthz", "REQUEST_ID=fcgitest", NULL };
+
+/* spawn-fcgi and systemd hand the listening socket over as fd 0. */
+static void
+t_fastcgi_on_fd0(void)
+{
+	char			 sock[4096], out[8192];
+	const char *const	 argv[] = { "fcgi/healthz", NULL };
+	struct sockaddr_un	 sun;
+	pid_t			 pid;
+	int			 fd, status = -1;
+
+	(void)snprintf(sock, sizeof(sock), "%s/run/fd0-test.sock",
+	    env_or_die("IGCONNECT_VAR"));
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	CHECK(strlen(sock) < sizeof(sun.sun_path));
+	memcpy(sun.sun_path, sock, strlen(sock) + 1 < sizeof(sun.sun_path) ?
+	    strlen(sock) + 1 : sizeof(sun.sun_path) - 1);
+	(void)unlink(sock);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK(bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0);
+	CHECK(listen(fd, 16) == 0);
+	if ((pid = fork()) == 0) {
+		dup2(fd, 0);
+		close(fd);
+		if (freopen("/dev/null", "w", stderr) == NULL)
+			_exit(126);
+		execvp(argv[0], (char *const *)(void *)argv);
+		_exit(127);
+	}
+	close(fd);
+	CHECK(fcgi_request(sock, get_params, out, sizeof(out)) > 0);
+	CHECK(strncmp(out, "Status: 200 OK\r\n", 16) == 0);
+	CHECK(strstr(out, "X-Request-Id: fcgitest\r\n") != NULL);
+	CHECK(kill(pid, SIGTERM) == 0);
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	(void)unlink(sock);
+}
+
+/* Signal every process of the private PostgreSQL (postmaster first). */
+static int
+signal_postgres(int sig)
+{
+	char	path[4096];
+	long	pm, kids[64];
+	int	n, i;
+
+	(void)snprintf(path, sizeof(path), "%s/postmaster.pid",
+	    env_or_die("IGCONNECT_PGDATA"));
+	if ((pm = pidfile_read(path)) <= 0 || kill((pid_t)pm, sig) != 0)
+		return 0;
+	n = children_of(pm, kids, 64);
+	for (i = 0; i < n; i++)
+		(void)kill((pid_t)kids[i], sig);
+	return 1;
+}
+
+/*
+ * SIGTERM while a request is in flight: the request still completes and
+ * the program then exits 0 (SECURITY.md 90).  The request is held in
+ * flight by freezing PostgreSQL for a moment.
+ */
+static void
+t_sigterm_finishes_inflight(void)
+{
+	char		 sock[4096], pidf[4096], out[8192];
+	const char *const argv[] = { "fcgi/healthz", "--listen", sock,
+	    "--pidfile", pidf, NULL };
+	long		 sup = -1;
+	pid_t		 server, client;
+	int		 fds[2], i, status = -1;
+	ssize_t		 n;
+
+	(void)snprintf(sock, sizeof(sock), "%s/run/inflight.sock",
+	    env_or_die("IGCONNECT_VAR"));
+	(void)snprintf(pidf, sizeof(pidf), "%s/run/inflight.pid",
+	    env_or_die("IGCONNECT_VAR"));
+	if ((server = fork()) == 0) {
+		if (freopen("/dev/null", "w", stderr) == NULL)
+			_exit(126);
+		execvp(argv[0], (char *const *)(void *)argv);
+		_exit(127);
+	}
+	for (i = 0; i < 50 && (sup = pidfile_read(pidf)) <= 0; i++)
+		msleep(100);
+	CHECK(sup == server);
+	CHECK(signal_postgres(SIGSTOP));
+	CHECK(pipe(fds) == 0);
+	if ((client = fork()) == 0) {
+		long k = fcgi_request(sock, get_params, out, sizeof(out));
+
+		if (k > 0 && write(fds[1], out, (size_t)k) < 0)
+			_exit(1);
+		_exit(k > 0 ? 0 : 1);
+	}
+	close(fds[1]);
+	msleep(500);			/* the request is now waiting on SQL */
+	CHECK(kill(server, SIGTERM) == 0);
+	msleep(500);
+	CHECK(waitpid(server, &status, WNOHANG) == 0);	/* still finishing */
+	CHECK(signal_postgres(SIGCONT));
+	n = read(fds[0], out, sizeof(out) - 1);
+	out[n > 0 ? n : 0] = '\0';
+	close(fds[0]);
+	CHECK(strncmp(out, "Status: 200 OK\r\n", 16) == 0);
+	CHECK(waitpid(client, &status, 0) == client && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0);
+	CHECK(waitpid(server, &status, 0) == server);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(access(sock, F_OK) != 0);
+}
+
 static const struct ig_test tests[] = {
 	TEST(t_healthz_ok),
 	TEST(t_security_headers),
@@ -353,6 +472,8 @@ static const struct ig_test tests[] = {
 	TEST(t_bad_config_stops),
 	TEST(t_missing_config_stops),
 	TEST(t_sigterm_clean_exit),
+	TEST(t_fastcgi_on_fd0),
+	TEST(t_sigterm_finishes_inflight),
 };
 
 int

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* client.c: see client.h. */
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <ctype.h>
@@ -190,6 +192,89 @@ run_capture(const char *const argv[], const char *stdin_path, char *out,
 	if (waitpid(pid, &status, 0) == -1)
 		return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+/* A FastCGI record header (FastCGI specification, section 3.3). */
+static int
+fcgi_record(int fd, int type, const unsigned char *p, size_t n)
+{
+	unsigned char	h[8] = { 1, (unsigned char)type, 0, 1,
+	    (unsigned char)(n >> 8), (unsigned char)n, 0, 0 };
+
+	return write(fd, h, 8) == 8 &&
+	    (n == 0 || write(fd, p, n) == (ssize_t)n);
+}
+
+static int
+read_full(int fd, unsigned char *p, size_t n)
+{
+	ssize_t	k;
+
+	while (n > 0) {
+		if ((k = read(fd, p, n)) <= 0)
+			return 0;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 1;
+}
+
+long
+fcgi_request(const char *path, const char *const *params, char *out,
+    size_t outsz)
+{
+	static const unsigned char begin[8] = { 0, 1, 0, 0, 0, 0, 0, 0 };
+	struct sockaddr_un	 sun;
+	unsigned char		 buf[8192], h[8];
+	size_t			 n = 0, len, nl, vl, o = 0;
+	const char		*eq;
+	int			 fd, i;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return -1;
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    !fcgi_record(fd, 1, begin, sizeof(begin)))
+		goto fail;
+	for (i = 0; params[i] != NULL; i++) {
+		if ((eq = strchr(params[i], '=')) == NULL)
+			goto fail;
+		nl = (size_t)(eq - params[i]);
+		vl = strlen(eq + 1);
+		if (nl > 127 || vl > 127 || n + 2 + nl + vl > sizeof(buf))
+			goto fail;
+		buf[n++] = (unsigned char)nl;
+		buf[n++] = (unsigned char)vl;
+		memcpy(buf + n, params[i], nl);
+		memcpy(buf + n + nl, eq + 1, vl);
+		n += nl + vl;
+	}
+	if (!fcgi_record(fd, 4, buf, n) || !fcgi_record(fd, 4, NULL, 0) ||
+	    !fcgi_record(fd, 5, NULL, 0))
+		goto fail;
+	for (;;) {
+		if (!read_full(fd, h, 8))
+			goto fail;
+		len = (size_t)h[4] << 8 | h[5];
+		if (!read_full(fd, buf, len + h[6]))
+			goto fail;
+		if (h[1] == 3)		/* END_REQUEST */
+			break;
+		if (h[1] == 6 && o + len < outsz) {	/* STDOUT */
+			memcpy(out + o, buf, len);
+			o += len;
+		}
+	}
+	out[o] = '\0';
+	close(fd);
+	return (long)o;
+fail:
+	close(fd);
+	return -1;
 }
 
 int

@@ -54,6 +54,15 @@ int	 run_cmd(const char *const argv[]);
 int	 run_capture(const char *const argv[], const char *stdin_path,
 	    char *out, size_t outsz);
 
+/*
+ * One FastCGI request (RESPONDER role, no body) to the unix socket
+ * "path" with "params" ("NAME=VALUE" strings, NULL-terminated).  The
+ * application's stdout goes into "out" (NUL-terminated).  Returns the
+ * number of bytes read, or -1 if the exchange failed.
+ */
+long	 fcgi_request(const char *path, const char *const *params, char *out,
+	    size_t outsz);
+
 /* Read a small file into "out"; 1 on success. */
 int	 read_small_file(const char *path, char *out, size_t outsz);
 
