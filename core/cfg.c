@@ -144,8 +144,9 @@ p_long(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
 	long	 n;
 
 	errno = 0;
-	n = strtol(s, &end, base);
-	if (*s == '\0' || *end != '\0' || errno != 0 || n < v->lo ||
+	/* strtol would also take " 16" and "+16": digits only here. */
+	n = ig_valid_digits(s, strlen(s)) ? strtol(s, &end, base) : -1;
+	if (n == -1 || *end != '\0' || errno != 0 || n < v->lo ||
 	    n > v->hi) {
 		char why[96];
 
@@ -280,6 +281,8 @@ p_keys(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
 		memcpy(c->keys[c->nkeys].id, p, idlen);
 		c->keys[c->nkeys].id[idlen] = '\0';
 		c->nkeys++;
+		if (*end == ',' && end[1] == '\0')
+			return bad(msg, sz, v, "trailing comma");
 		p = *end == ',' ? end + 1 : end;
 	}
 	if (c->nkeys == 0)

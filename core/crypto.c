@@ -5,6 +5,7 @@
  * a fresh 96-bit nonce, the key id and the row bound as associated data
  * (SECURITY.md 22-24).  Secrets are wiped before they are freed.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -339,7 +339,7 @@ int	ig_valid_alnum(const char *, size_t);		/* [0-9A-Za-z]+ */
 int	ig_valid_state(const char *, size_t);		/* b64url, 43 chars */
 int	ig_valid_token(const char *, size_t);		/* [!-~]+, no spaces */
 int	ig_valid_user_id(const char *, size_t);		/* [A-Za-z0-9@._:|-]+ */
-int	ig_valid_utf8(const char *, size_t);		/* UTF-8, no NUL/ctl */
+int	ig_valid_utf8(const char *, size_t);	/* UTF-8, no NUL, C0 or C1 ctl */
 
 /* ---------------------------------------------------------------- resp.c */
 

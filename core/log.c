@@ -19,6 +19,13 @@ static _Thread_local char rid[48];
 
 static const char *const names[] = { "error", "warning", "info", "debug" };
 
+static int
+printable(char c)
+{
+	return (unsigned char)c >= 0x20 && (unsigned char)c < 0x7f &&
+	    c != '\\';
+}
+
 void
 ig_log_init(const char *name, int lvl)
 {
@@ -35,34 +42,38 @@ ig_log_set_rid(const char *r)
 		ig_log_escape(rid, sizeof(rid), r, strlen(r));
 }
 
+/*
+ * Whole units only: a printable byte is one unit, anything else a
+ * four-byte "\xHH".  When everything does not fit, stop at a unit
+ * boundary with room for "...", so a cut never forges another byte.
+ */
 void
 ig_log_escape(char *out, size_t outsz, const char *s, size_t n)
 {
 	static const char	 hex[] = "0123456789abcdef";
-	size_t			 i, o = 0;
+	size_t			 i, o = 0, full = 0, w, tail;
 
 	if (outsz == 0)
 		return;
+	for (i = 0; i < n; i++)
+		full += printable(s[i]) ? 1 : 4;
+	tail = full < outsz ? 1 : 4;
 	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (o + 5 >= outsz) {
-			/* Room for "..." and the NUL is kept below. */
-			if (outsz >= 4) {
-				o = o > outsz - 4 ? outsz - 4 : o;
-				memcpy(out + o, "...", 3);
-				o += 3;
-			}
+		w = printable(s[i]) ? 1 : 4;
+		if (o + w + tail > outsz)
 			break;
-		}
-		if (c >= 0x20 && c < 0x7f && c != '\\')
-			out[o++] = (char)c;
+		if (w == 1)
+			out[o++] = s[i];
 		else {
 			out[o++] = '\\';
 			out[o++] = 'x';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 0xf];
+			out[o++] = hex[(unsigned char)s[i] >> 4];
+			out[o++] = hex[(unsigned char)s[i] & 0xf];
 		}
+	}
+	if (i < n && outsz >= 4) {
+		memcpy(out + o, "...", 3);
+		o += 3;
 	}
 	out[o] = '\0';
 }

@@ -109,10 +109,13 @@ ig_valid_utf8(const char *s, size_t n)
 				return 0;
 			cp = (cp << 6) | (p[i + k] & 0x3f);
 		}
-		/* Overlong forms, surrogates and values past U+10FFFF. */
+		/*
+		 * Overlong forms, surrogates, values past U+10FFFF and the C1
+		 * controls (U+0080 to U+009F), which terminals act upon.
+		 */
 		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
 		    (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
+		    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
 			return 0;
 		i += len;
 	}

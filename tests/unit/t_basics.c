@@ -1,0 +1,743 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * t_basics.c: unit tests of the small pieces of core/: the validators
+ * (valid.c), the capped buffer (buf.c), the log escaper (log.c),
+ * percent-decoding (req.c), the error mapping (err.c) and the parsers
+ * of Meta's error envelopes and ids (http.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "ig.h"
+
+#include "../lib/check.h"
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* A string literal and its length, embedded NULs included. */
+#define S(s)		s, sizeof(s) - 1
+
+struct	vcase {
+	const char	*s;
+	size_t		 n;
+	int		 want;
+};
+
+static int
+run_valid(const char *name, int (*fn)(const char *, size_t),
+    const struct vcase *v, size_t nv)
+{
+	size_t	i;
+	int	ok = 1;
+
+	for (i = 0; i < nv; i++)
+		if (!CHECK(fn(v[i].s, v[i].n) == v[i].want)) {
+			printf("  %s case %zu\n", name, i);
+			ok = 0;
+		}
+	return ok;
+}
+
+static void
+t_valid_state(void)
+{
+	static const struct vcase v[] = {
+		{ S("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), 1 },
+		{ S("abcdefghijklmnopqrstuvwxyz-_0123456789ABCDE"), 1 },
+		/* 42 and 44 characters. */
+		{ S("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), 0 },
+		{ S("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), 0 },
+		{ S("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="), 0 },
+		{ S("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA+"), 0 },
+		{ S("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/"), 0 },
+		{ S("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA."), 0 },
+		{ S("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA "), 0 },
+		{ S("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\0"), 0 },
+		{ S("\xc3\xa9"
+		    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), 0 },
+		{ S(""), 0 },
+	};
+
+	run_valid("state", ig_valid_state, v, NELEM(v));
+}
+
+static void
+t_valid_digits(void)
+{
+	static const struct vcase v[] = {
+		{ S("0"), 1 }, { S("0123456789"), 1 },
+		{ S("17841457215396811"), 1 },
+		{ S(""), 0 }, { S("-1"), 0 }, { S("+1"), 0 }, { S(" 1"), 0 },
+		{ S("1 "), 0 }, { S("1a"), 0 }, { S("0x10"), 0 },
+		{ S("1.5"), 0 }, { S("1\0" "2"), 0 }, { S("\xd9\xa3"), 0 },
+		{ S("/"), 0 }, { S(":"), 0 },
+	};
+
+	run_valid("digits", ig_valid_digits, v, NELEM(v));
+}
+
+static void
+t_valid_alnum(void)
+{
+	static const struct vcase v[] = {
+		{ S("a"), 1 }, { S("Z9"), 1 }, { S("abcXYZ019"), 1 },
+		{ S(""), 0 }, { S("a_b"), 0 }, { S("a-b"), 0 }, { S("a b"), 0 },
+		{ S("a.b"), 0 }, { S("a\0"), 0 }, { S("\xc3\xa9"), 0 },
+		{ S("@"), 0 }, { S("["), 0 }, { S("`"), 0 }, { S("{"), 0 },
+	};
+
+	run_valid("alnum", ig_valid_alnum, v, NELEM(v));
+}
+
+static void
+t_valid_token(void)
+{
+	static const struct vcase v[] = {
+		{ S("!"), 1 }, { S("~"), 1 }, { S("IGQVJ-abc_def.ghi/+="), 1 },
+		{ S("a\"b'c<d>e"), 1 },
+		{ S(""), 0 }, { S(" "), 0 }, { S("a b"), 0 }, { S("a\tb"), 0 },
+		{ S("a\nb"), 0 }, { S("a\x7f"), 0 }, { S("a\0b"), 0 },
+		{ S("\xc3\xa9"), 0 }, { S("\x1f"), 0 },
+	};
+
+	run_valid("token", ig_valid_token, v, NELEM(v));
+}
+
+static void
+t_valid_printable(void)
+{
+	static const struct vcase v[] = {
+		{ S(" "), 1 }, { S("a b"), 1 }, { S("~!@#$%^&*()"), 1 },
+		{ S("host=/tmp dbname=x"), 1 },
+		{ S(""), 0 }, { S("a\tb"), 0 }, { S("a\nb"), 0 },
+		{ S("a\rb"), 0 }, { S("\x7f"), 0 }, { S("\x1f"), 0 },
+		{ S("a\0b"), 0 }, { S("\xc3\xa9"), 0 }, { S("\x80"), 0 },
+	};
+
+	run_valid("printable", ig_valid_printable, v, NELEM(v));
+}
+
+static void
+t_valid_user_id(void)
+{
+	static char		 max[IG_MAX_USER_ID + 2];
+	static const struct vcase v[] = {
+		{ S("u1"), 1 }, { S("user@example.com"), 1 },
+		{ S("auth0|5f7c8ec7c33c6c004bbafe82"), 1 },
+		{ S("a.b_c:d|e-f"), 1 },
+		{ S(""), 0 }, { S("a b"), 0 }, { S("a/b"), 0 },
+		{ S("a+b"), 0 }, { S("a\0b"), 0 }, { S("\xc3\xa9"), 0 },
+		{ S("a,b"), 0 }, { S("a;b"), 0 }, { S("a\"b"), 0 },
+		{ S("a'b"), 0 }, { S("a\\b"), 0 }, { S("a%b"), 0 },
+	};
+
+	run_valid("user_id", ig_valid_user_id, v, NELEM(v));
+	memset(max, 'a', sizeof(max));
+	CHECK(ig_valid_user_id(max, IG_MAX_USER_ID) == 1);
+	CHECK(ig_valid_user_id(max, IG_MAX_USER_ID + 1) == 0);
+}
+
+static void
+t_valid_utf8(void)
+{
+	static const struct vcase v[] = {
+		{ S("plain ascii"), 1 },
+		/* U+00E9 U+20AC U+1F600 */
+		{ S("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"), 1 },
+		{ S("caf\xc3\xa9"), 1 },
+		{ S("\xc2\x80"), 0 },			/* U+0080, a C1 control */
+		{ S("\xc2\x9f"), 0 },			/* U+009F, a C1 control */
+		{ S("\xc2\xa0"), 1 },			/* U+00A0 */
+		{ S("\xdf\xbf"), 1 },			/* U+07FF */
+		{ S("\xe0\xa0\x80"), 1 },		/* U+0800 */
+		{ S("\xed\x9f\xbf"), 1 },		/* U+D7FF */
+		{ S("\xee\x80\x80"), 1 },		/* U+E000 */
+		{ S("\xef\xbf\xbd"), 1 },		/* U+FFFD */
+		{ S("\xf0\x90\x80\x80"), 1 },		/* U+10000 */
+		{ S("\xf4\x8f\xbf\xbf"), 1 },		/* U+10FFFF */
+		{ S("tab\there"), 1 },
+		{ S("line\nbreak"), 1 },
+		/* Overlong forms. */
+		{ S("\xc0\xaf"), 0 },
+		{ S("\xc1\xbf"), 0 },
+		{ S("\xc0\x80"), 0 },
+		{ S("\xe0\x80\xaf"), 0 },
+		{ S("\xe0\x9f\xbf"), 0 },
+		{ S("\xf0\x80\x80\xaf"), 0 },
+		{ S("\xf0\x8f\xbf\xbf"), 0 },
+		/* Surrogates. */
+		{ S("\xed\xa0\x80"), 0 },
+		{ S("\xed\xbf\xbf"), 0 },
+		{ S("\xed\xa0\xbd\xed\xb8\x80"), 0 },
+		/* Past U+10FFFF and bytes that never occur. */
+		{ S("\xf4\x90\x80\x80"), 0 },
+		{ S("\xf7\xbf\xbf\xbf"), 0 },
+		{ S("\xf8\x88\x80\x80\x80"), 0 },
+		{ S("\xfe"), 0 },
+		{ S("\xff"), 0 },
+		/* Truncated sequences and lone continuation bytes. */
+		{ S("\xc3"), 0 },
+		{ S("a\xc3"), 0 },
+		{ S("\xe2\x82"), 0 },
+		{ S("\xf0\x9f\x98"), 0 },
+		{ S("\xf0\x9f\x98" "a"), 0 },
+		{ S("\xe2" "a\xac"), 0 },
+		{ S("\x80"), 0 },
+		{ S("a\xbf"), 0 },
+		/* Control characters and NUL. */
+		{ S("a\0b"), 0 },
+		{ S("\0"), 0 },
+		{ S("a\rb"), 0 },
+		{ S("\x1b[31m"), 0 },
+		{ S("\x01"), 0 },
+		{ S("\x7f"), 0 },
+	};
+
+	run_valid("utf8", ig_valid_utf8, v, NELEM(v));
+	/* A truncated sequence is caught by the length, not a NUL. */
+	CHECK(ig_valid_utf8("\xc3\xa9", 1) == 0);
+	CHECK(ig_valid_utf8("\xf0\x9f\x98\x80", 3) == 0);
+	CHECK(ig_valid_utf8("\xf0\x9f\x98\x80", 4) == 1);
+}
+
+static void
+t_buf_cap(void)
+{
+	struct ig_buf	b;
+	size_t		i;
+
+	ig_buf_init(&b, 10);
+	CHECK(b.data == NULL && b.len == 0 && b.size == 0 && b.cap == 10);
+	CHECK(ig_buf_adds(&b, "0123") == IG_OK);
+	CHECK(ig_buf_add(&b, "456789", 6) == IG_OK);
+	CHECK(b.len == 10 && b.data != NULL &&
+	    strcmp(b.data, "0123456789") == 0);
+	CHECK(ig_buf_add(&b, "", 0) == IG_OK && b.len == 10);
+	/* One byte more: refused, and the buffer is emptied. */
+	CHECK(ig_buf_add(&b, "x", 1) == IG_ETOOBIG);
+	CHECK(b.data == NULL && b.len == 0 && b.size == 0 && b.cap == 10);
+	/* Still usable afterwards, with the same cap. */
+	CHECK(ig_buf_adds(&b, "abc") == IG_OK && b.len == 3 &&
+	    strcmp(b.data, "abc") == 0);
+	ig_buf_free(&b);
+	CHECK(b.data == NULL && b.len == 0 && b.cap == 10);
+
+	/* A single add over the cap from empty, and from part full. */
+	ig_buf_init(&b, 10);
+	CHECK(ig_buf_add(&b, "0123456789A", 11) == IG_ETOOBIG);
+	CHECK(b.data == NULL && b.len == 0);
+	CHECK(ig_buf_adds(&b, "01234") == IG_OK);
+	CHECK(ig_buf_adds(&b, "567890") == IG_ETOOBIG);
+	CHECK(b.data == NULL && b.len == 0);
+	/* A huge length must not wrap around the check. */
+	CHECK(ig_buf_adds(&b, "01234") == IG_OK);
+	CHECK(ig_buf_add(&b, "x", SIZE_MAX) == IG_ETOOBIG);
+	CHECK(ig_buf_add(&b, "x", SIZE_MAX - 2) == IG_ETOOBIG);
+	CHECK(b.data == NULL && b.len == 0);
+	ig_buf_free(&b);
+
+	/* A cap of zero holds only the empty string. */
+	ig_buf_init(&b, 0);
+	CHECK(ig_buf_add(&b, "", 0) == IG_OK && b.data != NULL &&
+	    b.data[0] == '\0');
+	CHECK(ig_buf_add(&b, "x", 1) == IG_ETOOBIG && b.data == NULL);
+	ig_buf_free(&b);
+
+	/* Growth past the first block keeps every byte. */
+	ig_buf_init(&b, 5000);
+	for (i = 0; i < 5000; i++)
+		if (ig_buf_add(&b, &"0123456789"[i % 10], 1) != IG_OK)
+			break;
+	/* Never more than cap + 1 bytes, however it grows. */
+	CHECK(i == 5000 && b.len == 5000 && b.size == 5001);
+	for (i = 0; b.data != NULL && i < 5000; i++)
+		if (b.data[i] != (char)('0' + i % 10))
+			break;
+	CHECK(i == 5000 && b.data[5000] == '\0');
+	CHECK(ig_buf_add(&b, "x", 1) == IG_ETOOBIG && b.data == NULL);
+	ig_buf_free(&b);
+
+	/* Binary content with NULs is kept; len counts it. */
+	ig_buf_init(&b, 64);
+	CHECK(ig_buf_add(&b, "a\0b", 3) == IG_OK && b.len == 3 &&
+	    memcmp(b.data, "a\0b", 4) == 0);
+	ig_buf_free(&b);
+}
+
+/* What ig_log_escape() should produce with room to spare. */
+static void
+escape_ref(char *out, const char *s, size_t n)
+{
+	size_t	i;
+	char	*o = out;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			*o++ = (char)c;
+		else
+			o += sprintf(o, "\\x%02x", c);
+	}
+	*o = '\0';
+}
+
+static void
+t_log_escape_values(void)
+{
+	static const struct {
+		const char	*in;
+		size_t		 n;
+		const char	*out;
+	} v[] = {
+		{ S("plain text ~!"), "plain text ~!" },
+		{ S("a\nb"), "a\\x0ab" },
+		{ S("a\rb"), "a\\x0db" },
+		{ S("\x1b[31mred"), "\\x1b[31mred" },
+		{ S("back\\slash"), "back\\x5cslash" },
+		{ S("tab\t"), "tab\\x09" },
+		{ S("del\x7f"), "del\\x7f" },
+		{ S("nul\0nul"), "nul\\x00nul" },
+		{ S("caf\xc3\xa9"), "caf\\xc3\\xa9" },
+		{ S("\xff"), "\\xff" },
+		{ S("\"quoted\" 'x'"), "\"quoted\" 'x'" },
+		{ S(""), "" },
+	};
+	char	out[128], ref[128];
+	size_t	i;
+
+	for (i = 0; i < NELEM(v); i++) {
+		memset(out, '#', sizeof(out));
+		ig_log_escape(out, sizeof(out), v[i].in, v[i].n);
+		escape_ref(ref, v[i].in, v[i].n);
+		if (!CHECK(strcmp(out, v[i].out) == 0 &&
+		    strcmp(ref, v[i].out) == 0))
+			printf("  case %zu: got \"%s\"\n", i, out);
+	}
+	/* Only "n" bytes are read. */
+	ig_log_escape(out, sizeof(out), "abcdef", 3);
+	CHECK(strcmp(out, "abc") == 0);
+}
+
+static const char *const	escape_inputs[] = {
+	"hello world, a longer line of plain text",
+	"a\nb\nc\nd\ne\nf\ng\nh\ni\nj",
+	"\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b",
+	"ab\\cd\\ef\\gh\\ij\\kl\\mn\\op",
+	"abc",
+	"x",
+	"\n",
+};
+
+/*
+ * Every output size from 0 to 40: nothing is written past the buffer,
+ * the result is NUL-terminated, a prefix of the full escape, and ends
+ * with "..." when cut (if there is room for it).
+ */
+static void
+t_log_escape_bounds(void)
+{
+	char	buf[64], full[256];
+	size_t	k, sz, len, bad = 0;
+
+	for (k = 0; k < NELEM(escape_inputs); k++) {
+		escape_ref(full, escape_inputs[k], strlen(escape_inputs[k]));
+		for (sz = 0; sz <= 40; sz++) {
+			memset(buf, '#', sizeof(buf));
+			buf[sz] = '\xa5';		/* canary */
+			ig_log_escape(buf, sz, escape_inputs[k],
+			    strlen(escape_inputs[k]));
+			if (buf[sz] != '\xa5') {
+				bad++;
+				printf("  input %zu size %zu: overflow\n",
+				    k, sz);
+				continue;
+			}
+			if (sz == 0)
+				continue;
+			if ((len = strnlen(buf, sz)) == sz) {
+				bad++;
+				printf("  input %zu size %zu: no NUL\n", k, sz);
+				continue;
+			}
+			if (strcmp(buf, full) == 0)
+				continue;
+			/* Cut: "..." at the end when it fits. */
+			if (sz >= 4 && (len < 3 ||
+			    strcmp(buf + len - 3, "...") != 0)) {
+				bad++;
+				printf("  input %zu size %zu: \"%s\" without "
+				    "...\n", k, sz, buf);
+				continue;
+			}
+			if (sz >= 4)
+				len -= 3;
+			if (strncmp(buf, full, len) != 0) {
+				bad++;
+				printf("  input %zu size %zu: \"%s\" not a "
+				    "prefix\n", k, sz, buf);
+			}
+		}
+	}
+	CHECK(bad == 0);
+}
+
+/* A cut never splits an escape: "\x1..." would misread as a byte. */
+static void
+t_log_escape_no_split(void)
+{
+	char	buf[64], full[256];
+	size_t	k, sz, len, i, bad = 0;
+
+	for (k = 0; k < NELEM(escape_inputs); k++) {
+		escape_ref(full, escape_inputs[k], strlen(escape_inputs[k]));
+		for (sz = 4; sz <= 40; sz++) {
+			ig_log_escape(buf, sz, escape_inputs[k],
+			    strlen(escape_inputs[k]));
+			len = strlen(buf);
+			if (strcmp(buf, full) == 0 || len < 3)
+				continue;
+			len -= 3;
+			/* "len" must be a boundary between units of "full". */
+			for (i = 0; i < len; i += full[i] == '\\' ? 4 : 1)
+				;
+			if (i != len && ++bad <= 5) {
+				printf("  input %zu size %zu: \"%s\"\n", k, sz,
+				    buf);
+			}
+		}
+	}
+	CHECK(bad == 0);
+}
+
+/* Output that fits is never cut: "abc" needs 4 bytes, not 8. */
+static void
+t_log_escape_fits(void)
+{
+	char	buf[64], full[256];
+	size_t	k, sz, bad = 0;
+
+	for (k = 0; k < NELEM(escape_inputs); k++) {
+		escape_ref(full, escape_inputs[k], strlen(escape_inputs[k]));
+		for (sz = strlen(full) + 1; sz <= 40; sz++) {
+			ig_log_escape(buf, sz, escape_inputs[k],
+			    strlen(escape_inputs[k]));
+			if (strcmp(buf, full) != 0 && ++bad <= 5) {
+				printf("  input %zu size %zu: \"%s\"\n", k, sz,
+				    buf);
+			}
+		}
+	}
+	CHECK(bad == 0);
+}
+
+static void
+t_url_decode(void)
+{
+	static const struct {
+		const char	*in;
+		size_t		 n;
+		const char	*out;		/* NULL: IG_EINPUT */
+	} v[] = {
+		{ S("a%2Eb"), "a.b" },
+		{ S("a%2eb"), "a.b" },
+		{ S("hub.mode"), "hub.mode" },
+		{ S("a+b"), "a b" },
+		{ S("+"), " " },
+		{ S("%2B"), "+" },
+		{ S("%25"), "%" },
+		{ S("%252E"), "%2E" },		/* decoded once only */
+		{ S("%41%42%43"), "ABC" },
+		{ S("%e2%82%ac"), "\xe2\x82\xac" },
+		{ S("%0A"), "\n" },
+		{ S(""), "" },
+		{ S("%zz"), NULL },
+		{ S("%4"), NULL },
+		{ S("%"), NULL },
+		{ S("a%"), NULL },
+		{ S("a%4"), NULL },
+		{ S("%g0"), NULL },
+		{ S("%0g"), NULL },
+		{ S("% 1"), NULL },
+		{ S("%00"), NULL },
+		{ S("a%00b"), NULL },
+		{ S("a\0b"), NULL },
+		{ S("%%41"), NULL },
+	};
+	char		*out;
+	size_t		 i;
+	enum ig_err	 er;
+
+	for (i = 0; i < NELEM(v); i++) {
+		out = (char *)(uintptr_t)"untouched";
+		er = ig_url_decode(v[i].in, v[i].n, &out);
+		if (v[i].out == NULL) {
+			if (!CHECK(er == IG_EINPUT && out == NULL))
+				printf("  case %zu\n", i);
+			continue;
+		}
+		if (!CHECK(er == IG_OK && out != NULL &&
+		    strcmp(out, v[i].out) == 0))
+			printf("  case %zu\n", i);
+		if (er == IG_OK)
+			free(out);
+	}
+	/* Only "n" bytes are read. */
+	CHECK(ig_url_decode("ab%41", 2, &out) == IG_OK &&
+	    strcmp(out, "ab") == 0);
+	free(out);
+	CHECK(ig_url_decode("ab%41", 4, &out) == IG_EINPUT);
+}
+
+static void
+t_err_map(void)
+{
+	static const struct {
+		enum ig_err	 er;
+		int		 status;
+		const char	*code;
+		const char	*phrase;
+	} v[] = {
+		{ IG_OK, 200, "ok", "success" },
+		{ IG_ENOMEM, 503, "unavailable", "out of memory" },
+		{ IG_EINPUT, 400, "invalid_request", "invalid input" },
+		{ IG_EAUTH, 401, "unauthorized", "not authenticated" },
+		{ IG_EFORBIDDEN, 403, "forbidden", "forbidden" },
+		{ IG_ENOTFOUND, 404, "not_found", "not found" },
+		{ IG_EMETHOD, 405, "method_not_allowed", "method not allowed" },
+		{ IG_ETOOBIG, 413, "payload_too_large", "payload too large" },
+		{ IG_EDB, 503, "unavailable", "database unavailable" },
+		{ IG_EUPSTREAM, 502, "upstream_error", "upstream failure" },
+		{ IG_ERATELIMIT, 503, "upstream_rate_limited",
+		    "upstream rate limit" },
+		{ IG_EMETA, 502, "upstream_error", "upstream error" },
+		{ IG_ECRYPTO, 500, "internal_error", "cryptographic failure" },
+		{ IG_ESYS, 500, "internal_error", "system error" },
+		/* Out of range: a safe default. */
+		{ IG_ERR__MAX, 500, "internal_error", "unknown error" },
+		{ (enum ig_err)-1, 500, "internal_error", "unknown error" },
+		{ (enum ig_err)1000, 500, "internal_error", "unknown error" },
+	};
+	size_t	i;
+
+	CHECK(NELEM(v) == (size_t)IG_ERR__MAX + 3);
+	for (i = 0; i < NELEM(v); i++) {
+		if (!CHECK(ig_err_http(v[i].er) == v[i].status &&
+		    strcmp(ig_err_code(v[i].er), v[i].code) == 0 &&
+		    strcmp(ig_strerror(v[i].er), v[i].phrase) == 0))
+			printf("  case %zu\n", i);
+	}
+}
+
+static void
+t_meta_error(void)
+{
+	static const struct {
+		const char		*body;
+		int			 found;
+		long			 code, subcode;
+		int			 transient;
+		enum ig_meta_class	 cls;
+		const char		*type, *message, *fbtrace;
+	} v[] = {
+		{ "{\"error\":{\"message\":\"Error validating access token: "
+		    "Session has expired\",\"type\":\"OAuthException\","
+		    "\"code\":190,\"error_subcode\":463,"
+		    "\"fbtrace_id\":\"AbCdEf123\"}}", 1, 190, 463, 0,
+		    IG_META_TOKEN, "OAuthException",
+		    "Error validating access token: Session has expired",
+		    "AbCdEf123" },
+		{ "{\"error_type\":\"OAuthException\",\"code\":400,"
+		    "\"error_message\":\"Invalid authorization code\"}", 1,
+		    400, 0, 0, IG_META_OAUTH, "OAuthException",
+		    "Invalid authorization code", "" },
+		{ "{\"error\":{\"code\":4}}", 1, 4, 0, 0, IG_META_RATELIMIT,
+		    "", "", "" },
+		{ "{\"error\":{\"code\":17}}", 1, 17, 0, 0, IG_META_RATELIMIT,
+		    "", "", "" },
+		{ "{\"error\":{\"code\":32}}", 1, 32, 0, 0, IG_META_RATELIMIT,
+		    "", "", "" },
+		{ "{\"error\":{\"code\":613}}", 1, 613, 0, 0,
+		    IG_META_RATELIMIT, "", "", "" },
+		{ "{\"error\":{\"code\":80002}}", 1, 80002, 0, 0,
+		    IG_META_RATELIMIT, "", "", "" },
+		{ "{\"error\":{\"code\":1}}", 1, 1, 0, 0, IG_META_TRANSIENT,
+		    "", "", "" },
+		{ "{\"error\":{\"code\":2}}", 1, 2, 0, 0, IG_META_TRANSIENT,
+		    "", "", "" },
+		{ "{\"error\":{\"code\":100,\"is_transient\":true}}", 1, 100,
+		    0, 1, IG_META_TRANSIENT, "", "", "" },
+		{ "{\"error\":{\"code\":100,\"is_transient\":false}}", 1, 100,
+		    0, 0, IG_META_OTHER, "", "", "" },
+		{ "{\"error\":{\"code\":10}}", 1, 10, 0, 0,
+		    IG_META_PERMISSION, "", "", "" },
+		{ "{\"error\":{\"code\":200}}", 1, 200, 0, 0,
+		    IG_META_PERMISSION, "", "", "" },
+		{ "{\"error\":{\"code\":299}}", 1, 299, 0, 0,
+		    IG_META_PERMISSION, "", "", "" },
+		{ "{\"error\":{\"code\":300}}", 1, 300, 0, 0, IG_META_OTHER,
+		    "", "", "" },
+		{ "{\"error\":{\"code\":190,\"is_transient\":true}}", 1, 190,
+		    0, 1, IG_META_TOKEN, "", "", "" },
+		{ "{\"error\":{\"message\":\"x\",\"code\":\"190\"}}", 1, 0, 0,
+		    0, IG_META_OTHER, "", "x", "" },
+		{ "{\"error\":{}}", 1, 0, 0, 0, IG_META_OTHER, "", "", "" },
+		/* Not recognised. */
+		{ "", 0, 0, 0, 0, IG_META_OTHER, "", "", "" },
+		{ "garbage", 0, 0, 0, 0, IG_META_OTHER, "", "", "" },
+		{ "<html>502 Bad Gateway</html>", 0, 0, 0, 0, IG_META_OTHER,
+		    "", "", "" },
+		{ "[{\"error\":{\"code\":190}}]", 0, 0, 0, 0, IG_META_OTHER,
+		    "", "", "" },
+		{ "\"error\"", 0, 0, 0, 0, IG_META_OTHER, "", "", "" },
+		{ "{}", 0, 0, 0, 0, IG_META_OTHER, "", "", "" },
+		{ "{\"error\":\"invalid_grant\"}", 0, 0, 0, 0, IG_META_OTHER,
+		    "", "", "" },
+		{ "{\"error_type\":7,\"code\":400}", 0, 0, 0, 0,
+		    IG_META_OTHER, "", "", "" },
+		{ "{\"error\":{\"code\":190},\"error\":{\"code\":4}}", 0, 0, 0,
+		    0, IG_META_OTHER, "", "", "" },
+		{ "{\"error\":{\"code\":190}", 0, 0, 0, 0, IG_META_OTHER,
+		    "", "", "" },
+	};
+	struct ig_meta_error	m;
+	size_t			i;
+	int			found;
+
+	for (i = 0; i < NELEM(v); i++) {
+		memset(&m, 0x5a, sizeof(m));
+		found = ig_meta_error_parse(v[i].body, strlen(v[i].body), 400,
+		    &m);
+		if (!CHECK(found == v[i].found && m.status == 400 &&
+		    m.code == v[i].code && m.subcode == v[i].subcode &&
+		    m.transient == v[i].transient && m.cls == v[i].cls &&
+		    strcmp(m.type, v[i].type) == 0 &&
+		    strcmp(m.message, v[i].message) == 0 &&
+		    strcmp(m.fbtrace_id, v[i].fbtrace) == 0 &&
+		    m.retry_after == 0))
+			printf("  case %zu\n", i);
+	}
+}
+
+/* Long text fields are cut to their arrays, NUL-terminated. */
+static void
+t_meta_error_truncate(void)
+{
+	struct ig_meta_error	 m;
+	char			*body, *p;
+	size_t			 n = 2000;
+
+	if ((body = malloc(3 * n + 128)) == NULL) {
+		CHECK(body != NULL);
+		return;
+	}
+	p = body + sprintf(body, "{\"error\":{\"code\":190,\"type\":\"");
+	memset(p, 't', n);
+	p += n;
+	p += sprintf(p, "\",\"message\":\"");
+	memset(p, 'm', n);
+	p += n;
+	p += sprintf(p, "\",\"fbtrace_id\":\"");
+	memset(p, 'f', n);
+	p += n;
+	(void)sprintf(p, "\"}}");
+	CHECK(ig_meta_error_parse(body, strlen(body), 401, &m) == 1);
+	CHECK(strlen(m.type) == sizeof(m.type) - 1 && m.type[0] == 't');
+	CHECK(strlen(m.message) == sizeof(m.message) - 1 &&
+	    m.message[0] == 'm');
+	CHECK(strlen(m.fbtrace_id) == sizeof(m.fbtrace_id) - 1 &&
+	    m.fbtrace_id[0] == 'f');
+	CHECK(m.cls == IG_META_TOKEN && m.status == 401);
+	/* Only "len" bytes are read: a cut body is not JSON. */
+	CHECK(ig_meta_error_parse(body, 20, 401, &m) == 0);
+	free(body);
+}
+
+static void
+t_json_id_dup(void)
+{
+	static const struct {
+		const char	*json;
+		enum ig_err	 want;
+		const char	*out;
+	} v[] = {
+		{ "{\"user_id\":27281358591558845}", IG_OK,
+		    "27281358591558845" },
+		{ "{\"user_id\":\"17841457215396811\"}", IG_OK,
+		    "17841457215396811" },
+		{ "{\"user_id\":9223372036854775807}", IG_OK,
+		    "9223372036854775807" },
+		{ "{\"user_id\":9007199254740993}", IG_OK,
+		    "9007199254740993" },		/* 2^53 + 1 */
+		{ "{\"user_id\":0}", IG_OK, "0" },
+		{ "{\"user_id\":\"0\"}", IG_OK, "0" },
+		{ "{\"user_id\":\"123456789012345678901234567890\"}", IG_OK,
+		    "123456789012345678901234567890" },
+		{ "{\"user_id\":\"1234567890123456789012345678901\"}",
+		    IG_EUPSTREAM, NULL },		/* 31 digits */
+		{ "{\"user_id\":1.5e16}", IG_EUPSTREAM, NULL },
+		{ "{\"user_id\":17841457215396811.0}", IG_EUPSTREAM, NULL },
+		{ "{\"user_id\":-5}", IG_EUPSTREAM, NULL },
+		{ "{\"user_id\":\"-5\"}", IG_EUPSTREAM, NULL },
+		{ "{\"user_id\":\"12a\"}", IG_EUPSTREAM, NULL },
+		{ "{\"user_id\":\"\"}", IG_EUPSTREAM, NULL },
+		{ "{\"user_id\":\" 12\"}", IG_EUPSTREAM, NULL },
+		{ "{\"user_id\":\"1e5\"}", IG_EUPSTREAM, NULL },
+		{ "{\"user_id\":true}", IG_EUPSTREAM, NULL },
+		{ "{\"user_id\":[1]}", IG_EUPSTREAM, NULL },
+		{ "{\"user_id\":{\"id\":1}}", IG_EUPSTREAM, NULL },
+		{ "{\"id\":1}", IG_ENOTFOUND, NULL },
+		{ "{}", IG_ENOTFOUND, NULL },
+		{ "{\"user_id\":null}", IG_ENOTFOUND, NULL },
+	};
+	json_t		*o;
+	char		*out;
+	size_t		 i;
+	enum ig_err	 er;
+
+	for (i = 0; i < NELEM(v); i++) {
+		if ((o = json_loads(v[i].json, 0, NULL)) == NULL) {
+			CHECK(o != NULL);
+			printf("  case %zu: bad test JSON\n", i);
+			continue;
+		}
+		out = (char *)(uintptr_t)"untouched";
+		er = ig_json_id_dup(o, "user_id", &out);
+		if (!CHECK(er == v[i].want && (v[i].out == NULL ?
+		    out == NULL : out != NULL && strcmp(out, v[i].out) == 0)))
+			printf("  case %zu: got %d\n", i, er);
+		if (er == IG_OK)
+			free(out);
+		json_decref(o);
+	}
+}
+
+static const struct ig_test tests[] = {
+	TEST(t_valid_state),
+	TEST(t_valid_digits),
+	TEST(t_valid_alnum),
+	TEST(t_valid_token),
+	TEST(t_valid_printable),
+	TEST(t_valid_user_id),
+	TEST(t_valid_utf8),
+	TEST(t_buf_cap),
+	TEST(t_log_escape_values),
+	TEST(t_log_escape_bounds),
+	TEST(t_log_escape_no_split),
+	TEST(t_log_escape_fits),
+	TEST(t_url_decode),
+	TEST(t_err_map),
+	TEST(t_meta_error),
+	TEST(t_meta_error_truncate),
+	TEST(t_json_id_dup),
+};
+
+int
+main(int argc, char *argv[])
+{
+	return ig_test_main(argc, argv, tests,
+	    sizeof(tests) / sizeof(tests[0]));
+}
