@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fakemeta: the fake accounts and the permission (scope) table.
  *
@@ -61,25 +62,25 @@ fm_account_get(long long n, struct fm_account *a)
 	a->follows = 100 + n;
 	a->media = 10 + n % 1000;
 	/* The buffers are sized for the largest N (FM_MAX_ACCOUNT). */
-	(void)snprintf(a->username, sizeof(a->username), "fake_user_%lld", n);
-	(void)snprintf(a->name, sizeof(a->name), "Fake User %lld", n);
-	(void)snprintf(a->fb_name, sizeof(a->fb_name),
+	fm_msgf(a->username, sizeof(a->username), "fake_user_%lld", n);
+	fm_msgf(a->name, sizeof(a->name), "Fake User %lld", n);
+	fm_msgf(a->fb_name, sizeof(a->fb_name),
 	    "Fake Facebook User %lld", n);
-	(void)snprintf(a->page_name, sizeof(a->page_name), "Fake Page %lld",
+	fm_msgf(a->page_name, sizeof(a->page_name), "Fake Page %lld",
 	    n);
-	(void)snprintf(a->page2_name, sizeof(a->page2_name),
+	fm_msgf(a->page2_name, sizeof(a->page2_name),
 	    "Fake Unlinked Page %lld", n);
 	/*
 	 * Non-ASCII on purpose: Graph sends it as \uXXXX escapes (0.3.4),
 	 * which a conforming JSON parser must turn back into UTF-8.
 	 */
-	(void)snprintf(a->biography, sizeof(a->biography),
+	fm_msgf(a->biography, sizeof(a->biography),
 	    "Fake account %lld \xe2\x80\x94 caf\xc3\xa9 & \"tests\"", n);
 	/* Only even accounts have a website: absent fields are omitted. */
 	if (n % 2 == 0)
-		(void)snprintf(a->website, sizeof(a->website),
+		fm_msgf(a->website, sizeof(a->website),
 		    "https://example.com/fake_user_%lld", n);
-	(void)snprintf(a->picture, sizeof(a->picture),
+	fm_msgf(a->picture, sizeof(a->picture),
 	    "https://scontent.cdninstagram.com/v/t51.2885-19/"
 	    "fake_user_%lld.jpg?_nc_ht=scontent.cdninstagram.com&oe=6740A1B2",
 	    n);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fakemeta: the test-only control API under /_fake/ (JSON in and out):
  * reset, clock, inject, latency, tokens, stats, requests.  It is never
@@ -11,7 +12,7 @@
 
 #include "fakemeta.h"
 
-#define MAX_MINT	100000		/* tokens per /_fake/tokens call */
+#define MAX_MINT	100000		/* tokens per /_fake/tokens */
 
 static void
 reply(struct fm_call *c, int status, json_t *j)
@@ -37,7 +38,7 @@ body(struct fm_call *c)
 		return json_object();
 	if ((j = json_loadb(c->req->body, c->req->bodylen,
 	    JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
-		(void)snprintf(msg, sizeof(msg), "invalid JSON body: %s",
+		fm_msgf(msg, sizeof(msg), "invalid JSON body: %s",
 		    jerr.text);
 		error(c, 400, msg);
 		return NULL;
@@ -64,7 +65,7 @@ only(struct fm_call *c, json_t *o, const char *const *allowed)
 			if (strcmp(k, allowed[i]) == 0)
 				break;
 		if (allowed[i] == NULL) {
-			(void)snprintf(msg, sizeof(msg),
+			fm_msgf(msg, sizeof(msg),
 			    "unknown member \"%.64s\"", k);
 			error(c, 400, msg);
 			return -1;
@@ -88,7 +89,7 @@ opt_int(struct fm_call *c, json_t *o, const char *key, long long min,
 		*out = json_integer_value(v);
 		return 0;
 	}
-	(void)snprintf(msg, sizeof(msg), "%s must be an integer from %lld to "
+	fm_msgf(msg, sizeof(msg), "%s must be an integer from %lld to "
 	    "%lld", key, min, max);
 	error(c, 400, msg);
 	return -1;
@@ -181,15 +182,15 @@ static json_t *
 token_json(const char *tok, const struct fm_token *t)
 {
 	struct fm_account	 a;
-	char			 uid[24], igid[24];
+	char			 uid[FM_IDLEN], igid[FM_IDLEN];
 	static const char *const kinds[] = {
 		"short", "long", "fb_user", "fb_page"
 	};
 
 	fm_account_get(t->grant.account, &a);
-	(void)snprintf(uid, sizeof(uid), "%lld", t->grant.flavor == FM_IG ?
-	    a.app_scoped_id : a.fb_user_id);
-	(void)snprintf(igid, sizeof(igid), "%lld", a.ig_id);
+	fm_idstr(t->grant.flavor == FM_IG ?
+	    a.app_scoped_id : a.fb_user_id, uid);
+	fm_idstr(a.ig_id, igid);
 	return json_pack("{s:s, s:s, s:I, s:s, s:s, s:I, s:o}",
 	    "access_token", tok,
 	    "kind", kinds[t->kind],
@@ -274,6 +275,10 @@ tokens(struct fm_call *c)
 	}
 	t.grant.flavor = t.kind == FM_TOK_IG_SHORT || t.kind ==
 	    FM_TOK_IG_LONG ? FM_IG : FM_FB;
+	if (t.grant.flavor == FM_FB && fm_cfg->fb_app_id == NULL) {
+		error(c, 400, "Facebook tokens need --fb-app-id");
+		goto out;
+	}
 	t.grant.account = acct;
 	t.grant.unlinked = json_is_true(json_object_get(b, "unlinked"));
 	if (perms(c, b, &t) == -1)
@@ -336,7 +341,7 @@ fm_control(struct fm_call *c)
 {
 	static const struct {
 		const char	*name;
-		const char	*methods;	/* allowed, space-separated */
+		const char	*methods;	/* space-separated */
 		void		(*fn)(struct fm_call *);
 	} eps[] = {
 		{ "reset", "POST", reset },

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fakemeta: a test-only fake of Meta's OAuth and Graph endpoints.
  *
@@ -24,23 +25,24 @@
 #define FM_MAX_BODY	(1024 * 1024)	/* request body */
 #define FM_MAX_HEADERS	64
 #define FM_MAX_PARAMS	64
-#define FM_MAX_OVERSIZE	(64 * 1024 * 1024) /* "oversized" injection cap */
-#define FM_TOKEN_LEN	180		/* characters in a minted token */
-#define FM_MAX_ACCOUNT	1000000000LL	/* keeps every id at 17 digits */
+#define FM_MAX_OVERSIZE	(64 * 1024 * 1024) /* "oversized" cap */
+#define FM_TOKEN_LEN	180		/* characters in a token */
+#define FM_MAX_ACCOUNT	1000000000LL	/* ids stay 17 digits */
+#define FM_IDLEN	24		/* decimal long long and a NUL */
 
 /* Lifetimes from graph-api.md A.1-A.4 and B.2-B.3. */
 #define FM_CODE_TTL	3600
 #define FM_SHORT_TTL	3600
 #define FM_LONG_TTL	5184000		/* 60 days */
-#define FM_EXCHANGE_TTL	5183944		/* the documented sample */
-#define FM_FB_CODE_TTL	5183827		/* the recorded FB code exchange */
-#define FM_REFRESH_AGE	86400		/* refresh needs a token >= 24 h old */
+#define FM_EXCHANGE_TTL	5183944		/* documented sample */
+#define FM_FB_CODE_TTL	5183827		/* recorded FB exchange */
+#define FM_REFRESH_AGE	86400		/* min. age to refresh */
 
 /* Publishing (graph-api.md D). */
 #define FM_QUOTA_TOTAL	50		/* reference sample value */
 #define FM_QUOTA_WINDOW	86400
-#define FM_VIDEO_SECS	30		/* fake processing time of videos */
-#define FM_CONTAINER_TTL 86400		/* unpublished containers expire */
+#define FM_VIDEO_SECS	30		/* video processing time */
+#define FM_CONTAINER_TTL 86400		/* then EXPIRED */
 
 /*
  * Every route the fake knows.  The names (fm_route_name) are what the
@@ -75,12 +77,13 @@ enum fm_flavor {
 
 enum fm_tokkind {
 	FM_TOK_IG_SHORT,	/* code exchange, 1 hour */
-	FM_TOK_IG_LONG,		/* ig_exchange_token / refresh, 60 days */
+	FM_TOK_IG_LONG,		/* exchange / refresh, 60 days */
 	FM_TOK_FB_USER,		/* Facebook Login user token */
 	FM_TOK_FB_PAGE		/* Page token, never expires */
 };
 #define FM_TOKBIT(k)	(1U << (k))
-#define FM_TOK_IG	(FM_TOKBIT(FM_TOK_IG_SHORT) | FM_TOKBIT(FM_TOK_IG_LONG))
+#define FM_TOK_IG	(FM_TOKBIT(FM_TOK_IG_SHORT) | \
+			    FM_TOKBIT(FM_TOK_IG_LONG))
 #define FM_TOK_FB	(FM_TOKBIT(FM_TOK_FB_USER) | FM_TOKBIT(FM_TOK_FB_PAGE))
 
 /* Capped growable buffer; p is always NUL-terminated when non-NULL. */
@@ -106,18 +109,18 @@ struct fm_kv {
 	size_t		 vlen;
 };
 
-/* One parsed HTTP request.  Everything is owned by it (fm_req_free). */
+/* One parsed HTTP request; it owns everything (http.c frees it). */
 struct fm_req {
 	char		 method[8];
 	char		*target;	/* raw request target, path?query */
-	char		*path;		/* raw path, NUL-terminated copy */
-	char		*head;		/* header block; hdr[] points here */
+	char		*path;		/* raw path (copy) */
+	char		*head;		/* header block: hdr[] */
 	struct fm_kv	 hdr[FM_MAX_HEADERS];
 	size_t		 nhdr;
-	char		*qbuf;		/* decoded query; query[] points here */
+	char		*qbuf;		/* decoded query: query[] */
 	struct fm_kv	 query[FM_MAX_PARAMS];
 	size_t		 nquery;
-	char		*fbuf;		/* decoded body fields; form[] here */
+	char		*fbuf;		/* decoded fields: form[] */
 	struct fm_kv	 form[FM_MAX_PARAMS];
 	size_t		 nform;
 	char		*body;		/* raw body, NUL-terminated */
@@ -128,19 +131,19 @@ struct fm_req {
 /* One response, built by a handler and written by http.c. */
 struct fm_resp {
 	int		 status;
-	const char	*ctype;		/* Content-Type, static string */
-	struct fm_buf	 hdrs;		/* extra "Name: value\r\n" lines */
+	const char	*ctype;		/* static string */
+	struct fm_buf	 hdrs;		/* "Name: value\r\n" lines */
 	char		*body;		/* owned */
 	size_t		 bodylen;
-	int		 close;		/* close the connection afterwards */
-	int		 hang;		/* never answer; wait for the peer */
+	int		 close;		/* close the connection */
+	int		 hang;		/* never answer */
 };
 
 /* Read-only configuration, set once in main() before any thread. */
 struct fm_cfg {
 	const char	 *app_id;
 	const char	 *app_secret;
-	const char	 *fb_app_id;	/* NULL: Facebook Login disabled */
+	const char	 *fb_app_id;	/* NULL: no Facebook Login */
 	const char	 *fb_app_secret;
 	const char	**redirects;	/* allowed redirect URIs */
 	size_t		  nredirects;
@@ -151,9 +154,9 @@ extern const struct fm_cfg *fm_cfg;
 /* Everything the fake invents for account N (account.c). */
 struct fm_account {
 	long long	 n;
-	long long	 app_scoped_id;	/* IG Login app-scoped user id */
+	long long	 app_scoped_id;	/* IG Login user id */
 	long long	 ig_id;		/* IG professional account id */
-	long long	 legacy_ig_id;	/* ig_id field of the FB flavor */
+	long long	 legacy_ig_id;	/* FB flavor's ig_id */
 	long long	 fb_user_id;	/* FB Login app-scoped user id */
 	long long	 page_id;	/* Page linked to ig_id */
 	long long	 page2_id;	/* Page without an IG account */
@@ -166,7 +169,7 @@ struct fm_account {
 	char		 page_name[48];
 	char		 page2_name[48];
 	char		 biography[96];
-	char		 website[64];	/* empty: the account has none */
+	char		 website[64];	/* empty: none */
 	char		 picture[128];
 };
 
@@ -174,7 +177,7 @@ struct fm_account {
 struct fm_grant {
 	enum fm_flavor	 flavor;
 	long long	 account;
-	unsigned	 perms;		/* bit set over the scope table */
+	unsigned	 perms;		/* bits of the scope table */
 	int		 unlinked;	/* FB: no Page has an IG account */
 };
 
@@ -229,10 +232,10 @@ struct fm_call {
 	struct fm_req	*req;
 	struct fm_resp	*resp;
 	enum fm_route	 route;
-	const char	*rest;		/* path without the version prefix */
+	const char	*rest;		/* path after /vNN.0 */
 	int		 versioned;	/* /vNN.0/ prefix present */
-	char		 node[24];	/* id segment: digits or "me" */
-	int		 wrapped;	/* injected: data-wrapped exchange */
+	char		 node[FM_IDLEN]; /* id segment: digits or "me" */
+	int		 wrapped;	/* injected: data-wrapped */
 };
 
 /* main.c */
@@ -249,13 +252,14 @@ const char	*fm_header(const struct fm_req *, const char *);
 const char	*fm_query(const struct fm_req *, const char *);
 const char	*fm_form(const struct fm_req *, const char *);
 const char	*fm_param(const struct fm_req *, const char *);
-int		 fm_resp_header(struct fm_resp *, const char *, const char *);
+int		 fm_resp_header(struct fm_resp *, const char *,
+		    const char *);
 void		 fm_resp_json(struct fm_resp *, int, json_t *, size_t);
 void		 fm_resp_text(struct fm_resp *, int, const char *,
 		    const char *);
 
 /* util.c */
-int		 fm_buf_init(struct fm_buf *, size_t);
+void		 fm_buf_init(struct fm_buf *, size_t);
 int		 fm_buf_reserve(struct fm_buf *, size_t);
 int		 fm_buf_add(struct fm_buf *, const void *, size_t);
 int		 fm_buf_adds(struct fm_buf *, const char *);
@@ -263,6 +267,9 @@ int		 fm_buf_addf(struct fm_buf *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 char		*fm_buf_steal(struct fm_buf *);
 void		 fm_buf_free(struct fm_buf *);
+void		 fm_msgf(char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+const char	*fm_idstr(long long, char [FM_IDLEN]);
 void		 fm_rand(void *, size_t);
 void		 fm_rand_alnum(char *, size_t);
 void		 fm_rand_b64url(char *, size_t);
@@ -272,7 +279,8 @@ int		 fm_pct_encode(struct fm_buf *, const char *);
 size_t		 fm_pct_decode(char *, size_t, int);
 void		 fm_sha256_hex16(const char *, char [17]);
 void		 fm_hmac_hex(const char *, const char *, char [65]);
-int		 fm_parse_ll(const char *, long long, long long, long long *);
+int		 fm_parse_ll(const char *, long long, long long,
+		    long long *);
 void		 fm_fmt_pacific(time_t, char *, size_t);
 void		 fm_fmt_http_date(time_t, char *, size_t);
 const void	*fm_memmem(const void *, size_t, const void *, size_t);
@@ -302,7 +310,7 @@ int		 fm_scopes_csv(unsigned, struct fm_buf *);
 unsigned	 fm_scopes_all(enum fm_flavor);
 
 /* state.c */
-int		 fm_state_init(void);
+void		 fm_state_init(void);
 void		 fm_state_free(void);
 void		 fm_state_reset(void);
 time_t		 fm_now(void);
@@ -318,13 +326,14 @@ int		 fm_token_get(const char *, struct fm_token *);
 size_t		 fm_token_count(void);
 long long	 fm_container_new(const struct fm_container *);
 int		 fm_container_get(long long, struct fm_container *);
-enum fm_cstatus	 fm_container_status(const struct fm_container *, time_t);
+enum fm_cstatus	 fm_container_status(const struct fm_container *,
+		    time_t);
 int		 fm_publish(long long, long long, time_t, long long *,
 		    int *);
 int		 fm_quota_usage(long long, time_t);
 
 /* stats.c */
-int		 fm_stats_init(void);
+void		 fm_stats_init(void);
 void		 fm_stats_free(void);
 void		 fm_stats_reset(void);
 void		 fm_stats_connection(void);
@@ -365,8 +374,8 @@ int		 fm_token_check(struct fm_call *, const char *, unsigned,
 int		 fm_auth(struct fm_call *, unsigned, struct fm_token *,
 		    const char **);
 void		 fm_expired_message(time_t, time_t, char *, size_t);
-int		 fm_fields(struct fm_call *, const char *const *, const char *,
-		    const char *, unsigned *);
+int		 fm_fields(struct fm_call *, const char *const *,
+		    const char *, const char *, unsigned *);
 int		 fm_appsecret_proof(struct fm_call *, const char *);
 
 /* route.c */
@@ -375,6 +384,7 @@ int		 fm_route_by_name(const char *);
 void		 fm_route_handle(struct fm_req *, struct fm_resp *);
 
 /* iglogin.c */
+int		 fm_redirect_allowed(const char *);
 void		 fm_redirect(struct fm_call *, const char *, const char *,
 		    const char *, const char *);
 int		 fm_login_knobs(struct fm_call *, enum fm_flavor,

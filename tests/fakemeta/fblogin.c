@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fakemeta: Instagram API with Facebook Login (graph-api.md B.1-B.5):
  * the login dialog, the code and fb_exchange_token exchanges on
@@ -14,7 +15,8 @@
 
 #include "fakemeta.h"
 
-#define MSG_BAD_APP	"Error validating application. Invalid application ID."
+#define MSG_BAD_APP	"Error validating application. Invalid " \
+			"application ID."
 #define MSG_BAD_SECRET	"Error validating client secret."
 #define MSG_REDIRECT	"Error validating verification code. Please make " \
 			"sure your redirect_uri is identical to the one you " \
@@ -48,23 +50,9 @@ required(struct fm_call *c, const char *v, const char *name)
 
 	if (v != NULL)
 		return 1;
-	(void)snprintf(msg, sizeof(msg), "(#100) The parameter %s is required",
+	fm_msgf(msg, sizeof(msg), "(#100) The parameter %s is required",
 	    name);
 	fm_graph_fail(c->resp, 100, "OAuthException", msg);
-	return 0;
-}
-
-static int
-redirect_allowed(const char *uri)
-{
-	size_t	 i;
-
-	if (fm_cfg->nredirects == 0)
-		return strncmp(uri, "https://", 8) == 0 ||
-		    strncmp(uri, "http://", 7) == 0;
-	for (i = 0; i < fm_cfg->nredirects; i++)
-		if (strcmp(uri, fm_cfg->redirects[i]) == 0)
-			return 1;
 	return 0;
 }
 
@@ -89,7 +77,7 @@ fm_fb_dialog(struct fm_call *c)
 	rtype = fm_query(c->req, "response_type");
 	scope = fm_query(c->req, "scope");
 	state = fm_query(c->req, "state");
-	if (redirect == NULL || !redirect_allowed(redirect)) {
+	if (redirect == NULL || !fm_redirect_allowed(redirect)) {
 		fm_graph_fail(c->resp, 191, "OAuthException",
 		    "Can't Load URL: The domain of this URL isn't included in "
 		    "the app's domains.");
@@ -110,7 +98,7 @@ fm_fb_dialog(struct fm_call *c)
 	nbad = fm_scopes_parse(scope != NULL ? scope : "public_profile",
 	    FM_FB, &g.perms, &bad);
 	if (nbad != 0) {
-		(void)snprintf(msg, sizeof(msg), "Invalid Scopes: %s",
+		fm_msgf(msg, sizeof(msg), "Invalid Scopes: %s",
 		    bad.p != NULL ? bad.p : "");
 		fm_buf_free(&bad);
 		fm_graph_fail(c->resp, 100, "OAuthException", msg);
@@ -238,7 +226,7 @@ page_json(const struct fm_token *user, const struct fm_account *a,
 {
 	struct fm_token	 pt;
 	json_t		*j;
-	char		 id[24], tok[FM_TOKEN_LEN + 1];
+	char		 id[FM_IDLEN], tok[FM_TOKEN_LEN + 1];
 	long long	 pid = second ? a->page2_id : a->page_id;
 
 	if ((j = json_object()) == NULL)
@@ -262,7 +250,7 @@ page_json(const struct fm_token *user, const struct fm_account *a,
 	if (m & 1U << 1)
 		json_object_set_new(j, "name",
 		    json_string(second ? a->page2_name : a->page_name));
-	(void)snprintf(id, sizeof(id), "%lld", pid);
+	fm_idstr(pid, id);
 	if (m & 1U << 0)
 		json_object_set_new(j, "id", json_string(id));
 	if (m & 1U << 4)
@@ -271,7 +259,7 @@ page_json(const struct fm_token *user, const struct fm_account *a,
 		    "CREATE_CONTENT", "MANAGE"));
 	/* Pages without a linked account lack the field (B.4). */
 	if ((m & 1U << 5) && !second && !user->grant.unlinked) {
-		(void)snprintf(id, sizeof(id), "%lld", a->ig_id);
+		fm_idstr(a->ig_id, id);
 		json_object_set_new(j, "instagram_business_account",
 		    json_pack("{s:s}", "id", id));
 	}
@@ -346,7 +334,7 @@ fm_fb_me(struct fm_call *c, const struct fm_token *t)
 {
 	struct fm_account	 a;
 	json_t			*j;
-	char			 id[24];
+	char			 id[FM_IDLEN];
 	unsigned		 m;
 
 	if (fm_fields(c, fbuser_fields, "id,name", "User", &m) == -1)
@@ -354,7 +342,7 @@ fm_fb_me(struct fm_call *c, const struct fm_token *t)
 	fm_account_get(t->grant.account, &a);
 	if ((j = json_object()) == NULL)
 		return;
-	(void)snprintf(id, sizeof(id), "%lld", a.fb_user_id);
+	fm_idstr(a.fb_user_id, id);
 	if (m & 1U << 0)
 		json_object_set_new(j, "id", json_string(id));
 	if (m & 1U << 1)
@@ -388,7 +376,7 @@ fm_fb_ig_user(struct fm_call *c, const struct fm_token *t, long long n)
 {
 	struct fm_account	 a;
 	json_t			*j;
-	char			 id[24];
+	char			 id[FM_IDLEN];
 	unsigned		 m;
 
 	if (!(t->grant.perms & fm_scope_bit("instagram_basic"))) {
@@ -402,7 +390,7 @@ fm_fb_ig_user(struct fm_call *c, const struct fm_token *t, long long n)
 	fm_account_get(n, &a);
 	if ((j = json_object()) == NULL)
 		return;
-	(void)snprintf(id, sizeof(id), "%lld", a.ig_id);
+	fm_idstr(a.ig_id, id);
 	if (m & 1U << 0)
 		json_object_set_new(j, "id", json_string(id));
 	/* The legacy ig_id is a JSON number (B.5). */

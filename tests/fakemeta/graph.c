@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fakemeta: what every Graph endpoint shares: the two error envelopes
  * (C.1 for graph.*, A.2 for api.instagram.com), token lookup from the
@@ -62,7 +63,7 @@ fm_graph_error(struct fm_resp *resp, const struct fm_gerr *g)
 	/* Keep the quoted-string well formed whatever the message says. */
 	n = snprintf(msg, sizeof(msg), "%s", g->message);
 	if (n < 0 || (size_t)n >= sizeof(msg))
-		return;		/* an injected message that long: no header */
+		return;		/* an injected novel: no header */
 	for (i = 0; msg[i] != '\0'; i++)
 		if (msg[i] == '"' || msg[i] == '\\' || msg[i] == '\r' ||
 		    msg[i] == '\n')
@@ -178,8 +179,8 @@ fm_auth(struct fm_call *c, unsigned kinds, struct fm_token *t,
 	const char	*s;
 
 	if ((s = fm_req_token(c->req)) == NULL || *s == '\0') {
-		fm_graph_fail(c->resp, 2500, kinds & FM_TOK_FB ?
-		    "OAuthException" : "IGApiException",
+		fm_graph_fail(c->resp, 2500, kinds & FM_TOK_IG ?
+		    "IGApiException" : "OAuthException",
 		    "An active access token must be used to query "
 		    "information about the current user.");
 		return -1;
@@ -225,10 +226,11 @@ fm_fields(struct fm_call *c, const char *const *names, const char *dflt,
 				break;
 			}
 		for (i = 0; names[i] != NULL; i++)
-			if (strlen(names[i]) == n && memcmp(names[i], p, n) == 0)
+			if (strlen(names[i]) == n &&
+			    memcmp(names[i], p, n) == 0)
 				break;
 		if (names[i] == NULL) {
-			(void)snprintf(msg, sizeof(msg), "(#100) Tried "
+			fm_msgf(msg, sizeof(msg), "(#100) Tried "
 			    "accessing nonexisting field (%.*s) on node type "
 			    "(%s)", (int)(n > 64 ? 64 : n), p, node_type);
 			fm_graph_fail(c->resp, 100, "OAuthException", msg);
@@ -250,6 +252,11 @@ fm_appsecret_proof(struct fm_call *c, const char *token)
 	const char	*proof;
 	char		 want[65];
 
+	if (fm_cfg->fb_app_secret == NULL) {
+		fm_graph_fail(c->resp, 101, "OAuthException", "Error "
+		    "validating application. Invalid application ID.");
+		return -1;
+	}
 	if ((proof = fm_param(c->req, "appsecret_proof")) == NULL) {
 		fm_graph_fail(c->resp, 100, "GraphMethodException",
 		    "API calls from the server require an appsecret_proof "

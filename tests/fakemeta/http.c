@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fakemeta: HTTPS transport.  One detached thread per accepted
  * connection runs TLS (OpenSSL) and HTTP/1.1 with keep-alive: it reads
@@ -28,9 +29,9 @@
 
 #include "fakemeta.h"
 
-#define IDLE_SECS	300		/* idle keep-alive connections close */
+#define IDLE_SECS	300		/* idle connections are closed */
 #define THREAD_STACK	(512 * 1024)
-#define ONE_WRITE_MAX	(64 * 1024)	/* head and body in one TLS write */
+#define ONE_WRITE_MAX	(64 * 1024)	/* head + body in one write */
 
 struct conn {
 	int		 fd;
@@ -212,11 +213,11 @@ fm_resp_json(struct fm_resp *resp, int status, json_t *j, size_t flags)
 	if (j != NULL)
 		s = json_dumps(j, JSON_COMPACT | flags);
 	json_decref(j);
-	free(resp->body);
 	if (s == NULL) {
 		fm_resp_text(resp, 500, "text/plain", "could not build JSON\n");
 		return;
 	}
+	free(resp->body);
 	resp->status = status;
 	resp->ctype = "application/json; charset=UTF-8";
 	resp->body = s;
@@ -408,7 +409,7 @@ header_param(const char *h, const char *attr, char *out, size_t sz)
 			p++;
 			n = strcspn(p, "\"");
 		} else
-			n = strcspn(p, "; ");
+			n = strcspn(p, "; \r\n");
 		if (n == 0 || n >= sz)
 			return -1;
 		memcpy(out, p, n);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fakemeta: Instagram API with Instagram Login (graph-api.md A.1-A.5):
  * the authorize page, the code exchange on api.instagram.com, the
@@ -7,6 +8,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -28,9 +30,12 @@ page_error(struct fm_call *c, const char *msg)
 	fm_oauth_error(c->resp, 400, 400, NULL, msg);
 }
 
-/* Exact byte match against --redirect-uri (A.1, F.6). */
-static int
-redirect_allowed(const char *uri)
+/*
+ * Exact byte match against --redirect-uri (A.1, F.6); without a list,
+ * any single-line http(s) URL.
+ */
+int
+fm_redirect_allowed(const char *uri)
 {
 	const char	*p;
 	size_t		 i;
@@ -91,7 +96,7 @@ fm_login_knobs(struct fm_call *c, enum fm_flavor fl, struct fm_grant *g)
 	g->account = 1;
 	if ((v = fm_query(c->req, "fake_account")) != NULL &&
 	    fm_parse_ll(v, 1, FM_MAX_ACCOUNT, &g->account) == -1) {
-		(void)snprintf(msg, sizeof(msg), "fake_account must be an "
+		fm_msgf(msg, sizeof(msg), "fake_account must be an "
 		    "integer from 1 to %lld", FM_MAX_ACCOUNT);
 		page_error(c, msg);
 		return -1;
@@ -101,7 +106,7 @@ fm_login_knobs(struct fm_call *c, enum fm_flavor fl, struct fm_grant *g)
 	fm_buf_init(&bad, 512);
 	nbad = fm_scopes_parse(v, fl, &g->perms, &bad);
 	if (nbad != 0) {
-		(void)snprintf(msg, sizeof(msg), "Invalid fake_permissions: %s",
+		fm_msgf(msg, sizeof(msg), "Invalid fake_permissions: %s",
 		    bad.p != NULL ? bad.p : "");
 		page_error(c, msg);
 	}
@@ -127,7 +132,7 @@ fm_ig_authorize(struct fm_call *c)
 		page_error(c, MSG_BAD_APP);
 		return;
 	}
-	if (redirect == NULL || !redirect_allowed(redirect)) {
+	if (redirect == NULL || !fm_redirect_allowed(redirect)) {
 		page_error(c, "Invalid redirect_uri");
 		return;
 	}
@@ -142,7 +147,7 @@ fm_ig_authorize(struct fm_call *c)
 	    &bad);
 	if (nbad != 0) {
 		/* Legacy names (business_basic, user_profile) land here. */
-		(void)snprintf(msg, sizeof(msg), "Invalid scope field(s): %s",
+		fm_msgf(msg, sizeof(msg), "Invalid scope field(s): %s",
 		    bad.p != NULL ? bad.p : "");
 		fm_buf_free(&bad);
 		page_error(c, msg);
@@ -150,8 +155,8 @@ fm_ig_authorize(struct fm_call *c)
 	}
 	fm_buf_free(&bad);
 	if (!(g.perms & fm_scope_bit("instagram_business_basic"))) {
-		page_error(c, "Invalid scope field(s): instagram_business_basic "
-		    "is required");
+		page_error(c, "Invalid scope field(s): "
+		    "instagram_business_basic is required");
 		return;
 	}
 	if (fm_login_knobs(c, FM_IG, &g) == -1)
@@ -159,9 +164,10 @@ fm_ig_authorize(struct fm_call *c)
 
 	if ((deny = fm_query(c->req, "fake_deny")) != NULL &&
 	    strcmp(deny, "1") == 0) {
-		fm_redirect(c, redirect, "error=access_denied&error_reason="
-		    "user_denied&error_description=The+user+denied+your+request",
-		    state, "#_");
+		fm_redirect(c, redirect, "error=access_denied&"
+		    "error_reason=user_denied&"
+		    "error_description=The+user+denied+your+request", state,
+		    "#_");
 		return;
 	}
 	if (fm_code_new(&g, redirect, code, sizeof(code)) == -1) {
@@ -183,7 +189,7 @@ exchange_body(const char *token, const struct fm_grant *g, int wrapped)
 {
 	struct fm_account	 a;
 	struct fm_buf		 perms;
-	char			 uid[24];
+	char			 uid[FM_IDLEN];
 	json_t			*j;
 
 	fm_account_get(g->account, &a);
@@ -194,7 +200,7 @@ exchange_body(const char *token, const struct fm_grant *g, int wrapped)
 		    "user_id", (json_int_t)a.app_scoped_id,
 		    "permissions", fm_scopes_array(g->perms));
 	fm_buf_init(&perms, 4096);
-	(void)snprintf(uid, sizeof(uid), "%lld", a.app_scoped_id);
+	fm_idstr(a.app_scoped_id, uid);
 	j = fm_scopes_csv(g->perms, &perms) == -1 ? NULL :
 	    json_pack("{s:[{s:s, s:s, s:s}]}", "data",
 	    "access_token", token,
@@ -204,15 +210,22 @@ exchange_body(const char *token, const struct fm_grant *g, int wrapped)
 	return j;
 }
 
-/* POST api.instagram.com/oauth/access_token, form fields only (A.2). */
+/*
+ * POST api.instagram.com/oauth/access_token (A.2).  Only form bodies
+ * count: urlencoded, or multipart as in Meta's sample.  JSON is
+ * UNCONFIRMED there, so a client sending it finds no fields at all.
+ */
 void
 fm_ig_code_exchange(struct fm_call *c)
 {
-	const char	*client_id, *secret, *gtype, *redirect, *code;
+	const char	*client_id, *secret, *gtype, *redirect, *code, *ct;
 	struct fm_grant	 g;
 	struct fm_token	 t;
 	char		 tok[FM_TOKEN_LEN + 1];
 
+	ct = fm_header(c->req, "content-type");
+	if (ct != NULL && strncasecmp(ct, "application/json", 16) == 0)
+		c->req->nform = 0;
 	client_id = fm_form(c->req, "client_id");
 	secret = fm_form(c->req, "client_secret");
 	gtype = fm_form(c->req, "grant_type");
@@ -275,10 +288,10 @@ bad_grant(struct fm_call *c, const char *want)
 	if (gt != NULL && strcmp(gt, want) == 0)
 		return 0;
 	if (gt == NULL)
-		(void)snprintf(msg, sizeof(msg),
+		fm_msgf(msg, sizeof(msg),
 		    "(#100) The parameter grant_type is required");
 	else
-		(void)snprintf(msg, sizeof(msg),
+		fm_msgf(msg, sizeof(msg),
 		    "(#100) Unsupported grant_type: %.64s", gt);
 	fm_graph_fail(c->resp, 100, "OAuthException", msg);
 	return 1;
@@ -395,7 +408,7 @@ fm_ig_user(struct fm_call *c, const struct fm_token *t, long long n)
 	struct fm_account	 a;
 	json_t			*j;
 	unsigned		 m;
-	char			 id[24];
+	char			 id[FM_IDLEN];
 
 	if (!(t->grant.perms & fm_scope_bit("instagram_business_basic"))) {
 		fm_graph_fail(c->resp, 10, "OAuthException",
@@ -409,10 +422,10 @@ fm_ig_user(struct fm_call *c, const struct fm_token *t, long long n)
 	if ((j = json_object()) == NULL)
 		return;
 	/* Insertion order is the order of ig_fields[]. */
-	(void)snprintf(id, sizeof(id), "%lld", a.app_scoped_id);
+	fm_idstr(a.app_scoped_id, id);
 	if (m & 1U << 0)
 		json_object_set_new(j, "id", json_string(id));
-	(void)snprintf(id, sizeof(id), "%lld", a.ig_id);
+	fm_idstr(a.ig_id, id);
 	if (m & 1U << 1)
 		json_object_set_new(j, "user_id", json_string(id));
 	if (m & 1U << 2)

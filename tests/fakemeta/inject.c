@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fakemeta: scripted faults (POST /_fake/inject).  Each injection names
  * a route (or "any"), how many requests it applies to, and one outcome:
@@ -29,17 +30,17 @@ enum outcome {
 };
 
 struct fm_inject {
-	int			 route;		/* enum fm_route, FM_R_ANY */
+	int			 route;	/* enum fm_route, FM_R_ANY */
 	long long		 count;		/* -1: until reset */
 	long			 delay_ms;
 	enum outcome		 out;
-	int			 http;		/* 0: the outcome's default */
+	int			 http;	/* 0: the outcome's default */
 	int			 wrapped;
 	int			 rate_limit;
 	long long		 code;
 	long long		 subcode;
 	int			 transient;	/* -1: omitted */
-	char			*message;	/* NULL: default for code */
+	char			*message; /* NULL: the code's default */
 	char			*type;
 	char			*user_title;
 	char			*user_msg;
@@ -120,7 +121,7 @@ get_int(json_t *v, const char *key, long long min, long long max,
 {
 	if (!json_is_integer(v) || json_integer_value(v) < min ||
 	    json_integer_value(v) > max) {
-		(void)snprintf(err, errsz, "%s must be an integer from %lld "
+		fm_msgf(err, errsz, "%s must be an integer from %lld "
 		    "to %lld", key, min, max);
 		return -1;
 	}
@@ -132,7 +133,7 @@ static int
 get_str(json_t *v, const char *key, char **out, char *err, size_t errsz)
 {
 	if (!json_is_string(v)) {
-		(void)snprintf(err, errsz, "%s must be a string", key);
+		fm_msgf(err, errsz, "%s must be a string", key);
 		return -1;
 	}
 	free(*out);
@@ -144,7 +145,7 @@ static int
 get_bool(json_t *v, const char *key, int *out, char *err, size_t errsz)
 {
 	if (!json_is_boolean(v)) {
-		(void)snprintf(err, errsz, "%s must be true or false", key);
+		fm_msgf(err, errsz, "%s must be true or false", key);
 		return -1;
 	}
 	*out = json_is_true(v);
@@ -160,7 +161,7 @@ parse_graph(struct fm_inject *in, json_t *o, char *err, size_t errsz)
 	int		 rc = 0, have_code = 0;
 
 	if (!json_is_object(o)) {
-		(void)snprintf(err, errsz, "graph_error must be an object");
+		fm_msgf(err, errsz, "graph_error must be an object");
 		return -1;
 	}
 	json_object_foreach(o, k, v) {
@@ -182,7 +183,7 @@ parse_graph(struct fm_inject *in, json_t *o, char *err, size_t errsz)
 		else if (strcmp(k, "error_user_msg") == 0)
 			rc = get_str(v, k, &in->user_msg, err, errsz);
 		else {
-			(void)snprintf(err, errsz, "unknown graph_error member "
+			fm_msgf(err, errsz, "unknown graph_error member "
 			    "\"%.64s\"", k);
 			rc = -1;
 		}
@@ -190,7 +191,7 @@ parse_graph(struct fm_inject *in, json_t *o, char *err, size_t errsz)
 			return -1;
 	}
 	if (!have_code) {
-		(void)snprintf(err, errsz, "graph_error needs a code");
+		fm_msgf(err, errsz, "graph_error needs a code");
 		return -1;
 	}
 	return 0;
@@ -205,7 +206,7 @@ parse_oauth(struct fm_inject *in, json_t *o, char *err, size_t errsz)
 	int		 rc = 0;
 
 	if (!json_is_object(o)) {
-		(void)snprintf(err, errsz, "oauth_error must be an object");
+		fm_msgf(err, errsz, "oauth_error must be an object");
 		return -1;
 	}
 	in->code = 400;
@@ -217,7 +218,7 @@ parse_oauth(struct fm_inject *in, json_t *o, char *err, size_t errsz)
 		else if (strcmp(k, "error_type") == 0)
 			rc = get_str(v, k, &in->type, err, errsz);
 		else {
-			(void)snprintf(err, errsz, "unknown oauth_error member "
+			fm_msgf(err, errsz, "unknown oauth_error member "
 			    "\"%.64s\"", k);
 			rc = -1;
 		}
@@ -225,7 +226,7 @@ parse_oauth(struct fm_inject *in, json_t *o, char *err, size_t errsz)
 			return -1;
 	}
 	if (in->message == NULL) {
-		(void)snprintf(err, errsz, "oauth_error needs error_message");
+		fm_msgf(err, errsz, "oauth_error needs error_message");
 		return -1;
 	}
 	return 0;
@@ -242,13 +243,13 @@ parse_member(struct fm_inject *in, const char *k, json_t *v, int *outcomes,
 		if (!json_is_string(v) ||
 		    (in->route = fm_route_by_name(json_string_value(v))) ==
 		    -1 || in->route == FM_R_CONTROL) {
-			(void)snprintf(err, errsz, "unknown route");
+			fm_msgf(err, errsz, "unknown route");
 			return -1;
 		}
 	} else if (strcmp(k, "count") == 0) {
 		if (get_int(v, k, -1, 1000000000, &in->count, err, errsz) ==
 		    -1 || in->count == 0) {
-			(void)snprintf(err, errsz, "count must be -1 or >= 1");
+			fm_msgf(err, errsz, "count must be -1 or >= 1");
 			return -1;
 		}
 	} else if (strcmp(k, "delay_ms") == 0) {
@@ -295,7 +296,7 @@ parse_member(struct fm_inject *in, const char *k, json_t *v, int *outcomes,
 		if (get_str(v, k, &in->location, err, errsz) == -1)
 			return -1;
 		if (strpbrk(in->location, "\r\n") != NULL) {
-			(void)snprintf(err, errsz, "redirect must be one line");
+			fm_msgf(err, errsz, "redirect must be one line");
 			return -1;
 		}
 		in->out = OUT_REDIRECT;
@@ -304,7 +305,7 @@ parse_member(struct fm_inject *in, const char *k, json_t *v, int *outcomes,
 		if (get_bool(v, k, &in->wrapped, err, errsz) == -1)
 			return -1;
 	} else {
-		(void)snprintf(err, errsz, "unknown member \"%.64s\"", k);
+		fm_msgf(err, errsz, "unknown member \"%.64s\"", k);
 		return -1;
 	}
 	return 0;
@@ -319,11 +320,11 @@ validate(struct fm_inject *in, const int *outcomes, char *err, size_t errsz)
 	for (i = 0; i < 6; i++)
 		n += outcomes[i] != 0;
 	if (in->route == -1) {
-		(void)snprintf(err, errsz, "route is required");
+		fm_msgf(err, errsz, "route is required");
 		return -1;
 	}
 	if (n > 1) {
-		(void)snprintf(err, errsz, "give only one of graph_error or "
+		fm_msgf(err, errsz, "give only one of graph_error or "
 		    "rate_limit, oauth_error, hang, oversized, malformed, "
 		    "redirect");
 		return -1;
@@ -337,26 +338,26 @@ validate(struct fm_inject *in, const int *outcomes, char *err, size_t errsz)
 	}
 	if (in->wrapped && (n > 0 || in->http != 0 ||
 	    in->route != FM_R_CODE_EXCHANGE)) {
-		(void)snprintf(err, errsz, "wrapped applies alone, to the "
+		fm_msgf(err, errsz, "wrapped applies alone, to the "
 		    "code_exchange route");
 		return -1;
 	}
 	if (in->http != 0 && (in->out == OUT_HANG ||
 	    in->out == OUT_REDIRECT)) {
-		(void)snprintf(err, errsz, "http_status does not apply to "
+		fm_msgf(err, errsz, "http_status does not apply to "
 		    "hang or redirect");
 		return -1;
 	}
 	if (n == 0 && in->http != 0) {
 		if (in->http < 400) {
-			(void)snprintf(err, errsz, "http_status alone must be "
+			fm_msgf(err, errsz, "http_status alone must be "
 			    "400 to 599");
 			return -1;
 		}
 		in->out = OUT_STATUS;
 	}
 	if (in->out == OUT_NONE && in->delay_ms == 0 && !in->wrapped) {
-		(void)snprintf(err, errsz, "nothing to inject");
+		fm_msgf(err, errsz, "nothing to inject");
 		return -1;
 	}
 	return 0;
@@ -479,11 +480,11 @@ usage_headers(const struct fm_inject *in, struct fm_call *c)
 	struct fm_token		 t;
 	const char		*s;
 	json_t			*j;
-	char			 id[24], *v;
+	char			 id[FM_IDLEN], *v;
 
 	fm_account_get((s = fm_req_token(c->req)) != NULL &&
 	    fm_token_get(s, &t) == 0 ? t.grant.account : 1, &a);
-	(void)snprintf(id, sizeof(id), "%lld", a.ig_id);
+	fm_idstr(a.ig_id, id);
 	if (in->code == 80002)
 		j = json_pack("{s:[{s:s, s:i, s:i, s:i, s:i}]}", id,
 		    "type", "instagram",

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fakemeta: command line, listening socket, accept loop and lifecycle.
  *

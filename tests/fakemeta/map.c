@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fakemeta: a string-keyed hash map with chaining.  It has no lock of
  * its own; every map lives inside a file that guards it with a mutex.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fakemeta: /me and /{id}.  Which node an id names, and what a token
  * may see of it, depends on the token's flavor: Instagram tokens see
@@ -19,7 +20,7 @@ fm_no_object(struct fm_call *c)
 	struct fm_gerr	 g;
 	char		 msg[400];
 
-	(void)snprintf(msg, sizeof(msg), "Unsupported %s request. Object "
+	fm_msgf(msg, sizeof(msg), "Unsupported %s request. Object "
 	    "with ID '%s' does not exist, cannot be loaded due to missing "
 	    "permissions, or does not support this operation. Please read "
 	    "the Graph API documentation at "

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fakemeta: content publishing (graph-api.md D): containers, status
  * polling, media_publish with its 9007 (not ready) and 9 (24 h quota)
@@ -79,7 +80,7 @@ children(struct fm_call *c, const char *list, long long n,
     struct fm_container *ct)
 {
 	struct fm_container	 ch;
-	char			 id[24];
+	char			 id[FM_IDLEN];
 	const char		*p = list, *e;
 	size_t			 len;
 	long long		 v;
@@ -116,7 +117,7 @@ fm_pub_media(struct fm_call *c)
 	struct fm_container	 ct;
 	struct fm_gerr		 g;
 	const char		*image, *video, *type, *item, *kids, *url;
-	char			 id[24];
+	char			 id[FM_IDLEN];
 	long long		 n;
 	int			 is_video;
 	time_t			 now;
@@ -186,7 +187,7 @@ fm_pub_media(struct fm_call *c)
 			ct.ready = now + FM_VIDEO_SECS;
 		ct.failed = strstr(url, "fake_error") != NULL;
 	}
-	(void)snprintf(id, sizeof(id), "%lld", fm_container_new(&ct));
+	fm_idstr(fm_container_new(&ct), id);
 	fm_graph_ok(c->resp, json_pack("{s:s}", "id", id));
 }
 
@@ -206,8 +207,8 @@ fm_pub_container(struct fm_call *c, const struct fm_container *ct)
 	};
 	static const char *const text[] = {
 		"In Progress: Media is still being processed.",
-		"Finished: Media has been uploaded and it is ready to be "
-		    "published.",
+		("Finished: Media has been uploaded and it is ready to be "
+		    "published."),
 		"Published: Media has been successfully published.",
 		"Error: Media upload has failed with error code 2207003.",
 		"Expired: Media was not published within 24 hours."
@@ -215,7 +216,7 @@ fm_pub_container(struct fm_call *c, const struct fm_container *ct)
 	struct fm_token	 t;
 	const char	*str;
 	json_t		*j;
-	char		 id[24];
+	char		 id[FM_IDLEN];
 	unsigned	 m;
 	enum fm_cstatus	 st;
 
@@ -242,7 +243,7 @@ fm_pub_container(struct fm_call *c, const struct fm_container *ct)
 		json_object_set_new(j, "status", json_string(text[st]));
 	if (m & 1U << 1)
 		json_object_set_new(j, "status_code", json_string(code[st]));
-	(void)snprintf(id, sizeof(id), "%lld", ct->id);
+	fm_idstr(ct->id, id);
 	if (m & 1U << 0)
 		json_object_set_new(j, "id", json_string(id));
 	fm_graph_ok(c->resp, j);
@@ -254,7 +255,7 @@ fm_pub_publish(struct fm_call *c)
 {
 	struct fm_gerr	 g;
 	const char	*cid;
-	char		 id[24];
+	char		 id[FM_IDLEN];
 	long long	 n, v, media;
 	int		 usage;
 
@@ -270,7 +271,7 @@ fm_pub_publish(struct fm_call *c)
 		v = 0;
 	switch (fm_publish(v, n, fm_now(), &media, &usage)) {
 	case FM_PUB_OK:
-		(void)snprintf(id, sizeof(id), "%lld", media);
+		fm_idstr(media, id);
 		fm_graph_ok(c->resp, json_pack("{s:s}", "id", id));
 		return;
 	case FM_PUB_UNKNOWN:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fakemeta: maps a request to a route and runs it.  One server answers
  * for every Meta host; their paths do not collide once the optional
@@ -180,7 +181,7 @@ unknown_path(struct fm_call *c)
 {
 	char	 msg[300];
 
-	(void)snprintf(msg, sizeof(msg), "Unknown path components: %.200s",
+	fm_msgf(msg, sizeof(msg), "Unknown path components: %.200s",
 	    c->rest);
 	fm_graph_fail(c->resp, 2500, "IGApiException", msg);
 }
@@ -191,10 +192,10 @@ wrong_method(struct fm_call *c)
 	char	 msg[64], m[8];
 	size_t	 i;
 
-	for (i = 0; c->req->method[i] != '\0' && i < sizeof(m) - 1; i++)
+	for (i = 0; i < sizeof(m) - 1 && c->req->method[i] != '\0'; i++)
 		m[i] = (char)tolower((unsigned char)c->req->method[i]);
 	m[i] = '\0';
-	(void)snprintf(msg, sizeof(msg),
+	fm_msgf(msg, sizeof(msg),
 	    "Unsupported request - method type: %s", m);
 	fm_graph_fail(c->resp, 100, "IGApiException", msg);
 }

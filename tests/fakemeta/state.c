@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fakemeta: what the fake remembers between requests: the clock offset,
  * base latency, authorization codes, tokens, publishing containers and
@@ -39,7 +40,7 @@ static struct fm_map	 codes;		/* code -> struct code */
 static struct fm_map	 tokens;	/* token -> struct fm_token */
 static struct fm_map	 containers;	/* decimal id -> fm_container */
 static struct fm_map	 published;	/* decimal account -> pubs */
-static long long	 container_seq;	/* never reset: ids stay unique */
+static long long	 container_seq;	/* not reset: ids stay unique */
 static long long	 media_seq;
 
 static void
@@ -60,14 +61,13 @@ pubs_free(void *p)
 	free(ps);
 }
 
-int
+void
 fm_state_init(void)
 {
 	fm_map_init(&codes);
 	fm_map_init(&tokens);
 	fm_map_init(&containers);
 	fm_map_init(&published);
-	return 0;
 }
 
 void
@@ -257,13 +257,13 @@ long long
 fm_container_new(const struct fm_container *c)
 {
 	struct fm_container	*nc;
-	char			 key[24];
+	char			 key[FM_IDLEN];
 
 	nc = fm_xmalloc(sizeof(*nc));
 	*nc = *c;
 	pthread_mutex_lock(&mu);
 	nc->id = CONTAINER_BASE + ++container_seq;
-	(void)snprintf(key, sizeof(key), "%lld", nc->id);
+	fm_idstr(nc->id, key);
 	fm_map_put(&containers, key, nc);
 	pthread_mutex_unlock(&mu);
 	return nc->id;
@@ -273,9 +273,9 @@ int
 fm_container_get(long long id, struct fm_container *c)
 {
 	struct fm_container	*p;
-	char			 key[24];
+	char			 key[FM_IDLEN];
 
-	(void)snprintf(key, sizeof(key), "%lld", id);
+	fm_idstr(id, key);
 	pthread_mutex_lock(&mu);
 	if ((p = fm_map_get(&containers, key)) != NULL)
 		*c = *p;
@@ -323,17 +323,17 @@ fm_publish(long long id, long long account, time_t now, long long *media_id,
 {
 	struct fm_container	*c;
 	struct pubs		*ps;
-	char			 key[24];
+	char			 key[FM_IDLEN];
 	int			 er;
 
 	pthread_mutex_lock(&mu);
-	(void)snprintf(key, sizeof(key), "%lld", account);
+	fm_idstr(account, key);
 	if ((ps = fm_map_get(&published, key)) == NULL) {
 		ps = fm_xcalloc(1, sizeof(*ps));
 		fm_map_put(&published, key, ps);
 	}
 	*usage = usage_locked(ps, now);
-	(void)snprintf(key, sizeof(key), "%lld", id);
+	fm_idstr(id, key);
 	if ((c = fm_map_get(&containers, key)) == NULL ||
 	    c->account != account || c->is_item)
 		er = FM_PUB_UNKNOWN;
@@ -367,10 +367,10 @@ int
 fm_quota_usage(long long account, time_t now)
 {
 	struct pubs	*ps;
-	char		 key[24];
+	char		 key[FM_IDLEN];
 	int		 n = 0;
 
-	(void)snprintf(key, sizeof(key), "%lld", account);
+	fm_idstr(account, key);
 	pthread_mutex_lock(&mu);
 	if ((ps = fm_map_get(&published, key)) != NULL)
 		n = usage_locked(ps, now);

@@ -1,10 +1,12 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fakemeta: what tests read back about the traffic: connection and
  * per-route request counters, refresh counts per token, and a ring of
  * the last requests per route with everything the client sent.  Tokens
  * and secrets are kept verbatim on purpose: tests check exactly where a
  * client put them.  The request JSON is built before taking the lock so
- * the lock only guards pointer swaps.
+ * the lock only guards pointer swaps; entries never leave this file
+ * except as copies.
  */
 
 #include <ctype.h>
@@ -27,11 +29,10 @@ static json_t		*ring[FM_R__MAX][LOG_RING];
 static size_t		 ringpos[FM_R__MAX];	/* next slot */
 static size_t		 ringlen[FM_R__MAX];
 
-int
+void
 fm_stats_init(void)
 {
 	fm_map_init(&refreshes);
-	return 0;
 }
 
 static void
@@ -126,7 +127,7 @@ kv_object(const struct fm_kv *kv, size_t n, int lower)
 	size_t	 i, j;
 
 	for (i = 0; o != NULL && i < n; i++) {
-		for (j = 0; kv[i].name[j] != '\0' && j < sizeof(name) - 1;
+		for (j = 0; j < sizeof(name) - 1 && kv[i].name[j] != '\0';
 		    j++)
 			name[j] = lower ? (char)tolower(
 			    (unsigned char)kv[i].name[j]) : kv[i].name[j];
@@ -178,7 +179,11 @@ fm_stats_requests(enum fm_route r, size_t limit)
 	n = limit < ringlen[r] ? limit : ringlen[r];
 	for (i = 0; i < n; i++) {
 		slot = (ringpos[r] + LOG_RING - n + i) % LOG_RING;
-		json_array_append(a, ring[r][slot]);
+		/*
+		 * A copy: sharing the entry would leave its reference
+		 * count to two threads, which jansson does not make safe.
+		 */
+		json_array_append_new(a, json_deep_copy(ring[r][slot]));
 	}
 	pthread_mutex_unlock(&mu);
 	return a;

@@ -1,8 +1,10 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Self-test of the fake of Meta: start it on an ephemeral loopback port
 # with a throwaway CA, walk the Instagram Login flow with curl (full TLS
-# verification), check the documented error shapes and the control API,
-# then stop it.  Last line: "N passed, N failed"; exit 1 on any failure.
+# verification), check the documented error shapes, the Facebook Login
+# and publishing routes and the control API, then stop it.
+# Last line: "N passed, N failed"; exit status 1 on any failure.
 #
 #   FAKEMETA=path/to/fakemeta sh tests/fakemeta/t_fakemeta.sh
 set -u
@@ -13,14 +15,22 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/t_fakemeta.XXXXXX")
 pid=
 pass=0
 fail=0
+status=
+body=
+headers=
 
 APP_ID=990602627938098
 SECRET=CANARY_APPSECRET_fakemeta_selftest
+FB_APP_ID=1234567890123
+FB_SECRET=CANARY_APPSECRET_fakemeta_fb
 CB=https://app.example.com/instagram/callback
 CB_ENC=https%3A%2F%2Fapp.example.com%2Finstagram%2Fcallback
 SCOPE=instagram_business_basic,instagram_business_content_publish
 UID1=27281358591558846		# account 1: 27281358591558845 + 1
 IGID1=17841457215396812		# account 1: 17841457215396811 + 1
+NOCODE='{"error_type":"OAuthException","code":400,"error_message":"Matching code was not found or was already used"}'
+DENIED="error=access_denied&error_reason=user_denied"
+DENIED="$DENIED&error_description=The+user+denied+your+request"
 
 cleanup() {
 	if [ -n "$pid" ]; then
@@ -40,8 +50,7 @@ ok() {
 nok() {
 	fail=$((fail + 1))
 	echo "not ok - $1"
-	[ -n "${body-}" ] && echo "#   status=$status body=$(printf %.300s "$body")"
-	return 0
+	echo "#   status=$status body=$(printf %.300s "$body")"
 }
 
 # check NAME COMMAND...: one test line from a command's exit status.
@@ -65,7 +74,7 @@ differs() {
 
 # call CURL-ARGS...: sets status, body and headers.
 call() {
-	curl -sS --cacert "$tmp/ca.pem" -D "$tmp/h" -o "$tmp/b" \
+	curl -gsS --cacert "$tmp/ca.pem" -D "$tmp/h" -o "$tmp/b" \
 	    -w '%{http_code}' "$@" >"$tmp/s" 2>"$tmp/e" || true
 	status=$(cat "$tmp/s")
 	body=$(cat "$tmp/b" 2>/dev/null)
@@ -82,6 +91,17 @@ header() {
 	printf '%s\n' "$headers" | grep -i "^$1: " | head -n 1 | cut -d' ' -f2-
 }
 
+# code_of: the code in the Location of the last response.
+code_of() {
+	header location | sed -n 's/.*[?&]code=\([^&#]*\).*/\1/p'
+}
+
+# proof TOKEN: appsecret_proof for the fake's Facebook app (C.4).
+proof() {
+	printf '%s' "$1" | openssl dgst -sha256 -hmac "$FB_SECRET" |
+	    sed 's/.*= //'
+}
+
 done_tests() {
 	echo "$pass passed, $fail failed"
 	[ "$fail" -eq 0 ]
@@ -89,12 +109,11 @@ done_tests() {
 }
 
 if [ ! -x "$bin" ]; then
-	body= status=
 	nok "fakemeta binary at $bin (build it first)"
 	done_tests
 fi
 if ! sh "$here/mkcerts" "$tmp" >"$tmp/mkcerts.log" 2>&1; then
-	body=$(cat "$tmp/mkcerts.log") status=
+	body=$(cat "$tmp/mkcerts.log")
 	nok "mkcerts"
 	done_tests
 fi
@@ -104,6 +123,7 @@ check "mkcerts is idempotent" [ $? -eq 0 ]
 
 "$bin" --listen 127.0.0.1:0 --cert "$tmp/server.pem" --key "$tmp/server.key" \
     --app-id "$APP_ID" --app-secret "$SECRET" --redirect-uri "$CB" \
+    --fb-app-id "$FB_APP_ID" --fb-app-secret "$FB_SECRET" \
     --pidfile "$tmp/pid" >"$tmp/out" 2>"$tmp/err" &
 pid=$!
 i=0
@@ -112,7 +132,6 @@ while [ $i -lt 100 ] && ! grep -q '^fakemeta listening on ' "$tmp/out"; do
 	i=$((i + 1))
 done
 base=$(sed -n 's/^fakemeta listening on //p' "$tmp/out")
-body= status=
 if [ -z "$base" ]; then
 	body=$(cat "$tmp/err")
 	nok "fakemeta starts and prints its address"
@@ -122,36 +141,41 @@ ok "fakemeta starts: $base"
 check "one readiness line" [ "$(wc -l <"$tmp/out")" -eq 1 ]
 check "pidfile written" [ "$(cat "$tmp/pid" 2>/dev/null)" = "$pid" ]
 
-authq="client_id=$APP_ID&redirect_uri=$CB_ENC&response_type=code&scope=$SCOPE"
+authq="client_id=$APP_ID&redirect_uri=$CB_ENC&response_type=code"
+authq="$authq&scope=$SCOPE"
+form="-d client_id=$APP_ID -d client_secret=$SECRET"
+form="$form -d grant_type=authorization_code"
 
-# --- A.1 authorize ---------------------------------------------------
+# --- A.1 authorize -------------------------------------------------------
 call "$base/oauth/authorize?$authq&state=s%20t%2Fa%2Bte"
 loc=$(header location)
 check "authorize answers 302" [ "$status" = 302 ]
-check "redirect carries the code, the state and #_" \
-    has "$loc" "$CB?code=AQ"
-check "state echoed percent-encoded, fragment #_" \
+check "redirect carries the code" has "$loc" "$CB?code=AQ"
+check "state echoed percent-encoded, then #_" \
     has "$loc" "&state=s%20t%2Fa%2Bte#_"
-code=$(printf '%s' "$loc" | sed -n 's/.*[?&]code=\([^&#]*\).*/\1/p')
+code=$(code_of)
 
-call "$base/oauth/authorize?client_id=1&redirect_uri=$CB_ENC&response_type=code&scope=$SCOPE"
+rest="response_type=code&redirect_uri=$CB_ENC"
+call "$base/oauth/authorize?client_id=1&scope=$SCOPE&$rest"
 check "wrong client_id: page error Invalid platform app" \
-    has "$status $body" '400 {"error_type":"OAuthException","code":400,"error_message":"Invalid platform app"}'
-call "$base/oauth/authorize?client_id=$APP_ID&redirect_uri=$CB_ENC%2F&response_type=code&scope=$SCOPE"
-check "redirect_uri with a trailing slash is not the same URI" \
-    [ "$status" = 400 ]
-call "$base/oauth/authorize?client_id=$APP_ID&redirect_uri=$CB_ENC&response_type=code&scope=business_basic"
-check "legacy scope rejected" has "$body" "Invalid scope field(s): business_basic"
+    has "$status $body" '400 {"error_type":"OAuthException","code":400,'
+check "... with the recorded message" \
+    has "$body" '"error_message":"Invalid platform app"}'
+call "$base/oauth/authorize?client_id=$APP_ID&scope=$SCOPE&$rest%2F"
+check "redirect_uri with a trailing slash is another URI" \
+    has "$status $body" '400 {"error_type":"OAuthException"'
+call "$base/oauth/authorize?client_id=$APP_ID&scope=business_basic&$rest"
+check "legacy scope rejected" \
+    has "$body" "Invalid scope field(s): business_basic"
 call "$base/oauth/authorize?$authq&fake_deny=1&state=abc"
 check "denial redirects with error=access_denied" \
-    has "$(header location)" "$CB?error=access_denied&error_reason=user_denied&error_description=The+user+denied+your+request&state=abc#_"
+    has "$(header location)" "$CB?$DENIED&state=abc#_"
 
-# --- A.2 code exchange -------------------------------------------------
-form="-d client_id=$APP_ID -d client_secret=$SECRET -d grant_type=authorization_code"
+# --- A.2 code exchange ---------------------------------------------------
 call -X POST $form --data-urlencode "redirect_uri=$CB" -d "code=$code#_" \
     "$base/oauth/access_token"
-check "code with #_ still attached is not found" \
-    has "$status $body" "400 {\"error_type\":\"OAuthException\",\"code\":400,\"error_message\":\"Matching code was not found or was already used\"}"
+check "a code with #_ still attached is not found" \
+    [ "$status $body" = "400 $NOCODE" ]
 call -X POST $form --data-urlencode "redirect_uri=$CB/" -d "code=$code" \
     "$base/oauth/access_token"
 check "redirect_uri mismatch at exchange" \
@@ -163,7 +187,7 @@ check "wrong secret: Invalid platform app" has "$body" "Invalid platform app"
 call -X POST $form --data-urlencode "redirect_uri=$CB" -d "code=$code" \
     "$base/oauth/access_token"
 check "code exchange answers 200" [ "$status" = 200 ]
-check "user_id is an unquoted exact 17-digit number" \
+check "user_id is an unquoted, exact 17-digit number" \
     has "$body" "\"user_id\":$UID1,"
 check "permissions is an array of the granted scopes" \
     has "$body" '"permissions":["instagram_business_basic","instagram_business_content_publish"]'
@@ -171,38 +195,39 @@ short=$(jstr access_token)
 check "short-lived token starts with IGAA" has "$short" IGAA
 call -X POST $form --data-urlencode "redirect_uri=$CB" -d "code=$code" \
     "$base/oauth/access_token"
-check "a used code is rejected" \
-    has "$status $body" "400 {\"error_type\":\"OAuthException\",\"code\":400,\"error_message\":\"Matching code was not found or was already used\"}"
+check "a used code is rejected" [ "$status $body" = "400 $NOCODE" ]
 
 # Multipart, as Meta's own curl -F sample sends it.
 call "$base/oauth/authorize?$authq&fake_account=4&fake_permissions=instagram_business_basic"
-code4=$(header location | sed -n 's/.*[?&]code=\([^&#]*\).*/\1/p')
+code=$(code_of)
 call -F client_id=$APP_ID -F client_secret=$SECRET \
-    -F grant_type=authorization_code -F "redirect_uri=$CB" -F "code=$code4" \
+    -F grant_type=authorization_code -F "redirect_uri=$CB" -F "code=$code" \
     "$base/oauth/access_token"
-check "multipart form, fake_account and fake_permissions" \
+check "multipart form; fake_account and fake_permissions" \
     has "$body" '"user_id":27281358591558849,"permissions":["instagram_business_basic"]}'
 
-# --- A.3 long-lived ----------------------------------------------------
-call "$base/access_token?grant_type=ig_exchange_token&client_secret=wrong&access_token=$short"
+# --- A.3 long-lived ------------------------------------------------------
+exq="grant_type=ig_exchange_token&client_secret"
+call "$base/access_token?$exq=wrong&access_token=$short"
 check "bad client_secret: code 100" \
     has "$status $body" '400 {"error":{"message":"Error validating client secret","type":"OAuthException","code":100,"fbtrace_id":"'
-call "$base/access_token?grant_type=ig_exchange_token&client_secret=$SECRET&access_token=nonsense"
+call "$base/access_token?$exq=$SECRET&access_token=nonsense"
 check "unknown token: 190 Cannot parse" \
     has "$body" '"message":"Invalid OAuth access token - Cannot parse access token","type":"OAuthException","code":190'
 check "token errors carry WWW-Authenticate" \
     has "$(header www-authenticate)" 'OAuth "Facebook Platform" "invalid_token"'
-call "$base/access_token?grant_type=ig_exchange_token&client_secret=$SECRET&access_token=$short"
+call "$base/access_token?$exq=$SECRET&access_token=$short"
 check "ig_exchange_token answers the documented body" \
     has "$body" '"token_type":"bearer","expires_in":5183944}'
 long=$(jstr access_token)
-check "long-lived token differs from the short one" \
-    differs "$long" "$short"
+check "long-lived token differs from the short one" differs "$long" "$short"
 
 # --- A.5 /me -------------------------------------------------------------
 call "$base/v26.0/me?fields=id,user_id,username,account_type,followers_count,website&access_token=$long"
-check "/me: ids as strings, counts as numbers, no website (odd account)" \
-    [ "$body" = "{\"id\":\"$UID1\",\"user_id\":\"$IGID1\",\"username\":\"fake_user_1\",\"account_type\":\"BUSINESS\",\"followers_count\":1037}" ]
+want="{\"id\":\"$UID1\",\"user_id\":\"$IGID1\",\"username\":\"fake_user_1\""
+want="$want,\"account_type\":\"BUSINESS\",\"followers_count\":1037}"
+check "/me: ids as strings, counts as numbers, no website (odd N)" \
+    [ "$body" = "$want" ]
 call -H "Authorization: Bearer $short" "$base/me?fields=biography"
 check "Bearer header; non-ASCII escaped as \\u" has "$body" '\u2014 caf\u00'
 call "$base/me?fields=nope&access_token=$long"
@@ -211,12 +236,13 @@ call "$base/me?fields=id"
 check "no token: 2500" has "$body" '"code":2500'
 
 # --- A.4 refresh, with the fake clock ------------------------------------
-call "$base/refresh_access_token?grant_type=ig_refresh_token&access_token=$long"
+rfq="grant_type=ig_refresh_token&access_token"
+call "$base/refresh_access_token?$rfq=$long"
 check "refresh of a token younger than 24 h is refused" \
     has "$status $body" '400 {"error":{"message":"(#100) The access token is less than 24 hours old'
 call -X POST -d '{"advance":90000}' "$base/_fake/clock"
 check "clock advanced 25 h" has "$body" '"now":'
-call "$base/refresh_access_token?grant_type=ig_refresh_token&access_token=$long"
+call "$base/refresh_access_token?$rfq=$long"
 check "refresh after 25 h answers a new token" \
     has "$status $body" '200 {"access_token":"IGAA'
 refreshed=$(jstr access_token)
@@ -226,10 +252,10 @@ check "the old long-lived token still works" [ "$status" = 200 ]
 call "$base/me?access_token=$short"
 check "the short-lived token expired after 1 h: 190/463" \
     has "$body" '"code":190,"error_subcode":463'
-check "expired message names the Pacific time" \
-    has "$body" 'Session has expired on '
+check "the expiry message is Meta's" \
+    has "$body" 'Error validating access token: Session has expired on '
 call "$base/_fake/stats"
-check "refresh counted per token" has "$body" '"refresh_by_token":{"'
+check "refreshes counted per token" has "$body" '"refresh_by_token":{"'
 
 # --- injections ----------------------------------------------------------
 call -X POST -d '{"route":"me","graph_error":{"code":190,"error_subcode":460,"message":"revoked"}}' \
@@ -244,19 +270,26 @@ check "injected 500 is transient" \
     has "$status $body" '500 {"error":{"message":"An unexpected error has occurred. Please retry your request later.","type":"OAuthException","code":2,"is_transient":true'
 call "$base/me?access_token=$refreshed"
 check "injections are consumed" [ "$status" = 200 ]
+call -X POST -d '{"route":"any","rate_limit":true,"graph_error":{"code":80002}}' \
+    "$base/_fake/inject"
+call "$base/me?access_token=$refreshed"
+check "80002 comes with X-Business-Use-Case-Usage" \
+    has "$(header x-business-use-case-usage)" "{\"$IGID1\":[{\"type\":\"instagram\""
+call -X POST -d '{"route":"me","hang":true,"malformed":true}' \
+    "$base/_fake/inject"
+check "contradictory injection refused" [ "$status" = 400 ]
 call -X POST -d '{"route":"code_exchange","wrapped":true}' "$base/_fake/inject"
 call "$base/oauth/authorize?$authq"
-code=$(header location | sed -n 's/.*[?&]code=\([^&#]*\).*/\1/p')
+code=$(code_of)
 call -X POST $form --data-urlencode "redirect_uri=$CB" -d "code=$code" \
     "$base/oauth/access_token"
-check "wrapped exchange variant" \
-    has "$body" "{\"data\":[{\"access_token\":\"IGAA"
+check "wrapped exchange variant" has "$body" '{"data":[{"access_token":"IGAA'
 check "wrapped: user_id string, permissions comma string" \
     has "$body" "\"user_id\":\"$UID1\",\"permissions\":\"instagram_business_basic,instagram_business_content_publish\"}]}"
 
 # --- concurrency: one code, 20 parallel exchanges ------------------------
 call "$base/oauth/authorize?$authq"
-code=$(header location | sed -n 's/.*[?&]code=\([^&#]*\).*/\1/p')
+code=$(code_of)
 i=0
 pids=
 while [ $i -lt 20 ]; do
@@ -272,6 +305,46 @@ done
 check "20 parallel exchanges of one code: exactly one 200" \
     [ "$(cat "$tmp"/par.* | grep -c '^200$')" -eq 1 ]
 
+# --- B: Facebook Login ---------------------------------------------------
+call "$base/v26.0/dialog/oauth?client_id=$FB_APP_ID&redirect_uri=$CB_ENC&state=f&scope=pages_show_list,instagram_basic,instagram_content_publish&fake_account=2"
+check "Facebook dialog redirects with #_=_" has "$(header location)" "#_=_"
+code=$(code_of)
+fbq="client_id=$FB_APP_ID&client_secret=$FB_SECRET&redirect_uri=$CB_ENC"
+call "$base/v26.0/oauth/access_token?$fbq&code=$code"
+check "Facebook code exchange" has "$body" '{"access_token":"EAA'
+user=$(jstr access_token)
+call "$base/v26.0/oauth/access_token?$fbq&code=$code"
+check "Facebook code reuse: recorded message" \
+    has "$body" '"This authorization code has been used."'
+call "$base/v26.0/me/accounts?fields=id,instagram_business_account&access_token=$user"
+check "appsecret_proof required" \
+    has "$body" 'require an appsecret_proof argument'
+call "$base/v26.0/me/accounts?fields=id,access_token,instagram_business_account&access_token=$user&appsecret_proof=$(proof "$user")"
+check "/me/accounts lists the linked Page" \
+    has "$body" '"instagram_business_account":{"id":"17841457215396813"}'
+call "$base/v26.0/17841457215396813?fields=id,ig_id,username&access_token=$user&appsecret_proof=$(proof "$user")"
+check "Instagram user node through Facebook Login" \
+    [ "$body" = '{"id":"17841457215396813","ig_id":5370000002,"username":"fake_user_2"}' ]
+call "$base/v26.0/me/accounts?access_token=$long"
+check "an Instagram token cannot be parsed there" has "$body" '"code":190'
+
+# --- D: publishing -------------------------------------------------------
+call -X POST "$base/v26.0/me/media?media_type=REELS&video_url=https://cdn.example.com/v.mp4&access_token=$refreshed"
+container=$(jstr id)
+check "container created" has "$container" 1788
+call -X POST "$base/v26.0/$IGID1/media_publish?creation_id=$container&access_token=$refreshed"
+check "publishing too early: 9007/2207027" \
+    has "$body" '"code":9007,"error_subcode":2207027'
+call -X POST -d '{"advance":60}' "$base/_fake/clock"
+call "$base/v26.0/$container?fields=status_code&access_token=$refreshed"
+check "container FINISHED after processing" \
+    [ "$body" = '{"status_code":"FINISHED"}' ]
+call -X POST "$base/v26.0/$IGID1/media_publish?creation_id=$container&access_token=$refreshed"
+check "published" has "$status $body" '200 {"id":"'
+call "$base/v26.0/$IGID1/content_publishing_limit?fields=quota_usage,config&access_token=$refreshed"
+check "publishing limit counts it" \
+    [ "$body" = '{"data":[{"quota_usage":1,"config":{"quota_total":50,"quota_duration":86400}}]}' ]
+
 # --- keep-alive and the request log --------------------------------------
 call -X POST "$base/_fake/reset"
 curl -sS --cacert "$tmp/ca.pem" -o /dev/null -o /dev/null -o /dev/null \
@@ -280,12 +353,12 @@ body=$(cat "$tmp/b")
 check "four requests on one connection" \
     has "$body" '"connections_accepted":1,'
 call "$base/_fake/requests?route=me&limit=2"
-check "request log keeps the last requests" \
+check "the request log keeps the last requests" \
     [ "$(printf '%s' "$body" | grep -o '"route":"me"' | wc -l)" -eq 2 ]
 call -X POST $form --data-urlencode "redirect_uri=$CB" -d code=x \
     "$base/oauth/access_token"
 call "$base/_fake/requests?route=code_exchange&limit=1"
-check "request log shows the secret in the body, not the query" \
+check "the log shows the secret in the body, not the query" \
     has "$body" "\"query\":{},\"form\":{\"client_id\":\"$APP_ID\",\"client_secret\":\"$SECRET\""
 
 # --- stop ----------------------------------------------------------------
@@ -296,6 +369,6 @@ pid=
 check "exits 0 on SIGTERM" [ "$rc" -eq 0 ]
 check "pidfile removed" [ ! -e "$tmp/pid" ]
 body=$(cat "$tmp/err")
-check "nothing on stderr" [ -z "$body" ]
+check "nothing on stderr (no sanitizer report)" [ -z "$body" ]
 
 done_tests

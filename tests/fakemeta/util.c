@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fakemeta: small helpers with no state of their own: capped buffers,
  * randomness (RAND_bytes only), percent-encoding, hashes and the time
@@ -55,13 +56,12 @@ fm_xstrdup(const char *s)
 	return p;
 }
 
-int
+void
 fm_buf_init(struct fm_buf *b, size_t max)
 {
 	b->p = NULL;
 	b->len = b->cap = 0;
 	b->max = max;
-	return 0;
 }
 
 /* Make room for n more bytes (plus the NUL) within the cap: 0 or -1. */
@@ -118,6 +118,34 @@ fm_buf_addf(struct fm_buf *b, const char *fmt, ...)
 	if (n < 0 || (size_t)n >= sizeof(tmp))
 		return -1;
 	return fm_buf_add(b, tmp, (size_t)n);
+}
+
+/*
+ * Format a message for a reply.  Messages echo bounded pieces of input;
+ * if one still does not fit, it ends in "..." so the cut is visible.
+ */
+void
+fm_msgf(char *buf, size_t sz, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sz, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		buf[0] = '\0';
+	else if ((size_t)n >= sz && sz >= 4)
+		memcpy(buf + sz - 4, "...", 4);
+}
+
+/* Decimal text of an id into buf (FM_IDLEN fits any long long). */
+const char *
+fm_idstr(long long v, char buf[FM_IDLEN])
+{
+	if (snprintf(buf, FM_IDLEN, "%lld", v) >= FM_IDLEN)
+		abort();	/* cannot happen: 20 digits and a sign */
+	return buf;
 }
 
 /* Hand the contents to the caller (owned, NUL-terminated) and reset. */
