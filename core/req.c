@@ -18,11 +18,8 @@
 #include "ig.h"
 #include "extern.h"
 
-extern char	**environ;
-
 struct	ig_req {
 	FCGX_Request			*fcgx;	/* NULL in CGI mode */
-	char				**envp;
 	const struct ig_endpoint	*ep;
 	unsigned			 method;
 	char				 rid[48];
@@ -44,10 +41,16 @@ static const struct {
 	{ "DELETE", IG_METHOD_DELETE },
 };
 
+/*
+ * In CGI mode the variables are the process environment, read with
+ * getenv(3): a cached "environ" goes stale when anything calls setenv.
+ */
 const char *
 ig_req_env(const struct ig_req *r, const char *name)
 {
-	return FCGX_GetParam(name, r->envp);
+	if (r->fcgx == NULL)
+		return getenv(name);
+	return FCGX_GetParam(name, r->fcgx->envp);
 }
 
 unsigned
@@ -384,7 +387,6 @@ ig_req_new(FCGX_Request *fcgx, const struct ig_endpoint *ep,
 	if ((r = ig_calloc(1, sizeof(*r))) == NULL)
 		return NULL;
 	r->fcgx = fcgx;
-	r->envp = fcgx != NULL ? fcgx->envp : environ;
 	r->ep = ep;
 	ig_buf_init(&r->body, 0);
 	set_request_id(r);
