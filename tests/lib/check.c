@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* check.c: see check.h. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -53,4 +54,35 @@ ig_test_main(int argc, char *argv[], const struct ig_test *t, size_t n)
 	}
 	printf("%zu passed, %zu failed\n", passed, failed);
 	return failed == 0 && passed > 0 ? 0 : 1;
+}
+
+/* Every variable core/cfg.c reads; keep in step with its vars[]. */
+static const char *const config_env[] = {
+	"DATABASE_URL", "DATABASE_URL_FILE",
+	"INSTAGRAM_APP_ID", "INSTAGRAM_CLIENT_ID",
+	"INSTAGRAM_APP_SECRET", "INSTAGRAM_CLIENT_SECRET",
+	"INSTAGRAM_APP_SECRET_FILE", "INSTAGRAM_CLIENT_SECRET_FILE",
+	"INSTAGRAM_REDIRECT_URI",
+	"INSTAGRAM_WEBHOOK_VERIFY_TOKEN", "INSTAGRAM_VERIFY_TOKEN",
+	"INSTAGRAM_WEBHOOK_VERIFY_TOKEN_FILE", "INSTAGRAM_VERIFY_TOKEN_FILE",
+	"FACEBOOK_APP_ID", "FACEBOOK_APP_SECRET", "FACEBOOK_APP_SECRET_FILE",
+	"IGCONNECT_AUTH", "JWT_SECRET", "JWT_SECRET_FILE",
+	"IGCONNECT_JWT_ISSUER", "IGCONNECT_JWT_AUDIENCE",
+	"IGCONNECT_TOKEN_KEYS", "IGCONNECT_TOKEN_KEYS_FILE",
+	"IGCONNECT_GRAPH_VERSION",
+	"IGCONNECT_INSTAGRAM_WWW_URL", "IGCONNECT_INSTAGRAM_API_URL",
+	"IGCONNECT_GRAPH_INSTAGRAM_URL", "IGCONNECT_FACEBOOK_WWW_URL",
+	"IGCONNECT_GRAPH_FACEBOOK_URL", "IGCONNECT_CA_FILE",
+	"IGCONNECT_THREADS", "IGCONNECT_PROCESSES", "IGCONNECT_SOCKET_MODE",
+	"IGCONNECT_LOG_LEVEL", "IGCONNECT_MAX_BODY", "IGCONNECT_HTTP_TIMEOUT",
+	"IGCONNECT_CONNECT_TIMEOUT",
+};
+
+void
+test_clear_config_env(void)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(config_env) / sizeof(config_env[0]); i++)
+		(void)unsetenv(config_env[i]);
 }

@@ -25,4 +25,10 @@ int	ig_check(int ok, const char *file, int line, const char *expr);
 int	ig_test_main(int argc, char *argv[], const struct ig_test *t,
 	    size_t n);
 
+/*
+ * Unset every variable core/cfg.c reads (names, aliases, _FILE forms),
+ * so a test starts from an empty configuration.
+ */
+void	test_clear_config_env(void);
+
 #endif /* CHECK_H */

@@ -26,36 +26,6 @@
 #define SECRET32	"CANARY_JWTKEY_0123456789abcdefgh"	/* 32 bytes */
 
 /* Every variable of vars[] in core/cfg.c, its alias and _FILE form. */
-static const char *const envnames[] = {
-	"DATABASE_URL", "DATABASE_URL_FILE",
-	"INSTAGRAM_APP_ID", "INSTAGRAM_CLIENT_ID",
-	"INSTAGRAM_APP_SECRET", "INSTAGRAM_CLIENT_SECRET",
-	"INSTAGRAM_APP_SECRET_FILE", "INSTAGRAM_CLIENT_SECRET_FILE",
-	"INSTAGRAM_REDIRECT_URI",
-	"INSTAGRAM_WEBHOOK_VERIFY_TOKEN", "INSTAGRAM_VERIFY_TOKEN",
-	"INSTAGRAM_WEBHOOK_VERIFY_TOKEN_FILE", "INSTAGRAM_VERIFY_TOKEN_FILE",
-	"FACEBOOK_APP_ID", "FACEBOOK_APP_SECRET", "FACEBOOK_APP_SECRET_FILE",
-	"IGCONNECT_AUTH", "JWT_SECRET", "JWT_SECRET_FILE",
-	"IGCONNECT_JWT_ISSUER", "IGCONNECT_JWT_AUDIENCE",
-	"IGCONNECT_TOKEN_KEYS", "IGCONNECT_TOKEN_KEYS_FILE",
-	"IGCONNECT_GRAPH_VERSION",
-	"IGCONNECT_INSTAGRAM_WWW_URL", "IGCONNECT_INSTAGRAM_API_URL",
-	"IGCONNECT_GRAPH_INSTAGRAM_URL", "IGCONNECT_FACEBOOK_WWW_URL",
-	"IGCONNECT_GRAPH_FACEBOOK_URL", "IGCONNECT_CA_FILE",
-	"IGCONNECT_THREADS", "IGCONNECT_PROCESSES", "IGCONNECT_SOCKET_MODE",
-	"IGCONNECT_LOG_LEVEL", "IGCONNECT_MAX_BODY", "IGCONNECT_HTTP_TIMEOUT",
-	"IGCONNECT_CONNECT_TIMEOUT",
-};
-
-static void
-clear_env(void)
-{
-	size_t	i;
-
-	for (i = 0; i < NELEM(envnames); i++)
-		(void)unsetenv(envnames[i]);
-}
-
 static void
 set(const char *name, const char *val)
 {
@@ -139,7 +109,7 @@ t_defaults(void)
 	struct ig_cfg	c;
 	char		msg[256];
 
-	clear_env();
+	test_clear_config_env();
 	if (!CHECK(ig_cfg_load(&c, 0, msg, sizeof(msg)) == IG_OK))
 		return;
 	CHECK(msg[0] == '\0');
@@ -191,7 +161,7 @@ t_missing_required(void)
 	size_t		i;
 
 	for (i = 0; i < NELEM(v); i++) {
-		clear_env();
+		test_clear_config_env();
 		CHECK(ig_cfg_load(&c, v[i].needs, msg, sizeof(msg)) ==
 		    IG_EINPUT);
 		if (!CHECK(strcmp(msg, v[i].msg) == 0))
@@ -199,7 +169,7 @@ t_missing_required(void)
 	}
 
 	/* DATABASE_URL present, the keys still missing. */
-	clear_env();
+	test_clear_config_env();
 	set("DATABASE_URL", "postgresql:///igconnect");
 	CHECK(ig_cfg_load(&c, IG_NEED_DB | IG_NEED_KEYS, msg, sizeof(msg)) ==
 	    IG_EINPUT);
@@ -208,7 +178,7 @@ t_missing_required(void)
 	CHECK(c.database_url == NULL);
 
 	/* Instagram: the id alone is not enough. */
-	clear_env();
+	test_clear_config_env();
 	set("INSTAGRAM_APP_ID", "123");
 	set("INSTAGRAM_APP_SECRET", "s3cr3t");
 	CHECK(ig_cfg_load(&c, IG_NEED_INSTAGRAM, msg, sizeof(msg)) ==
@@ -217,10 +187,10 @@ t_missing_required(void)
 	    0);
 
 	/* A small message buffer is truncated, still terminated. */
-	clear_env();
+	test_clear_config_env();
 	CHECK(ig_cfg_load(&c, IG_NEED_DB, msg, 8) == IG_EINPUT);
 	CHECK(strcmp(msg, "missing") == 0);
-	clear_env();
+	test_clear_config_env();
 }
 
 static void
@@ -229,7 +199,7 @@ t_database_url(void)
 	struct ig_cfg	c;
 	char		msg[256];
 
-	clear_env();
+	test_clear_config_env();
 	set("DATABASE_URL", "host=/tmp/pg dbname=ig user=ig");
 	if (CHECK(ig_cfg_load(&c, IG_NEED_DB, msg, sizeof(msg)) == IG_OK)) {
 		CHECK(c.database_url != NULL &&
@@ -237,13 +207,13 @@ t_database_url(void)
 		    0);
 		ig_cfg_free(&c);
 	}
-	clear_env();
+	test_clear_config_env();
 	set("DATABASE_URL", "");
 	load_fails(IG_NEED_DB, "invalid value for DATABASE_URL", NULL);
-	clear_env();
+	test_clear_config_env();
 	set("DATABASE_URL", "postgresql://u:CANARY_DBPASS\x01@h/d");
 	load_fails(0, "invalid value for DATABASE_URL", "CANARY_DBPASS");
-	clear_env();
+	test_clear_config_env();
 }
 
 static void
@@ -275,19 +245,19 @@ t_keys_invalid(void)
 	size_t	i;
 
 	for (i = 0; i < NELEM(v); i++) {
-		clear_env();
+		test_clear_config_env();
 		set("IGCONNECT_TOKEN_KEYS", v[i]);
 		if (!load_fails(IG_NEED_KEYS,
 		    "invalid value for IGCONNECT_TOKEN_KEYS", v[i]))
 			printf("  case %zu\n", i);
 		/* Key material never shows up either. */
-		clear_env();
+		test_clear_config_env();
 		set("IGCONNECT_TOKEN_KEYS", v[i]);
 		if (!load_fails(0, "invalid value for IGCONNECT_TOKEN_KEYS",
 		    "AAECAwQFBgcICQoLDA0O"))
 			printf("  case %zu (no needs)\n", i);
 	}
-	clear_env();
+	test_clear_config_env();
 }
 
 static void
@@ -297,7 +267,7 @@ t_keys_valid(void)
 	char		msg[256];
 	size_t		i;
 
-	clear_env();
+	test_clear_config_env();
 	set("IGCONNECT_TOKEN_KEYS", "k2025:" KEY_B ",k2024:" KEY_A);
 	if (CHECK(ig_cfg_load(&c, IG_NEED_KEYS, msg, sizeof(msg)) ==
 	    IG_OK)) {
@@ -311,7 +281,7 @@ t_keys_valid(void)
 	}
 
 	/* Eight keys, and an id of exactly 32 characters. */
-	clear_env();
+	test_clear_config_env();
 	set("IGCONNECT_TOKEN_KEYS",
 	    "1:" KEY_A ",2:" KEY_A ",3:" KEY_A ",4:" KEY_A ",5:" KEY_A
 	    ",6:" KEY_A ",7:" KEY_A ",abcdefghijklmnopqrstuvwxyz012345:"
@@ -328,7 +298,7 @@ t_keys_valid(void)
 		CHECK(key_is(c.keys[7].key, 32));
 		ig_cfg_free(&c);
 	}
-	clear_env();
+	test_clear_config_env();
 }
 
 /*
@@ -341,7 +311,7 @@ t_keys_id_charset(void)
 	struct ig_cfg	c;
 	char		msg[256];
 
-	clear_env();
+	test_clear_config_env();
 	set("IGCONNECT_TOKEN_KEYS", "key-2025:" KEY_B ",k_1:" KEY_A);
 	if (CHECK(ig_cfg_load(&c, IG_NEED_KEYS, msg, sizeof(msg)) ==
 	    IG_OK)) {
@@ -351,7 +321,7 @@ t_keys_id_charset(void)
 		ig_cfg_free(&c);
 	} else
 		printf("  msg \"%s\"\n", msg);
-	clear_env();
+	test_clear_config_env();
 }
 
 static void
@@ -360,7 +330,7 @@ t_aliases(void)
 	struct ig_cfg	c;
 	char		msg[256];
 
-	clear_env();
+	test_clear_config_env();
 	set("INSTAGRAM_CLIENT_ID", "990011223344");
 	set("INSTAGRAM_CLIENT_SECRET", "CANARY_APPSECRET_alias");
 	set("INSTAGRAM_REDIRECT_URI", "https://app.example/cb");
@@ -393,13 +363,13 @@ t_aliases(void)
 	}
 
 	/* An alias is validated like the canonical name. */
-	clear_env();
+	test_clear_config_env();
 	set("INSTAGRAM_CLIENT_ID", "12ab");
 	load_fails(0, "invalid value for INSTAGRAM_APP_ID", "12ab");
-	clear_env();
+	test_clear_config_env();
 	set("INSTAGRAM_CLIENT_SECRET", "has space");
 	load_fails(0, "invalid value for INSTAGRAM_APP_SECRET", "has space");
-	clear_env();
+	test_clear_config_env();
 }
 
 static void
@@ -409,13 +379,13 @@ t_jwt_secret(void)
 	char		msg[256];
 
 	/* 31 bytes: refused, and the value is not echoed. */
-	clear_env();
+	test_clear_config_env();
 	set("JWT_SECRET", "CANARY_JWTKEY_0123456789abcdefg");
 	load_fails(IG_NEED_AUTH, "invalid value for JWT_SECRET",
 	    "CANARY_JWTKEY");
 
 	/* 32 bytes: accepted, length exact. */
-	clear_env();
+	test_clear_config_env();
 	set("JWT_SECRET", SECRET32);
 	if (CHECK(ig_cfg_load(&c, IG_NEED_AUTH, msg, sizeof(msg)) ==
 	    IG_OK)) {
@@ -428,18 +398,18 @@ t_jwt_secret(void)
 	}
 
 	/* A space inside is refused. */
-	clear_env();
+	test_clear_config_env();
 	set("JWT_SECRET", "CANARY_JWTKEY_0123456789 abcdefghij");
 	load_fails(IG_NEED_AUTH, "invalid value for JWT_SECRET",
 	    "CANARY_JWTKEY");
 
 	/* Not required unless IGCONNECT_AUTH is jwt (the default). */
-	clear_env();
+	test_clear_config_env();
 	load_fails(IG_NEED_AUTH, "missing required setting JWT_SECRET", NULL);
-	clear_env();
+	test_clear_config_env();
 	set("IGCONNECT_AUTH", "jwt");
 	load_fails(IG_NEED_AUTH, "missing required setting JWT_SECRET", NULL);
-	clear_env();
+	test_clear_config_env();
 	set("IGCONNECT_AUTH", "none");
 	if (CHECK(ig_cfg_load(&c, IG_NEED_AUTH, msg, sizeof(msg)) ==
 	    IG_OK)) {
@@ -447,14 +417,14 @@ t_jwt_secret(void)
 		CHECK(c.jwt_secret == NULL);
 		ig_cfg_free(&c);
 	}
-	clear_env();
+	test_clear_config_env();
 	set("IGCONNECT_AUTH", "remote_user");
 	if (CHECK(ig_cfg_load(&c, IG_NEED_AUTH, msg, sizeof(msg)) ==
 	    IG_OK)) {
 		CHECK(c.auth == IG_AUTH_REMOTE_USER);
 		ig_cfg_free(&c);
 	}
-	clear_env();
+	test_clear_config_env();
 }
 
 static void
@@ -466,12 +436,12 @@ t_auth_mode(void)
 	size_t	i;
 
 	for (i = 0; i < NELEM(bad); i++) {
-		clear_env();
+		test_clear_config_env();
 		set("IGCONNECT_AUTH", bad[i]);
 		if (!load_fails(0, "invalid value for IGCONNECT_AUTH", NULL))
 			printf("  case %zu\n", i);
 	}
-	clear_env();
+	test_clear_config_env();
 }
 
 static void
@@ -485,7 +455,7 @@ t_secret_file(void)
 	size_t		 i;
 
 	for (i = 0; i < NELEM(texts); i++) {
-		clear_env();
+		test_clear_config_env();
 		if (!CHECK(mkfile(path, sizeof(path), texts[i], 0600)))
 			return;
 		set("JWT_SECRET_FILE", path);
@@ -501,7 +471,7 @@ t_secret_file(void)
 	}
 
 	/* Readable by group or others: refused. */
-	clear_env();
+	test_clear_config_env();
 	if (!CHECK(mkfile(path, sizeof(path), SECRET32 "\n", 0644)))
 		return;
 	set("JWT_SECRET_FILE", path);
@@ -516,7 +486,7 @@ t_secret_file(void)
 	(void)unlink(path);
 
 	/* Both the value and the file: refused. */
-	clear_env();
+	test_clear_config_env();
 	if (!CHECK(mkfile(path, sizeof(path), SECRET32 "\n", 0600)))
 		return;
 	set("JWT_SECRET_FILE", path);
@@ -525,7 +495,7 @@ t_secret_file(void)
 	    "CANARY_JWTKEY");
 
 	/* A short secret in a file is refused like a short value. */
-	clear_env();
+	test_clear_config_env();
 	(void)unlink(path);
 	if (!CHECK(mkfile(path, sizeof(path), "short\n", 0600)))
 		return;
@@ -534,12 +504,12 @@ t_secret_file(void)
 	(void)unlink(path);
 
 	/* A file that is not there. */
-	clear_env();
+	test_clear_config_env();
 	set("JWT_SECRET_FILE", path);
 	load_fails(IG_NEED_AUTH, "could not read JWT_SECRET_FILE", NULL);
 
 	/* Other secrets have a _FILE form too. */
-	clear_env();
+	test_clear_config_env();
 	if (!CHECK(mkfile(path, sizeof(path), "a:" KEY_A "\n", 0600)))
 		return;
 	set("IGCONNECT_TOKEN_KEYS_FILE", path);
@@ -550,7 +520,7 @@ t_secret_file(void)
 		ig_cfg_free(&c);
 	}
 	(void)unlink(path);
-	clear_env();
+	test_clear_config_env();
 }
 
 static void
@@ -588,7 +558,7 @@ t_base_urls(void)
 
 	for (k = 0; k < NELEM(names); k++)
 		for (i = 0; i < NELEM(v); i++) {
-			clear_env();
+			test_clear_config_env();
 			set(names[k], v[i].in);
 			if (v[i].out == NULL) {
 				(void)snprintf(prefix, sizeof(prefix),
@@ -608,7 +578,7 @@ t_base_urls(void)
 				printf("  %s case %zu\n", names[k], i);
 			ig_cfg_free(&c);
 		}
-	clear_env();
+	test_clear_config_env();
 }
 
 static void
@@ -617,20 +587,20 @@ t_redirect_uri(void)
 	struct ig_cfg	c;
 	char		msg[256];
 
-	clear_env();
+	test_clear_config_env();
 	set("INSTAGRAM_REDIRECT_URI", "http://localhost:8080/auth/callback");
 	if (CHECK(ig_cfg_load(&c, 0, msg, sizeof(msg)) == IG_OK)) {
 		CHECK(c.ig_redirect_uri != NULL && strcmp(c.ig_redirect_uri,
 		    "http://localhost:8080/auth/callback") == 0);
 		ig_cfg_free(&c);
 	}
-	clear_env();
+	test_clear_config_env();
 	set("INSTAGRAM_REDIRECT_URI", "/auth/callback");
 	load_fails(0, "invalid value for INSTAGRAM_REDIRECT_URI", NULL);
-	clear_env();
+	test_clear_config_env();
 	set("INSTAGRAM_REDIRECT_URI", "javascript:alert(1)");
 	load_fails(0, "invalid value for INSTAGRAM_REDIRECT_URI", NULL);
-	clear_env();
+	test_clear_config_env();
 }
 
 static void
@@ -650,7 +620,7 @@ t_graph_version(void)
 	size_t		i;
 
 	for (i = 0; i < NELEM(v); i++) {
-		clear_env();
+		test_clear_config_env();
 		set("IGCONNECT_GRAPH_VERSION", v[i].in);
 		if (!v[i].ok) {
 			if (!load_fails(0,
@@ -663,7 +633,7 @@ t_graph_version(void)
 			ig_cfg_free(&c);
 		}
 	}
-	clear_env();
+	test_clear_config_env();
 }
 
 static void
@@ -710,7 +680,7 @@ t_numbers(void)
 	size_t		i;
 
 	for (i = 0; i < NELEM(v); i++) {
-		clear_env();
+		test_clear_config_env();
 		set(v[i].name, v[i].in);
 		if (v[i].want == -1) {
 			(void)snprintf(prefix, sizeof(prefix),
@@ -748,7 +718,7 @@ t_numbers(void)
 			printf("  case %zu: got %ld\n", i, got);
 		ig_cfg_free(&c);
 	}
-	clear_env();
+	test_clear_config_env();
 }
 
 static void
@@ -768,7 +738,7 @@ t_log_level(void)
 	size_t		i;
 
 	for (i = 0; i < NELEM(v); i++) {
-		clear_env();
+		test_clear_config_env();
 		set("IGCONNECT_LOG_LEVEL", v[i].in);
 		if (v[i].want == -1) {
 			if (!load_fails(0, "invalid value for "
@@ -781,7 +751,7 @@ t_log_level(void)
 			ig_cfg_free(&c);
 		}
 	}
-	clear_env();
+	test_clear_config_env();
 }
 
 static void
@@ -811,7 +781,7 @@ t_app_ids(void)
 	size_t		 i;
 
 	for (i = 0; i < NELEM(v); i++) {
-		clear_env();
+		test_clear_config_env();
 		set(v[i].name, v[i].in);
 		if (!v[i].ok) {
 			(void)snprintf(prefix, sizeof(prefix),
@@ -826,7 +796,7 @@ t_app_ids(void)
 		CHECK(got != NULL && strcmp(got, v[i].in) == 0);
 		ig_cfg_free(&c);
 	}
-	clear_env();
+	test_clear_config_env();
 }
 
 static void
@@ -835,7 +805,7 @@ t_issuer_audience(void)
 	struct ig_cfg	c;
 	char		msg[256];
 
-	clear_env();
+	test_clear_config_env();
 	set("IGCONNECT_JWT_ISSUER", "https://issuer.example");
 	set("IGCONNECT_JWT_AUDIENCE", "igconnect");
 	if (CHECK(ig_cfg_load(&c, 0, msg, sizeof(msg)) == IG_OK)) {
@@ -845,10 +815,10 @@ t_issuer_audience(void)
 		    strcmp(c.jwt_audience, "igconnect") == 0);
 		ig_cfg_free(&c);
 	}
-	clear_env();
+	test_clear_config_env();
 	set("IGCONNECT_JWT_AUDIENCE", "tab\there");
 	load_fails(0, "invalid value for IGCONNECT_JWT_AUDIENCE", NULL);
-	clear_env();
+	test_clear_config_env();
 }
 
 static void
@@ -857,7 +827,7 @@ t_ca_file(void)
 	struct ig_cfg	c;
 	char		path[64], msg[256];
 
-	clear_env();
+	test_clear_config_env();
 	if (!CHECK(mkfile(path, sizeof(path), "-----BEGIN CERTIFICATE-----\n",
 	    0644)))
 		return;
@@ -868,14 +838,14 @@ t_ca_file(void)
 	}
 	(void)unlink(path);
 	load_fails(0, "invalid value for IGCONNECT_CA_FILE", NULL);
-	clear_env();
+	test_clear_config_env();
 }
 
 /* The first bad variable stops the load; nothing loaded before leaks. */
 static void
 t_failure_frees(void)
 {
-	clear_env();
+	test_clear_config_env();
 	set("DATABASE_URL", "postgresql:///x");
 	set("INSTAGRAM_APP_SECRET", "CANARY_APPSECRET_x");
 	set("JWT_SECRET", SECRET32);
@@ -883,7 +853,7 @@ t_failure_frees(void)
 	set("IGCONNECT_LOG_LEVEL", "loud");
 	load_fails(IG_NEED_DB, "invalid value for IGCONNECT_LOG_LEVEL",
 	    "loud");
-	clear_env();
+	test_clear_config_env();
 }
 
 static const struct ig_test tests[] = {

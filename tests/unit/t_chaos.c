@@ -239,42 +239,13 @@ t_chaos_buf(void)
 }
 
 /* Every variable of vars[] in core/cfg.c, its alias and _FILE form. */
-static const char *const envnames[] = {
-	"DATABASE_URL", "DATABASE_URL_FILE",
-	"INSTAGRAM_APP_ID", "INSTAGRAM_CLIENT_ID",
-	"INSTAGRAM_APP_SECRET", "INSTAGRAM_CLIENT_SECRET",
-	"INSTAGRAM_APP_SECRET_FILE", "INSTAGRAM_REDIRECT_URI",
-	"INSTAGRAM_WEBHOOK_VERIFY_TOKEN", "INSTAGRAM_VERIFY_TOKEN",
-	"INSTAGRAM_WEBHOOK_VERIFY_TOKEN_FILE",
-	"FACEBOOK_APP_ID", "FACEBOOK_APP_SECRET", "FACEBOOK_APP_SECRET_FILE",
-	"IGCONNECT_AUTH", "JWT_SECRET", "JWT_SECRET_FILE",
-	"IGCONNECT_JWT_ISSUER", "IGCONNECT_JWT_AUDIENCE",
-	"IGCONNECT_TOKEN_KEYS", "IGCONNECT_TOKEN_KEYS_FILE",
-	"IGCONNECT_GRAPH_VERSION",
-	"IGCONNECT_INSTAGRAM_WWW_URL", "IGCONNECT_INSTAGRAM_API_URL",
-	"IGCONNECT_GRAPH_INSTAGRAM_URL", "IGCONNECT_FACEBOOK_WWW_URL",
-	"IGCONNECT_GRAPH_FACEBOOK_URL", "IGCONNECT_CA_FILE",
-	"IGCONNECT_THREADS", "IGCONNECT_PROCESSES", "IGCONNECT_SOCKET_MODE",
-	"IGCONNECT_LOG_LEVEL", "IGCONNECT_MAX_BODY", "IGCONNECT_HTTP_TIMEOUT",
-	"IGCONNECT_CONNECT_TIMEOUT",
-};
-
-static void
-clear_env(void)
-{
-	size_t	i;
-
-	for (i = 0; i < sizeof(envnames) / sizeof(envnames[0]); i++)
-		(void)unsetenv(envnames[i]);
-}
-
 static void
 t_chaos_cfg(void)
 {
 	char	path[64];
 	int	fd;
 
-	clear_env();
+	test_clear_config_env();
 	(void)snprintf(path, sizeof(path), "/tmp/t_chaos.XXXXXX");
 	if (!CHECK((fd = mkstemp(path)) != -1))
 		return;
@@ -294,7 +265,7 @@ t_chaos_cfg(void)
 	    1) == 0);
 	(void)chaos("cfg load", op_cfg);
 	(void)unlink(path);
-	clear_env();
+	test_clear_config_env();
 }
 
 static void
