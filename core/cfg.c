@@ -108,6 +108,45 @@ p_redirect(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
 	return set_str(c, v, s);
 }
 
+/* "URL[,URL...]": the redirect URIs a caller may ask for, exactly. */
+static enum ig_err
+p_redirects(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
+    size_t sz)
+{
+	const char	*p = s, *end;
+	char		 one[1025];
+
+	do {
+		end = p + strcspn(p, ",");
+		if ((size_t)(end - p) >= sizeof(one))
+			return bad(msg, sz, v, "a URL is too long");
+		memcpy(one, p, (size_t)(end - p));
+		one[end - p] = '\0';
+		if (!url_ok(one, 0))
+			return bad(msg, sz, v, "expected absolute http(s) URLs "
+			    "separated by commas");
+		p = end + 1;
+	} while (*end != '\0');
+	return set_str(c, v, s);
+}
+
+/* "scope[,scope...]": Meta's permission names are [a-z_]. */
+static enum ig_err
+p_scopes(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
+    size_t sz)
+{
+	const char	*p;
+
+	for (p = s; *p != '\0'; p++)
+		if ((*p < 'a' || *p > 'z') && *p != '_' && (*p != ',' ||
+		    p == s || p[1] == ',' || p[1] == '\0'))
+			return bad(msg, sz, v, "expected permission names "
+			    "separated by commas");
+	if (*s == '\0' || strstr(s, "instagram_business_basic") == NULL)
+		return bad(msg, sz, v, "must include instagram_business_basic");
+	return set_str(c, v, s);
+}
+
 /* Meta base URLs: https only (TLS is never optional), no trailing '/'. */
 static enum ig_err
 p_base(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
@@ -336,6 +375,12 @@ static const struct var vars[] = {
 	    1, 120 },
 	{ "IGCONNECT_CONNECT_TIMEOUT", NULL, 0, 0, p_int, FIELD(connect_timeout),
 	    1, 60 },
+	{ "IGCONNECT_REDIRECT_URIS", NULL, 0, 0, p_redirects,
+	    FIELD(redirect_uris), 0, 0 },
+	{ "IGCONNECT_INSTAGRAM_SCOPES", NULL, 0, 0, p_scopes,
+	    FIELD(ig_scopes), 0, 0 },
+	{ "IGCONNECT_REFRESH_WINDOW_DAYS", NULL, 0, 0, p_int,
+	    FIELD(refresh_window), 1, 59 },
 };
 
 /* Read a secret file; refuse one that group or others may read. */
@@ -420,6 +465,11 @@ set_defaults(struct ig_cfg *c)
 		{ FIELD(url_graph_instagram), "https://graph.instagram.com" },
 		{ FIELD(url_facebook_www), "https://www.facebook.com" },
 		{ FIELD(url_graph_facebook), "https://graph.facebook.com" },
+		{ FIELD(ig_scopes), "instagram_business_basic,"
+		    "instagram_business_content_publish,"
+		    "instagram_business_manage_messages,"
+		    "instagram_business_manage_comments,"
+		    "instagram_business_manage_insights" },
 	};
 	size_t	i;
 	char	**p;
@@ -429,6 +479,10 @@ set_defaults(struct ig_cfg *c)
 		if (*p == NULL && (*p = ig_strdup(defs[i].val)) == NULL)
 			return IG_ENOMEM;
 	}
+	/* By default the one registered redirect URI is the allow-list. */
+	if (c->redirect_uris == NULL && c->ig_redirect_uri != NULL &&
+	    (c->redirect_uris = ig_strdup(c->ig_redirect_uri)) == NULL)
+		return IG_ENOMEM;
 	return IG_OK;
 }
 
@@ -449,6 +503,7 @@ ig_cfg_load(struct ig_cfg *c, unsigned needs, char *msg, size_t sz)
 	c->max_body = IG_MAX_BODY;
 	c->http_timeout = 20;
 	c->connect_timeout = 5;
+	c->refresh_window = 10;
 	msg[0] = '\0';
 	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
 		v = &vars[i];
@@ -503,6 +558,8 @@ ig_cfg_free(struct ig_cfg *c)
 	free(c->url_facebook_www);
 	free(c->url_graph_facebook);
 	free(c->ca_file);
+	free(c->redirect_uris);
+	free(c->ig_scopes);
 	ig_wipe(c->keys, sizeof(c->keys));
 	memset(c, 0, sizeof(*c));
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -158,6 +159,24 @@ encode(CURL *c, const struct ig_kv *kv, struct ig_buf *b)
 		curl_free(v);
 	}
 	return er;
+}
+
+enum ig_err
+ig_http_url(const char *base, const char *path, const struct ig_kv *query,
+    char **out)
+{
+	struct ig_buf	b;
+	enum ig_err	er;
+
+	*out = NULL;
+	ig_buf_init(&b, 8192);
+	if ((er = ig_buf_adds(&b, base)) != IG_OK ||
+	    (er = ig_buf_adds(&b, path)) != IG_OK ||
+	    (er = ig_buf_adds(&b, "?")) != IG_OK ||
+	    (er = encode(NULL, query, &b)) != IG_OK)
+		return er;
+	*out = b.data;
+	return IG_OK;
 }
 
 static void
@@ -335,6 +354,52 @@ out:
 	ig_buf_free(&h->body);
 	(void)curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
 	return er;
+}
+
+static double
+now_s(void)
+{
+	struct timespec	ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Full jitter: a random delay in [0, cap) (Google SRE book, ch. 22). */
+static double
+jitter(double cap)
+{
+	uint32_t	r = 0;
+
+	(void)ig_rand_bytes(&r, sizeof(r));
+	return cap * ((double)r / 4294967296.0);
+}
+
+enum ig_err
+ig_http_get(struct ig_http *h, const char *base, const char *path,
+    const struct ig_kv *query, json_t **reply, struct ig_meta_error *merr)
+{
+	const double	 deadline = now_s() + (double)h->cfg->http_timeout;
+	double		 cap = 0.2, delay;
+	struct timespec	 ts;
+	enum ig_err	 er;
+	int		 attempt;
+
+	for (attempt = 1; ; attempt++) {
+		er = ig_http_call(h, base, path, query, NULL, reply, merr);
+		if (er != IG_EUPSTREAM || attempt == 3)
+			return er;
+		delay = jitter(cap);
+		cap *= 2;
+		/* A retry that cannot finish in time is not worth starting. */
+		if (now_s() + delay + 1.0 >= deadline)
+			return er;
+		ts.tv_sec = (time_t)delay;
+		ts.tv_nsec = (long)((delay - (double)ts.tv_sec) * 1e9);
+		(void)nanosleep(&ts, NULL);
+		ig_log_info("retrying %s%s (attempt %d)", host_of(base), path,
+		    attempt + 1);
+	}
 }
 
 enum ig_err

@@ -26,6 +26,10 @@
 #define IG_MAX_KEYS		8		/* IGCONNECT_TOKEN_KEYS entries */
 #define IG_MAX_JWT		4096		/* bytes of a caller's JWT */
 #define IG_MAX_USER_ID		128		/* bytes of an external user id */
+#define IG_MAX_CODE		1024		/* bytes of an OAuth code */
+#define IG_MAX_TOKEN		4096		/* bytes of a Meta access token */
+#define IG_STATE_LEN		43		/* base64url of 32 random bytes */
+#define IG_STATE_TTL		600		/* seconds a state stays valid */
 
 /*
  * Every fallible core function returns one of these; IG_OK is zero.
@@ -150,6 +154,9 @@ struct	ig_cfg {
 	long		 max_body;		/* bytes */
 	long		 http_timeout;		/* seconds, whole call */
 	long		 connect_timeout;	/* seconds */
+	char		*redirect_uris;		/* allow-list, comma-separated */
+	char		*ig_scopes;		/* requested, comma-separated */
+	long		 refresh_window;	/* days: needsRefresh */
 };
 
 /*
@@ -361,6 +368,30 @@ enum ig_err	 ig_resp_json(struct ig_req *, int status, json_t *body);
 enum ig_err	 ig_resp_error(struct ig_req *, int status, const char *code,
 		    const char *text, long retry_after);
 
+/*
+ * ig_resp_error() with extra members "extra" (borrowed, may be NULL)
+ * merged into the body, e.g. {"refreshableAt": ...}.
+ */
+enum ig_err	 ig_resp_error_ex(struct ig_req *, int status,
+		    const char *code, const char *text, long retry_after,
+		    json_t *extra);
+
+/*
+ * Answer for a failed call to Meta; the one place where Meta's errors
+ * become ours (issue 3, SECURITY 48): the api.instagram.com OAuth
+ * envelope is 400 invalid_grant, code 190 is 401 token_revoked,
+ * throttling is 503 upstream_rate_limited with Retry-After, everything
+ * else 502 upstream_error, with Meta's code and fbtrace id when it sent
+ * them.  Errors that are not Meta's ("er" not IG_EMETA, IG_ERATELIMIT
+ * or IG_EUPSTREAM) get the generic answer.
+ */
+struct	ig_meta_error;
+enum ig_err	 ig_resp_meta(struct ig_req *, enum ig_err er,
+		    const struct ig_meta_error *merr);
+
+/* "t" as ISO 8601 UTC, "2026-11-21T15:04:05Z", into "out" (21 bytes). */
+void		 ig_iso8601(char out[21], time_t t);
+
 /* Answer with the generic error for "er" (status and code from err.c). */
 enum ig_err	 ig_resp_fail(struct ig_req *, enum ig_err er);
 
@@ -461,6 +492,25 @@ enum ig_err	 ig_http_call(struct ig_http *, const char *base,
 		    const struct ig_kv *form, json_t **reply,
 		    struct ig_meta_error *merr);
 
+/*
+ * An idempotent GET through ig_http_call() with a bounded retry (SECURITY
+ * 49): at most 3 attempts, only after IG_EUPSTREAM (codes 1 and 2, HTTP
+ * 5xx, timeouts, garbage), with full-jitter backoff, and never past
+ * IGCONNECT_HTTP_TIMEOUT from the first attempt.  Never use it for a
+ * call that must not run twice (the code exchange).
+ */
+enum ig_err	 ig_http_get(struct ig_http *, const char *base,
+		    const char *path, const struct ig_kv *query,
+		    json_t **reply, struct ig_meta_error *merr);
+
+/*
+ * "base" + "path" + "?" + the query, percent-encoded as ig_http_call()
+ * would send it: a new string the caller frees.  For URLs a browser
+ * follows (the authorize URL).
+ */
+enum ig_err	 ig_http_url(const char *base, const char *path,
+		    const struct ig_kv *query, char **out);
+
 /* TCP connections this handle has opened so far (reuse checks). */
 long		 ig_http_connects(const struct ig_http *);
 
@@ -527,5 +577,189 @@ struct	ig_endpoint {
  */
 int		 ig_app_main(int argc, char *argv[],
 		    const struct ig_endpoint *ep);
+
+/* ---------------------------------------------------------- instagram.c */
+
+/*
+ * Instagram Login (graph-api.md A): Meta's replies read defensively into
+ * our own shapes.  Each call returns IG_OK or what ig_http_call() does,
+ * with "merr" filled for Meta's errors; a reply missing what we need is
+ * IG_EUPSTREAM.  Answer failures with ig_resp_meta().
+ */
+struct	ig_token {
+	char	*access_token;	/* secret: released by ig_token_free */
+	char	*user_id;	/* app-scoped id (code exchange), or NULL */
+	json_t	*permissions;	/* granted, array of strings, or NULL */
+	long	 expires_in;	/* seconds; 0 when Meta gave none */
+};
+void		 ig_token_free(struct ig_token *);
+
+/* 1 if "perm" (e.g. "instagram_business_basic") was granted. */
+int		 ig_token_has(const struct ig_token *, const char *perm);
+
+/*
+ * The account behind a token (/me): "id" the app-scoped id, "ig_id" the
+ * professional account id (NULL if absent), "fields" the profile in our
+ * camelCase names (username, name, profilePictureUrl, followersCount,
+ * followsCount, mediaCount, biography, website, accountType), absent
+ * ones left out.  Free with ig_profile_free().
+ */
+struct	ig_profile {
+	char	*id;
+	char	*ig_id;
+	json_t	*fields;
+};
+void		 ig_profile_free(struct ig_profile *);
+
+/*
+ * A.2: POST the code (a trailing "#_" already stripped) with the
+ * redirect URI of its state.  Single use: never retried.
+ */
+enum ig_err	 ig_insta_exchange_code(struct ig_ctx *, const char *code,
+		    const char *redirect_uri, struct ig_token *,
+		    struct ig_meta_error *);
+
+/* A.3: short-lived token to a long-lived one (ig_exchange_token). */
+enum ig_err	 ig_insta_long_lived(struct ig_ctx *, const char *short_token,
+		    struct ig_token *, struct ig_meta_error *);
+
+/* A.4: a fresh long-lived token for a current one (ig_refresh_token). */
+enum ig_err	 ig_insta_refresh(struct ig_ctx *, const char *token,
+		    struct ig_token *, struct ig_meta_error *);
+
+/*
+ * A.1: the authorize URL for "redirect_uri" and "state": client_id,
+ * redirect_uri, response_type=code, the configured scopes, state.  A
+ * new string the caller frees.
+ */
+enum ig_err	 ig_insta_authorize_url(const struct ig_cfg *,
+		    const char *redirect_uri, const char *state, char **url);
+
+/* A.5: the profile of the token's account. */
+enum ig_err	 ig_insta_profile(struct ig_ctx *, const char *token,
+		    struct ig_profile *, struct ig_meta_error *);
+
+/* ------------------------------------------------------------- state.c */
+
+/*
+ * OAuth states (SECURITY 2-6): 32 random bytes, base64url; only their
+ * SHA-256 is stored, with the caller (created in users on first use),
+ * the flavor ("instagram") and the redirect URI, for IG_STATE_TTL
+ * seconds.  "state" receives IG_STATE_LEN+1 bytes; "*expires" the
+ * expiry time.
+ */
+enum ig_err	 ig_state_new(struct ig_ctx *, const char *user,
+		    const char *flavor, const char *redirect_uri,
+		    char *state, time_t *expires);
+
+/*
+ * Consume "state" for "user" in one statement, so it can be used once.
+ * A state that is unknown, used, of another flavor or another user's
+ * gives IG_ENOTFOUND and is left alone; an expired one is consumed and
+ * gives IG_ENOTFOUND too.  On IG_OK "user_uuid" (37 bytes) is the users
+ * row and "*redirect_uri" a new string the caller frees.
+ */
+enum ig_err	 ig_state_consume(struct ig_ctx *, const char *user,
+		    const char *state, const char *flavor, char *user_uuid,
+		    char **redirect_uri);
+
+/* -------------------------------------------------------------- conn.c */
+
+/*
+ * One row of oauth_connections as read.  Strings are owned by the
+ * struct; times are Unix seconds, 0 when NULL.  "token" is the sealed
+ * value (NULL once disconnected); open it with ig_conn_token().
+ */
+struct	ig_conn {
+	char	*id;
+	char	*user_id;
+	char	*status;		/* active, disconnected, needs_reauth */
+	char	*provider_user_id;
+	char	*business_account_id;
+	char	*token;
+	char	*version;		/* of the row, for conditional writes */
+	json_t	*scopes;		/* array */
+	json_t	*metadata;		/* object: flavor, tokenKind, ... */
+	time_t	 expires_at;
+	time_t	 issued_at;
+	time_t	 connected_at;
+	time_t	 synced_at;
+};
+void		 ig_conn_free(struct ig_conn *);
+
+/* "short", "long" or "page" from the metadata ("long" if unset). */
+const char	*ig_conn_token_kind(const struct ig_conn *);
+
+/* The plain token of "c", new, released with ig_free_secret(). */
+enum ig_err	 ig_conn_token(const struct ig_cfg *, const struct ig_conn *,
+		    char **token);
+
+/*
+ * The connection as the API shows it (SPEC.md contract details): a new
+ * object; never holds the token.  "now" decides expired/needsRefresh.
+ */
+json_t		*ig_conn_json(const struct ig_cfg *, const struct ig_conn *,
+		    time_t now);
+
+/* Answer 200 with ig_conn_json() of "c" at the current time. */
+enum ig_err	 ig_resp_conn(struct ig_ctx *, const struct ig_conn *c);
+
+/* What linking an account writes (one upsert, one history row). */
+struct	ig_link {
+	const char		*user_uuid;
+	const char		*flavor;	/* "instagram" */
+	const char		*token_kind;	/* "short" or "long" */
+	const struct ig_token	*token;		/* expires_in > 0 */
+	const struct ig_profile	*profile;
+	json_t			*scopes;	/* borrowed array */
+};
+
+/*
+ * INSERT ... ON CONFLICT (userId, provider) DO UPDATE with the token
+ * sealed, and a "connected" history row, in one statement.  Settings
+ * are kept when the same account is linked again.  On IG_OK "*out" is
+ * the connection as written.
+ */
+enum ig_err	 ig_conn_link(struct ig_ctx *, const struct ig_link *,
+		    struct ig_conn *out);
+
+/* The caller's Instagram connection; IG_ENOTFOUND if there is none. */
+enum ig_err	 ig_conn_get(struct ig_ctx *, const char *user,
+		    struct ig_conn *out);
+
+/*
+ * Disconnect: status disconnected, token columns NULL, history row the
+ * first time.  Idempotent.  IG_ENOTFOUND if never connected.
+ */
+enum ig_err	 ig_conn_disconnect(struct ig_ctx *, const char *user,
+		    struct ig_conn *out);
+
+/*
+ * Store a new token for "c" if the row is still at c->version (else
+ * IG_ENOTFOUND: someone re-linked or refreshed meanwhile), with a
+ * history row "event".  On IG_OK "*out" is the row as written.
+ */
+enum ig_err	 ig_conn_set_token(struct ig_ctx *, const struct ig_conn *c,
+		    const struct ig_token *, const char *kind,
+		    const char *event, struct ig_conn *out);
+
+/*
+ * Meta refused the token for good: status needs_reauth (the sealed
+ * token is kept), history row with Meta's code.  Conditional like
+ * ig_conn_set_token().
+ */
+enum ig_err	 ig_conn_mark_reauth(struct ig_ctx *, const struct ig_conn *c,
+		    const struct ig_meta_error *);
+
+/* A history row for a failed attempt; best effort, never fails a call. */
+void		 ig_conn_note(struct ig_ctx *, const struct ig_conn *c,
+		    const char *event, const struct ig_meta_error *);
+
+/*
+ * Merge "patch" (borrowed object of strings or nulls; null removes)
+ * into metadata.settings.  IG_ENOTFOUND if never connected.
+ */
+enum ig_err	 ig_conn_settings(struct ig_ctx *, const char *user,
+		    json_t *patch, struct ig_conn *out);
 
 #endif /* IG_H */

@@ -374,7 +374,10 @@ parse(struct ig_req *r, const struct ig_cfg *cfg)
 	ct = ig_req_env(r, "CONTENT_TYPE");
 	if (has_type(ct, "application/x-www-form-urlencoded"))
 		(void)parse_pairs(r, r->body.data, r->body.len);
-	else if (has_type(ct, "application/json"))
+	else if (has_type(ct, "application/json") ||
+	    /* fetch() with a string body says text/plain, or nothing. */
+	    ((ct == NULL || *ct == '\0' || has_type(ct, "text/plain")) &&
+	    r->body.data[0] == '{'))
 		(void)parse_json(r);
 }
 

@@ -85,16 +85,17 @@ ig_resp_json(struct ig_req *r, int status, json_t *body)
 }
 
 enum ig_err
-ig_resp_error(struct ig_req *r, int status, const char *code,
-    const char *text, long retry_after)
+ig_resp_error_ex(struct ig_req *r, int status, const char *code,
+    const char *text, long retry_after, json_t *extra)
 {
 	json_t		*o;
-	char		*s;
+	char		*s = NULL;
 	enum ig_err	 er;
 
 	o = json_pack("{s:s, s:s, s:s}", "error", code,
 	    "error_description", text, "request_id", ig_req_id(r));
-	if (o == NULL || (s = json_dumps(o, JSON_COMPACT)) == NULL) {
+	if (o == NULL || (extra != NULL && json_object_update(o, extra)) ||
+	    (s = json_dumps(o, JSON_COMPACT)) == NULL) {
 		json_decref(o);
 		/* A fixed body, so even out of memory gets an answer. */
 		return answer(r, 503, "application/json",
@@ -104,6 +105,70 @@ ig_resp_error(struct ig_req *r, int status, const char *code,
 	free(s);
 	json_decref(o);
 	return er;
+}
+
+enum ig_err
+ig_resp_error(struct ig_req *r, int status, const char *code,
+    const char *text, long retry_after)
+{
+	return ig_resp_error_ex(r, status, code, text, retry_after, NULL);
+}
+
+/* Meta's fbtrace ids are short base64-ish strings; anything else is dropped. */
+static int
+trace_ok(const char *s)
+{
+	size_t	n = strlen(s);
+
+	return n > 0 && n < 64 && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+/=_-") == n;
+}
+
+enum ig_err
+ig_resp_meta(struct ig_req *r, enum ig_err er,
+    const struct ig_meta_error *m)
+{
+	json_t		*extra;
+	enum ig_err	 rc;
+
+	if (er == IG_ERATELIMIT)
+		return ig_resp_error(r, 503, "upstream_rate_limited",
+		    "Meta is throttling calls for this app or account; retry "
+		    "later", m->retry_after > 0 ? m->retry_after : 60);
+	if (er == IG_EMETA && m->cls == IG_META_OAUTH && m->status == 400)
+		return ig_resp_error(r, 400, "invalid_grant", "Meta rejected "
+		    "the authorization code (expired, used, or for another "
+		    "redirect URI); start the login again", 0);
+	if (er == IG_EMETA && m->cls == IG_META_TOKEN)
+		return ig_resp_error(r, 401, "token_revoked", "the Instagram "
+		    "token is expired or revoked; connect the account again",
+		    0);
+	if (er == IG_EUPSTREAM)
+		return ig_resp_error(r, 502, "upstream_error", "Meta did not "
+		    "answer usefully; try again", 0);
+	if (er != IG_EMETA)
+		return ig_resp_fail(r, er);
+	extra = json_pack("{s:I}", "meta_code", (json_int_t)m->code);
+	if (extra != NULL && m->subcode != 0)
+		(void)json_object_set_new(extra, "meta_subcode",
+		    json_integer(m->subcode));
+	if (extra != NULL && trace_ok(m->fbtrace_id))
+		(void)json_object_set_new(extra, "fbtrace_id",
+		    json_string(m->fbtrace_id));
+	rc = ig_resp_error_ex(r, 502, "upstream_error", "Meta refused the "
+	    "call; see meta_code", 0, extra);
+	json_decref(extra);
+	return rc;
+}
+
+void
+ig_iso8601(char out[21], time_t t)
+{
+	struct tm	tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) != 20)
+		out[0] = '\0';
 }
 
 enum ig_err

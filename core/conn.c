@@ -1,0 +1,474 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * conn.c: the oauth_connections row of a user, read and written.  Every
+ * write is one statement (a data-modifying CTE with its history row), so
+ * a crash never leaves half of it; every link is the seed's
+ * INSERT ... ON CONFLICT (userId, provider) DO UPDATE (SECURITY 82); a
+ * token write after a Meta call is conditional on the row's version, so
+ * it cannot overwrite a newer link (SECURITY 84).  Tokens are sealed
+ * with the row's user and provider as associated data (SECURITY 23).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "ig.h"
+#include "extern.h"
+
+#define PROVIDER	"instagram"
+
+/* What every statement returns, in the order read_row() expects. */
+#define CONN_COLUMNS \
+	"c.id, c.userId, c.status, c.providerUserId, c.businessAccountId, " \
+	"c.accessToken, array_to_json(c.scopes), c.metadata, " \
+	"extract(epoch FROM c.expiresAt)::bigint, " \
+	"extract(epoch FROM c.tokenIssuedAt)::bigint, " \
+	"extract(epoch FROM c.connectedAt)::bigint, " \
+	"extract(epoch FROM c.lastSyncedAt)::bigint, c.version"
+
+/* The history row of a write, from the CTE "up" holding the new row. */
+#define HISTORY(event, detail) \
+	"h AS (INSERT INTO connection_history (connectionId, userId, " \
+	"provider, event, detail) SELECT id, userId, provider, " event ", " \
+	detail " FROM up) "
+
+static const struct ig_stmt conn_link = { "conn_link",
+	"WITH up AS (INSERT INTO oauth_connections AS c (userId, provider, "
+	"  providerUserId, accessToken, refreshToken, expiresAt, "
+	"  businessAccountId, scopes, metadata, status, tokenIssuedAt, "
+	"  connectedAt, lastSyncedAt, updatedAt) "
+	"VALUES ($1, '" PROVIDER "', $2, $3, NULL, now() + $4::int * "
+	"  interval '1 second', $5, ARRAY(SELECT jsonb_array_elements_text("
+	"  $6::jsonb)), $7::jsonb, 'active', now(), now(), now(), now()) "
+	"ON CONFLICT (userId, provider) DO UPDATE SET "
+	"  providerUserId = EXCLUDED.providerUserId, "
+	"  accessToken = EXCLUDED.accessToken, refreshToken = NULL, "
+	"  expiresAt = EXCLUDED.expiresAt, "
+	"  businessAccountId = EXCLUDED.businessAccountId, "
+	"  scopes = EXCLUDED.scopes, "
+	/* Settings belong to the account: kept when it is linked again. */
+	"  metadata = EXCLUDED.metadata || CASE WHEN c.providerUserId = "
+	"    EXCLUDED.providerUserId AND c.metadata ? 'settings' THEN "
+	"    jsonb_build_object('settings', c.metadata->'settings') "
+	"    ELSE '{}'::jsonb END, "
+	"  status = 'active', tokenIssuedAt = now(), connectedAt = now(), "
+	"  lastSyncedAt = now(), updatedAt = now(), version = c.version + 1 "
+	"RETURNING c.*), "
+	HISTORY("'connected'", "jsonb_build_object('tokenKind', $8::text)")
+	"SELECT " CONN_COLUMNS " FROM up c", 8 };
+
+static const struct ig_stmt conn_get = { "conn_get",
+	"SELECT " CONN_COLUMNS " FROM oauth_connections c "
+	"JOIN users u ON u.id = c.userId "
+	"WHERE u.externalId = $1 AND c.provider = '" PROVIDER "'", 1 };
+
+static const struct ig_stmt conn_disconnect = { "conn_disconnect",
+	"WITH old AS (SELECT c.id, c.status FROM oauth_connections c "
+	"  JOIN users u ON u.id = c.userId WHERE u.externalId = $1 AND "
+	"  c.provider = '" PROVIDER "' FOR UPDATE OF c), "
+	"up AS (UPDATE oauth_connections c SET accessToken = NULL, "
+	"  refreshToken = NULL, expiresAt = NULL, tokenIssuedAt = NULL, "
+	"  status = 'disconnected', updatedAt = now(), "
+	"  version = c.version + 1 FROM old WHERE c.id = old.id "
+	"  RETURNING c.*, old.status AS was), "
+	"h AS (INSERT INTO connection_history (connectionId, userId, "
+	"  provider, event) SELECT id, userId, provider, 'disconnected' "
+	"  FROM up WHERE was <> 'disconnected') "
+	"SELECT " CONN_COLUMNS " FROM up c", 1 };
+
+static const struct ig_stmt conn_set_token = { "conn_set_token",
+	"WITH up AS (UPDATE oauth_connections c SET accessToken = $3, "
+	"  expiresAt = now() + $4::int * interval '1 second', "
+	"  tokenIssuedAt = now(), status = 'active', "
+	"  metadata = jsonb_set(COALESCE(c.metadata, '{}'), '{tokenKind}', "
+	"    to_jsonb($5::text)), "
+	"  updatedAt = now(), version = c.version + 1 "
+	"  WHERE c.id = $1 AND c.version = $2 RETURNING c.*), "
+	HISTORY("$6", "jsonb_build_object('tokenKind', $5::text)")
+	"SELECT " CONN_COLUMNS " FROM up c", 6 };
+
+static const struct ig_stmt conn_reauth = { "conn_reauth",
+	"WITH up AS (UPDATE oauth_connections c SET status = "
+	"  'needs_reauth', updatedAt = now(), version = c.version + 1 "
+	"  WHERE c.id = $1 AND c.version = $2 RETURNING c.*), "
+	HISTORY("'token_revoked'", "$3::jsonb")
+	"SELECT 1 FROM up", 3 };
+
+static const struct ig_stmt conn_note = { "conn_note",
+	"INSERT INTO connection_history (connectionId, userId, provider, "
+	"  event, detail) VALUES ($1, $2, '" PROVIDER "', $3, $4::jsonb)", 4 };
+
+static const struct ig_stmt conn_settings = { "conn_settings",
+	"WITH up AS (UPDATE oauth_connections c SET metadata = jsonb_set("
+	"  COALESCE(c.metadata, '{}'), '{settings}', jsonb_strip_nulls("
+	"  COALESCE(c.metadata->'settings', '{}') || $2::jsonb)), "
+	"  updatedAt = now(), version = c.version + 1 FROM users u "
+	"  WHERE u.id = c.userId AND u.externalId = $1 AND "
+	"  c.provider = '" PROVIDER "' RETURNING c.*) "
+	"SELECT " CONN_COLUMNS " FROM up c", 2 };
+
+void
+ig_conn_free(struct ig_conn *c)
+{
+	free(c->id);
+	free(c->user_id);
+	free(c->status);
+	free(c->provider_user_id);
+	free(c->business_account_id);
+	free(c->token);
+	free(c->version);
+	json_decref(c->scopes);
+	json_decref(c->metadata);
+	memset(c, 0, sizeof(*c));
+}
+
+static char *
+col_dup(const PGresult *res, int col, enum ig_err *er)
+{
+	char	*s;
+
+	if (PQgetisnull(res, 0, col))
+		return NULL;
+	if ((s = ig_strdup(PQgetvalue(res, 0, col))) == NULL)
+		*er = IG_ENOMEM;
+	return s;
+}
+
+static time_t
+col_time(const PGresult *res, int col)
+{
+	if (PQgetisnull(res, 0, col))
+		return 0;
+	return (time_t)strtoll(PQgetvalue(res, 0, col), NULL, 10);
+}
+
+static json_t *
+col_json(const PGresult *res, int col, json_t *dflt, enum ig_err *er)
+{
+	json_t	*v;
+
+	if (PQgetisnull(res, 0, col))
+		return dflt;
+	v = json_loads(PQgetvalue(res, 0, col), 0, NULL);
+	if (v == NULL || json_typeof(v) != json_typeof(dflt)) {
+		json_decref(v);
+		*er = IG_EDB;
+		return dflt;
+	}
+	json_decref(dflt);
+	return v;
+}
+
+/* The first row of "res" (CONN_COLUMNS) into "c"; IG_ENOTFOUND if none. */
+static enum ig_err
+read_row(PGresult *res, struct ig_conn *c)
+{
+	enum ig_err	er = IG_OK;
+
+	memset(c, 0, sizeof(*c));
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return IG_ENOTFOUND;
+	}
+	c->id = col_dup(res, 0, &er);
+	c->user_id = col_dup(res, 1, &er);
+	c->status = col_dup(res, 2, &er);
+	c->provider_user_id = col_dup(res, 3, &er);
+	c->business_account_id = col_dup(res, 4, &er);
+	c->token = col_dup(res, 5, &er);
+	c->scopes = col_json(res, 6, json_array(), &er);
+	c->metadata = col_json(res, 7, json_object(), &er);
+	c->expires_at = col_time(res, 8);
+	c->issued_at = col_time(res, 9);
+	c->connected_at = col_time(res, 10);
+	c->synced_at = col_time(res, 11);
+	c->version = col_dup(res, 12, &er);
+	PQclear(res);
+	if (er == IG_OK && (c->id == NULL || c->user_id == NULL ||
+	    c->status == NULL || c->version == NULL || c->scopes == NULL ||
+	    c->metadata == NULL))
+		er = IG_ENOMEM;
+	if (er != IG_OK)
+		ig_conn_free(c);
+	return er;
+}
+
+/* Run a statement that returns CONN_COLUMNS and read its row. */
+static enum ig_err
+exec_row(struct ig_ctx *ctx, const struct ig_stmt *st,
+    const char *const *vals, struct ig_conn *out)
+{
+	PGresult	*res;
+	enum ig_err	 er;
+
+	memset(out, 0, sizeof(*out));
+	if ((er = ig_db_exec(ctx->db, st, vals, &res)) != IG_OK)
+		return er;
+	return read_row(res, out);
+}
+
+const char *
+ig_conn_token_kind(const struct ig_conn *c)
+{
+	const char	*k;
+
+	k = json_string_value(json_object_get(c->metadata, "tokenKind"));
+	return k != NULL ? k : "long";
+}
+
+/* AAD of a sealed token: the row's user and provider (SECURITY 23). */
+static void
+token_aad(char *out, size_t sz, const char *user_uuid)
+{
+	(void)snprintf(out, sz, "%s|%s", user_uuid, PROVIDER);
+}
+
+enum ig_err
+ig_conn_token(const struct ig_cfg *cfg, const struct ig_conn *c,
+    char **token)
+{
+	char	aad[64];
+
+	*token = NULL;
+	if (c->token == NULL)
+		return IG_ENOTFOUND;
+	token_aad(aad, sizeof(aad), c->user_id);
+	return ig_open(cfg, c->token, aad, token);
+}
+
+static int
+set_time(json_t *o, const char *key, time_t t)
+{
+	char	iso[21];
+
+	if (t == 0)
+		return json_object_set_new(o, key, json_null());
+	ig_iso8601(iso, t);
+	return json_object_set_new(o, key, json_string(iso));
+}
+
+/* connected, expired, disconnected or needs_reauth (SPEC.md). */
+static const char *
+api_status(const struct ig_conn *c, time_t now)
+{
+	if (strcmp(c->status, "active") != 0)
+		return c->status;
+	if (c->expires_at != 0 && c->expires_at <= now)
+		return "expired";
+	return "connected";
+}
+
+json_t *
+ig_conn_json(const struct ig_cfg *cfg, const struct ig_conn *c, time_t now)
+{
+	const char	*status = api_status(c, now);
+	json_t		*o, *meta = c->metadata, *v;
+	int		 connected = strcmp(status, "connected") == 0;
+	int		 rc = 0;
+
+	if ((o = json_object()) == NULL)
+		return NULL;
+	rc |= json_object_set_new(o, "id", json_string(c->id));
+	rc |= json_object_set_new(o, "provider", json_string(PROVIDER));
+	rc |= json_object_set_new(o, "status", json_string(status));
+	if ((v = json_object_get(meta, "flavor")) != NULL)
+		rc |= json_object_set(o, "flavor", v);
+	if (c->provider_user_id != NULL)
+		rc |= json_object_set_new(o, "providerUserId",
+		    json_string(c->provider_user_id));
+	if (c->business_account_id != NULL)
+		rc |= json_object_set_new(o, "businessAccountId",
+		    json_string(c->business_account_id));
+	if ((v = json_object_get(meta, "facebookPageId")) != NULL)
+		rc |= json_object_set(o, "facebookPageId", v);
+	if (json_is_object(v = json_object_get(meta, "profile")))
+		rc |= json_object_update(o, v);
+	rc |= json_object_set(o, "scopes", c->scopes);
+	if (c->token != NULL)
+		rc |= json_object_set_new(o, "tokenKind",
+		    json_string(ig_conn_token_kind(c)));
+	rc |= set_time(o, "expiresAt", c->expires_at);
+	rc |= json_object_set_new(o, "needsRefresh", json_boolean(connected &&
+	    c->expires_at != 0 &&
+	    c->expires_at - now <= cfg->refresh_window * 86400));
+	rc |= set_time(o, "connectedAt", c->connected_at);
+	rc |= set_time(o, "lastSyncedAt", c->synced_at);
+	if (json_is_object(v = json_object_get(meta, "settings")))
+		rc |= json_object_set(o, "settings", v);
+	else
+		rc |= json_object_set_new(o, "settings", json_object());
+	if (rc != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+enum ig_err
+ig_resp_conn(struct ig_ctx *ctx, const struct ig_conn *c)
+{
+	json_t		*body;
+	enum ig_err	 er;
+
+	if ((body = ig_conn_json(ctx->cfg, c, time(NULL))) == NULL)
+		return IG_ENOMEM;
+	er = ig_resp_json(ctx->req, 200, body);
+	json_decref(body);
+	return er;
+}
+
+enum ig_err
+ig_conn_link(struct ig_ctx *ctx, const struct ig_link *l,
+    struct ig_conn *out)
+{
+	char		 aad[64], ttl[24];
+	char		*sealed = NULL, *scopes = NULL, *meta = NULL;
+	const char	*vals[8];
+	json_t		*m;
+	enum ig_err	 er;
+
+	m = json_pack("{s:s, s:s, s:O}", "flavor", l->flavor, "tokenKind",
+	    l->token_kind, "profile", l->profile->fields);
+	if (m == NULL || (meta = json_dumps(m, JSON_COMPACT)) == NULL ||
+	    (scopes = json_dumps(l->scopes, JSON_COMPACT)) == NULL) {
+		er = IG_ENOMEM;
+		goto out;
+	}
+	token_aad(aad, sizeof(aad), l->user_uuid);
+	if ((er = ig_seal(ctx->cfg, l->token->access_token, aad, &sealed)) !=
+	    IG_OK)
+		goto out;
+	(void)snprintf(ttl, sizeof(ttl), "%ld", l->token->expires_in);
+	vals[0] = l->user_uuid;
+	vals[1] = l->profile->id;
+	vals[2] = sealed;
+	vals[3] = ttl;
+	vals[4] = l->profile->ig_id;
+	vals[5] = scopes;
+	vals[6] = meta;
+	vals[7] = l->token_kind;
+	er = exec_row(ctx, &conn_link, vals, out);
+	if (er == IG_ENOTFOUND)
+		er = IG_EDB;
+out:
+	json_decref(m);
+	free(meta);
+	free(scopes);
+	free(sealed);
+	return er;
+}
+
+enum ig_err
+ig_conn_get(struct ig_ctx *ctx, const char *user, struct ig_conn *out)
+{
+	const char	*vals[1] = { user };
+
+	return exec_row(ctx, &conn_get, vals, out);
+}
+
+enum ig_err
+ig_conn_disconnect(struct ig_ctx *ctx, const char *user, struct ig_conn *out)
+{
+	const char	*vals[1] = { user };
+
+	return exec_row(ctx, &conn_disconnect, vals, out);
+}
+
+enum ig_err
+ig_conn_set_token(struct ig_ctx *ctx, const struct ig_conn *c,
+    const struct ig_token *t, const char *kind, const char *event,
+    struct ig_conn *out)
+{
+	char		 aad[64], ttl[24];
+	char		*sealed;
+	const char	*vals[6];
+	enum ig_err	 er;
+
+	token_aad(aad, sizeof(aad), c->user_id);
+	if ((er = ig_seal(ctx->cfg, t->access_token, aad, &sealed)) != IG_OK)
+		return er;
+	(void)snprintf(ttl, sizeof(ttl), "%ld", t->expires_in);
+	vals[0] = c->id;
+	vals[1] = c->version;
+	vals[2] = sealed;
+	vals[3] = ttl;
+	vals[4] = kind;
+	vals[5] = event;
+	er = exec_row(ctx, &conn_set_token, vals, out);
+	free(sealed);
+	return er;
+}
+
+/* {"code": N, "subcode": N} of a Meta error, for the history. */
+static char *
+error_detail(const struct ig_meta_error *m)
+{
+	json_t	*d;
+	char	*s;
+
+	d = json_pack("{s:I, s:I, s:I}", "code", (json_int_t)m->code,
+	    "subcode", (json_int_t)m->subcode, "status", (json_int_t)m->status);
+	s = d != NULL ? json_dumps(d, JSON_COMPACT) : NULL;
+	json_decref(d);
+	return s;
+}
+
+enum ig_err
+ig_conn_mark_reauth(struct ig_ctx *ctx, const struct ig_conn *c,
+    const struct ig_meta_error *m)
+{
+	const char	*vals[3];
+	char		*detail;
+	PGresult	*res;
+	enum ig_err	 er;
+
+	if ((detail = error_detail(m)) == NULL)
+		return IG_ENOMEM;
+	vals[0] = c->id;
+	vals[1] = c->version;
+	vals[2] = detail;
+	er = ig_db_exec(ctx->db, &conn_reauth, vals, &res);
+	free(detail);
+	if (er != IG_OK)
+		return er;
+	if (PQntuples(res) == 0)
+		er = IG_ENOTFOUND;
+	PQclear(res);
+	return er;
+}
+
+void
+ig_conn_note(struct ig_ctx *ctx, const struct ig_conn *c, const char *event,
+    const struct ig_meta_error *m)
+{
+	const char	*vals[4];
+	char		*detail;
+
+	if ((detail = error_detail(m)) == NULL)
+		return;
+	vals[0] = c->id;
+	vals[1] = c->user_id;
+	vals[2] = event;
+	vals[3] = detail;
+	(void)ig_db_exec(ctx->db, &conn_note, vals, NULL);
+	free(detail);
+}
+
+enum ig_err
+ig_conn_settings(struct ig_ctx *ctx, const char *user, json_t *patch,
+    struct ig_conn *out)
+{
+	const char	*vals[2];
+	char		*s;
+	enum ig_err	 er;
+
+	if ((s = json_dumps(patch, JSON_COMPACT)) == NULL)
+		return IG_ENOMEM;
+	vals[0] = user;
+	vals[1] = s;
+	er = exec_row(ctx, &conn_settings, vals, out);
+	free(s);
+	return er;
+}

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * state.c: single-use OAuth states (SECURITY.md 2-6, 11, 18).  The state
+ * is 32 bytes from the CSPRNG, never derived from the user or the time;
+ * only its SHA-256 reaches the database, so a leaked table holds no
+ * usable state.  Consuming is one DELETE ... RETURNING: check and use
+ * cannot race, and a state works once.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "ig.h"
+#include "extern.h"
+
+/*
+ * The caller's users row is created on first use, in the same statement.
+ * Each insert also removes a few expired states, so abandoned logins do
+ * not pile up, without a job and without contending for the same rows.
+ */
+static const struct ig_stmt state_insert = { "state_insert",
+	"WITH u AS (INSERT INTO users (externalId) VALUES ($1) "
+	"  ON CONFLICT (externalId) DO UPDATE SET externalId = "
+	"  EXCLUDED.externalId RETURNING id), "
+	"gc AS (DELETE FROM oauth_states WHERE stateHash IN (SELECT "
+	"  stateHash FROM oauth_states WHERE expiresAt < now() LIMIT 8 "
+	"  FOR UPDATE SKIP LOCKED)) "
+	"INSERT INTO oauth_states (stateHash, userId, flavor, redirectUri, "
+	"  expiresAt) SELECT $2::bytea, u.id, $3, $4, now() + $5::int * "
+	"  interval '1 second' FROM u "
+	"RETURNING extract(epoch FROM expiresAt)::bigint", 5 };
+
+/*
+ * Another user's state is not deleted: user B learning A's state must
+ * not be able to spoil A's login.  An expired state is deleted and
+ * reported as such.
+ */
+static const struct ig_stmt state_consume = { "state_consume",
+	"DELETE FROM oauth_states s USING users u "
+	"WHERE s.stateHash = $1::bytea AND s.userId = u.id AND "
+	"  u.externalId = $2 AND s.flavor = $3 "
+	"RETURNING s.userId, s.redirectUri, s.expiresAt > now()", 3 };
+
+/* The bytea input form of SHA-256(state): "\x" and 64 hex digits. */
+static enum ig_err
+state_hash(const char *state, char out[67])
+{
+	unsigned char	md[32];
+	enum ig_err	er;
+
+	if ((er = ig_sha256(state, strlen(state), md)) != IG_OK)
+		return er;
+	out[0] = '\\';
+	out[1] = 'x';
+	ig_hex(out + 2, md, sizeof(md));
+	return IG_OK;
+}
+
+enum ig_err
+ig_state_new(struct ig_ctx *ctx, const char *user, const char *flavor,
+    const char *redirect_uri, char *state, time_t *expires)
+{
+	unsigned char	 raw[32];
+	char		 hash[67], ttl[16];
+	const char	*vals[5];
+	PGresult	*res;
+	enum ig_err	 er;
+
+	if ((er = ig_rand_bytes(raw, sizeof(raw))) != IG_OK)
+		return er;
+	ig_b64url_enc(state, raw, sizeof(raw));
+	ig_wipe(raw, sizeof(raw));
+	if ((er = state_hash(state, hash)) != IG_OK)
+		return er;
+	(void)snprintf(ttl, sizeof(ttl), "%d", IG_STATE_TTL);
+	vals[0] = user;
+	vals[1] = hash;
+	vals[2] = flavor;
+	vals[3] = redirect_uri;
+	vals[4] = ttl;
+	if ((er = ig_db_exec(ctx->db, &state_insert, vals, &res)) != IG_OK)
+		return er;
+	if (PQntuples(res) != 1)
+		er = IG_EDB;
+	else
+		*expires = (time_t)strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return er;
+}
+
+enum ig_err
+ig_state_consume(struct ig_ctx *ctx, const char *user, const char *state,
+    const char *flavor, char *user_uuid, char **redirect_uri)
+{
+	char		 hash[67];
+	const char	*vals[3];
+	PGresult	*res;
+	enum ig_err	 er;
+
+	*redirect_uri = NULL;
+	if (strlen(state) != IG_STATE_LEN ||
+	    !ig_valid_state(state, IG_STATE_LEN))
+		return IG_ENOTFOUND;
+	if ((er = state_hash(state, hash)) != IG_OK)
+		return er;
+	vals[0] = hash;
+	vals[1] = user;
+	vals[2] = flavor;
+	if ((er = ig_db_exec(ctx->db, &state_consume, vals, &res)) != IG_OK)
+		return er;
+	if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 2), "t") != 0)
+		er = IG_ENOTFOUND;
+	else if (PQgetlength(res, 0, 0) != 36)
+		er = IG_EDB;
+	else if ((*redirect_uri = ig_strdup(PQgetvalue(res, 0, 1))) == NULL)
+		er = IG_ENOMEM;
+	else
+		memcpy(user_uuid, PQgetvalue(res, 0, 0), 37);
+	PQclear(res);
+	return er;
+}

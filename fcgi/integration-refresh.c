@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * integration-refresh: POST /integrations/instagram/refresh.  Refreshes
+ * the caller's long-lived token now (graph-api.md A.4), or upgrades a
+ * short-lived fallback token to a long-lived one (A.3).  Meta refreshes
+ * only tokens at least 24 hours old and not expired (SECURITY 85): a
+ * younger one is 409 too_early with the time it becomes refreshable; an
+ * expired or revoked one marks the connection needs_reauth.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ig.h"
+
+#define MIN_TOKEN_AGE	86400	/* Meta's rule for ig_refresh_token */
+
+static enum ig_err
+too_early(struct ig_ctx *ctx, time_t when, time_t now)
+{
+	char		 iso[21];
+	json_t		*extra;
+	enum ig_err	 er;
+
+	ig_iso8601(iso, when);
+	if ((extra = json_pack("{s:s}", "refreshableAt", iso)) == NULL)
+		return IG_ENOMEM;
+	er = ig_resp_error_ex(ctx->req, 409, "too_early", "Meta refreshes "
+	    "only tokens at least 24 hours old; see refreshableAt",
+	    (long)(when - now), extra);
+	json_decref(extra);
+	return er;
+}
+
+/* Meta said the token is dead (190), or it expired here already. */
+static enum ig_err
+revoked(struct ig_ctx *ctx, const struct ig_conn *c,
+    const struct ig_meta_error *m)
+{
+	enum ig_err	er;
+
+	if ((er = ig_conn_mark_reauth(ctx, c, m)) != IG_OK &&
+	    er != IG_ENOTFOUND)
+		return er;
+	return ig_resp_error(ctx->req, 401, "token_revoked", "the Instagram "
+	    "token is expired or revoked; connect the account again", 0);
+}
+
+/* Call Meta with the open token and store what it gives. */
+static enum ig_err
+renew(struct ig_ctx *ctx, const struct ig_conn *c, int upgrade)
+{
+	struct ig_token		 fresh;
+	struct ig_meta_error	 m;
+	struct ig_conn		 out;
+	char			*token;
+	enum ig_err		 er;
+
+	if ((er = ig_conn_token(ctx->cfg, c, &token)) != IG_OK)
+		return er;
+	if (upgrade)
+		er = ig_insta_long_lived(ctx, token, &fresh, &m);
+	else
+		er = ig_insta_refresh(ctx, token, &fresh, &m);
+	ig_free_secret(token);
+	if (er == IG_EMETA && m.cls == IG_META_TOKEN)
+		return revoked(ctx, c, &m);
+	if (er != IG_OK) {
+		ig_conn_note(ctx, c, "refresh_failed", &m);
+		return ig_resp_meta(ctx->req, er, &m);
+	}
+	er = ig_conn_set_token(ctx, c, &fresh, "long", upgrade ? "upgraded" :
+	    "refreshed", &out);
+	ig_token_free(&fresh);
+	if (er == IG_ENOTFOUND)
+		return ig_resp_error(ctx->req, 409, "conflict", "the "
+		    "connection changed during the refresh; read it again", 0);
+	if (er != IG_OK)
+		return er;
+	er = ig_resp_conn(ctx, &out);
+	ig_conn_free(&out);
+	return er;
+}
+
+static enum ig_err
+refresh(struct ig_ctx *ctx, const struct ig_conn *c)
+{
+	const char		*kind = ig_conn_token_kind(c);
+	struct ig_meta_error	 expired;
+	time_t			 now = time(NULL);
+
+	if (strcmp(c->status, "disconnected") == 0 || c->token == NULL)
+		return ig_resp_error(ctx->req, 404, "not_found",
+		    "no Instagram account is connected", 0);
+	if (strcmp(c->status, "needs_reauth") == 0)
+		return ig_resp_error(ctx->req, 401, "token_revoked", "the "
+		    "Instagram token is expired or revoked; connect the "
+		    "account again", 0);
+	if (strcmp(kind, "page") == 0)
+		return ig_resp_error(ctx->req, 400, "invalid_request",
+		    "Page tokens do not expire and are not refreshed", 0);
+	if (c->expires_at != 0 && c->expires_at <= now) {
+		/* Meta would answer 190/463; no need to ask (SECURITY 85). */
+		memset(&expired, 0, sizeof(expired));
+		expired.code = 190;
+		expired.subcode = 463;
+		return revoked(ctx, c, &expired);
+	}
+	if (strcmp(kind, "short") == 0)
+		return renew(ctx, c, 1);
+	if (c->issued_at + MIN_TOKEN_AGE > now)
+		return too_early(ctx, c->issued_at + MIN_TOKEN_AGE, now);
+	return renew(ctx, c, 0);
+}
+
+static enum ig_err
+handle(struct ig_ctx *ctx)
+{
+	char		user[IG_MAX_USER_ID + 1];
+	struct ig_conn	conn;
+	enum ig_err	er;
+
+	if ((er = ig_auth_caller(ctx->cfg, ctx->req, user, sizeof(user))) !=
+	    IG_OK)
+		return er;
+	if ((er = ig_conn_get(ctx, user, &conn)) == IG_ENOTFOUND)
+		return ig_resp_error(ctx->req, 404, "not_found",
+		    "no Instagram account was ever connected", 0);
+	if (er != IG_OK)
+		return er;
+	er = refresh(ctx, &conn);
+	ig_conn_free(&conn);
+	return er;
+}
+
+static const struct ig_endpoint endpoint = {
+	.name = "integration-refresh",
+	.needs = IG_NEED_DB | IG_NEED_KEYS | IG_NEED_INSTAGRAM | IG_NEED_AUTH,
+	.methods = IG_METHOD_POST,
+	.handle = handle,
+};
+
+int
+main(int argc, char *argv[])
+{
+	return ig_app_main(argc, argv, &endpoint);
+}
