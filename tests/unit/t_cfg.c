@@ -603,6 +603,68 @@ t_redirect_uri(void)
 	test_clear_config_env();
 }
 
+/* The redirect allow-list and the requested scopes. */
+static void
+t_oauth_lists(void)
+{
+	static const struct {
+		const char	*name;
+		const char	*in;
+		int		 ok;
+	} v[] = {
+		{ "IGCONNECT_REDIRECT_URIS", "https://a.example/cb", 1 },
+		{ "IGCONNECT_REDIRECT_URIS",
+		    "https://a.example/cb,http://127.0.0.1:8080/cb", 1 },
+		{ "IGCONNECT_REDIRECT_URIS", "https://a.example/cb,", 0 },
+		{ "IGCONNECT_REDIRECT_URIS", ",https://a.example/cb", 0 },
+		{ "IGCONNECT_REDIRECT_URIS", "https://a.example/cb,/cb", 0 },
+		{ "IGCONNECT_REDIRECT_URIS", "https://a.example/ cb", 0 },
+		{ "IGCONNECT_REDIRECT_URIS", "", 0 },
+		{ "IGCONNECT_INSTAGRAM_SCOPES", "instagram_business_basic", 1 },
+		{ "IGCONNECT_INSTAGRAM_SCOPES", "instagram_business_basic,"
+		    "instagram_business_content_publish", 1 },
+		{ "IGCONNECT_INSTAGRAM_SCOPES",
+		    "instagram_business_content_publish", 0 },
+		{ "IGCONNECT_INSTAGRAM_SCOPES", "instagram_business_basic,", 0 },
+		{ "IGCONNECT_INSTAGRAM_SCOPES",
+		    "instagram_business_basic,,x", 0 },
+		{ "IGCONNECT_INSTAGRAM_SCOPES",
+		    "instagram_business_basic&evil=1", 0 },
+		{ "IGCONNECT_INSTAGRAM_SCOPES", "", 0 },
+	};
+	struct ig_cfg	c;
+	char		msg[256], prefix[96];
+	size_t		i;
+
+	for (i = 0; i < NELEM(v); i++) {
+		test_clear_config_env();
+		set(v[i].name, v[i].in);
+		if (!v[i].ok) {
+			(void)snprintf(prefix, sizeof(prefix),
+			    "invalid value for %s", v[i].name);
+			if (!load_fails(0, prefix, NULL))
+				printf("  case %zu\n", i);
+			continue;
+		}
+		if (CHECK(ig_cfg_load(&c, 0, msg, sizeof(msg)) == IG_OK)) {
+			CHECK(strcmp(v[i].name[10] == 'R' ? c.redirect_uris :
+			    c.ig_scopes, v[i].in) == 0);
+			ig_cfg_free(&c);
+		}
+	}
+	/* Defaults: the one registered URI, and all five scopes. */
+	test_clear_config_env();
+	set("INSTAGRAM_REDIRECT_URI", "https://a.example/cb");
+	if (CHECK(ig_cfg_load(&c, 0, msg, sizeof(msg)) == IG_OK)) {
+		CHECK(strcmp(c.redirect_uris, "https://a.example/cb") == 0);
+		CHECK(strstr(c.ig_scopes, "instagram_business_manage_insights")
+		    != NULL);
+		CHECK(c.refresh_window == 10);
+		ig_cfg_free(&c);
+	}
+	test_clear_config_env();
+}
+
 static void
 t_graph_version(void)
 {
@@ -673,6 +735,9 @@ t_numbers(void)
 		{ "IGCONNECT_HTTP_TIMEOUT", "121", -1 },
 		{ "IGCONNECT_CONNECT_TIMEOUT", "60", 60 },
 		{ "IGCONNECT_CONNECT_TIMEOUT", "0", -1 },
+		{ "IGCONNECT_REFRESH_WINDOW_DAYS", "59", 59 },
+		{ "IGCONNECT_REFRESH_WINDOW_DAYS", "60", -1 },
+		{ "IGCONNECT_REFRESH_WINDOW_DAYS", "0", -1 },
 	};
 	struct ig_cfg	c;
 	char		msg[256], prefix[96];
@@ -709,6 +774,9 @@ t_numbers(void)
 			break;
 		case 'H':
 			got = c.http_timeout;
+			break;
+		case 'R':
+			got = c.refresh_window;
 			break;
 		default:
 			got = c.connect_timeout;
@@ -869,6 +937,7 @@ static const struct ig_test tests[] = {
 	TEST(t_secret_file),
 	TEST(t_base_urls),
 	TEST(t_redirect_uri),
+	TEST(t_oauth_lists),
 	TEST(t_graph_version),
 	TEST(t_numbers),
 	TEST(t_log_level),
