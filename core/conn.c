@@ -23,10 +23,10 @@
 #define CONN_COLUMNS \
 	"c.id, c.userId, c.status, c.providerUserId, c.businessAccountId, " \
 	"c.accessToken, array_to_json(c.scopes), c.metadata, " \
-	"extract(epoch FROM c.expiresAt)::bigint, " \
-	"extract(epoch FROM c.tokenIssuedAt)::bigint, " \
-	"extract(epoch FROM c.connectedAt)::bigint, " \
-	"extract(epoch FROM c.lastSyncedAt)::bigint, c.version"
+	"floor(extract(epoch FROM c.expiresAt))::bigint, " \
+	"floor(extract(epoch FROM c.tokenIssuedAt))::bigint, " \
+	"floor(extract(epoch FROM c.connectedAt))::bigint, " \
+	"floor(extract(epoch FROM c.lastSyncedAt))::bigint, c.version"
 
 /* The history row of a write, from the CTE "up" holding the new row. */
 #define HISTORY(event, detail) \

@@ -30,7 +30,7 @@ static const struct ig_stmt state_insert = { "state_insert",
 	"INSERT INTO oauth_states (stateHash, userId, flavor, redirectUri, "
 	"  expiresAt) SELECT $2::bytea, u.id, $3, $4, now() + $5::int * "
 	"  interval '1 second' FROM u "
-	"RETURNING extract(epoch FROM expiresAt)::bigint", 5 };
+	"RETURNING floor(extract(epoch FROM expiresAt))::bigint", 5 };
 
 /*
  * Another user's state is not deleted: user B learning A's state must
