@@ -140,20 +140,31 @@ ig_insta_authorize_url(const struct ig_cfg *cfg, const char *redirect_uri,
 	    url);
 }
 
-/* A.2's reply: access_token, user_id, permissions. */
+/*
+ * A.2's reply: access_token, user_id, permissions.  A recorded reply
+ * (graph-api.md appendix 5) has no permissions at all; then the scopes
+ * asked for ("requested") are taken as granted, as Meta's own consent
+ * screen does not let a user untick instagram_business_basic.
+ */
 static enum ig_err
-read_code_reply(const json_t *reply, struct ig_token *t)
+read_code_reply(const json_t *reply, const char *requested,
+    struct ig_token *t)
 {
 	const json_t	*o = unwrap(reply);
 	const json_t	*perms = json_object_get(o, "permissions");
+	json_t		*asked;
 	enum ig_err	 er;
 
 	if ((er = read_access_token(o, t)) != IG_OK ||
 	    (er = ig_json_id_dup(o, "user_id", &t->user_id)) != IG_OK)
 		return er == IG_ENOTFOUND ? IG_EUPSTREAM : er;
-	if (perms == NULL)
-		return IG_EUPSTREAM;
-	return read_permissions(perms, &t->permissions);
+	if (perms != NULL)
+		return read_permissions(perms, &t->permissions);
+	if ((asked = json_string(requested)) == NULL)
+		return IG_ENOMEM;
+	er = read_permissions(asked, &t->permissions);
+	json_decref(asked);
+	return er;
 }
 
 /* A.3 and A.4's reply: access_token, token_type, expires_in. */
@@ -208,7 +219,7 @@ ig_insta_exchange_code(struct ig_ctx *ctx, const char *code,
 	er = ig_http_call(ctx->http, ctx->cfg->url_instagram_api,
 	    "/oauth/access_token", NULL, form, &reply, merr);
 	if (er == IG_OK)
-		er = read_code_reply(reply, t);
+		er = read_code_reply(reply, ctx->cfg->ig_scopes, t);
 	return finish(er, reply, t, "code exchange");
 }
 

@@ -492,6 +492,25 @@ t_exchange_wrapped_reply(void)
 	flow_user_free(&u);
 }
 
+/* The recorded reply without permissions: the requested scopes stand. */
+static void
+t_exchange_bare_reply(void)
+{
+	struct flow_user	 u;
+	long long		 n = flow_account(0);
+	json_t			*o = NULL;
+
+	CHECK(fake_reset());
+	CHECK(fake_inject("{\"route\":\"code_exchange\",\"wrapped\":"
+	    "\"bare\"}"));
+	flow_user_new(&u);
+	CHECK(flow_connect(&u, n, NULL, &o) == 200);
+	check_connection(o, n, "connected", "long");
+	CHECK(json_array_size(json_object_get(o, "scopes")) == 5);
+	json_decref(o);
+	flow_user_free(&u);
+}
+
 /* ------------------------------------------------------------ states */
 
 /* A state nobody issued: refused before Meta is asked. */
@@ -1010,6 +1029,7 @@ static const struct ig_test tests[] = {
 	TEST(t_exchange_code_fragment),
 	TEST(t_exchange_partial_scopes),
 	TEST(t_exchange_wrapped_reply),
+	TEST(t_exchange_bare_reply),
 	TEST(t_state_unknown),
 	TEST(t_state_expired),
 	TEST(t_state_replay),

@@ -183,7 +183,10 @@ fm_ig_authorize(struct fm_call *c)
 	fm_buf_free(&params);
 }
 
-/* Success bodies of the code exchange: flat (observed) or wrapped (doc). */
+/*
+ * Success bodies of the code exchange: flat (observed), wrapped (doc,
+ * "wrapped" 1) or flat without permissions (a recording, "wrapped" 2).
+ */
 static json_t *
 exchange_body(const char *token, const struct fm_grant *g, int wrapped)
 {
@@ -193,6 +196,9 @@ exchange_body(const char *token, const struct fm_grant *g, int wrapped)
 	json_t			*j;
 
 	fm_account_get(g->account, &a);
+	if (wrapped == 2)
+		return json_pack("{s:s, s:I}", "access_token", token,
+		    "user_id", (json_int_t)a.app_scoped_id);
 	if (!wrapped)
 		/* user_id: an unquoted number above 2^53 (A.2). */
 		return json_pack("{s:s, s:I, s:o}",

@@ -302,7 +302,11 @@ parse_member(struct fm_inject *in, const char *k, json_t *v, int *outcomes,
 		in->out = OUT_REDIRECT;
 		outcomes[5] = 1;
 	} else if (strcmp(k, "wrapped") == 0) {
-		if (get_bool(v, k, &in->wrapped, err, errsz) == -1)
+		/* "bare": the recorded reply without permissions (appendix 5). */
+		if (json_is_string(v) && strcmp(json_string_value(v), "bare") ==
+		    0)
+			in->wrapped = 2;
+		else if (get_bool(v, k, &in->wrapped, err, errsz) == -1)
 			return -1;
 	} else {
 		fm_msgf(err, errsz, "unknown member \"%.64s\"", k);
