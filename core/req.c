@@ -363,13 +363,13 @@ parse(struct ig_req *r, const struct ig_cfg *cfg)
 		    "method not allowed on this resource", 0);
 		return;
 	}
-	if (!read_body(r, r->ep->max_body != 0 ? r->ep->max_body :
-	    (size_t)cfg->max_body))
+	if (!read_body(r, r->ep->raw_body ? (size_t)cfg->webhook_max_body :
+	    r->ep->max_body != 0 ? r->ep->max_body : (size_t)cfg->max_body))
 		return;
 	if ((q = ig_req_env(r, "QUERY_STRING")) != NULL &&
 	    !parse_pairs(r, q, strlen(q)))
 		return;
-	if (r->body.len == 0)
+	if (r->body.len == 0 || r->ep->raw_body)
 		return;
 	ct = ig_req_env(r, "CONTENT_TYPE");
 	if (has_type(ct, "application/x-www-form-urlencoded"))
