@@ -327,6 +327,14 @@ const char	*ig_req_get(const struct ig_req *, size_t idx);
  */
 const char	*ig_req_env(const struct ig_req *, const char *name);
 
+/*
+ * Like ig_req_env(), but NULL also when the variable came more than once
+ * (nginx passes a repeated request header as two parameters, and libfcgi
+ * would return the first): for headers whose meaning must be single,
+ * such as a signature.
+ */
+const char	*ig_req_env_once(const struct ig_req *, const char *name);
+
 /* The raw body and its length ("" and 0 when none).  Borrowed. */
 const char	*ig_req_body(const struct ig_req *, size_t *len);
 
@@ -352,6 +360,8 @@ int	ig_valid_state(const char *, size_t);		/* b64url, 43 chars */
 int	ig_valid_token(const char *, size_t);		/* [!-~]+, no spaces */
 int	ig_valid_user_id(const char *, size_t);		/* [A-Za-z0-9@._:|-]+ */
 int	ig_valid_utf8(const char *, size_t);	/* UTF-8, no NUL, C0 or C1 ctl */
+int	ig_valid_any(const char *, size_t);	/* anything, even "": the
+						   handler judges it */
 
 /* ---------------------------------------------------------------- resp.c */
 

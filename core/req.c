@@ -53,6 +53,21 @@ ig_req_env(const struct ig_req *r, const char *name)
 	return FCGX_GetParam(name, r->fcgx->envp);
 }
 
+const char *
+ig_req_env_once(const struct ig_req *r, const char *name)
+{
+	size_t		  n = strlen(name);
+	char		**e;
+	int		  seen = 0;
+
+	if (r->fcgx == NULL)
+		return getenv(name);	/* an environment has no repeats */
+	for (e = r->fcgx->envp; *e != NULL; e++)
+		if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+			seen++;
+	return seen == 1 ? FCGX_GetParam(name, r->fcgx->envp) : NULL;
+}
+
 unsigned
 ig_req_method(const struct ig_req *r)
 {

@@ -12,7 +12,8 @@
 enum { P_SIGNED_REQUEST };
 
 static const struct ig_param params[] = {
-	[P_SIGNED_REQUEST] = { "signed_request", 4096, ig_valid_token },
+	/* Judged by ig_signed_request(): anything wrong is a 403. */
+	[P_SIGNED_REQUEST] = { "signed_request", 4096, ig_valid_any },
 };
 
 static enum ig_err

@@ -15,10 +15,10 @@
 enum { P_MODE, P_VERIFY_TOKEN, P_CHALLENGE };
 
 static const struct ig_param params[] = {
-	/* Lenient here: anything wrong is a 403 from the handler. */
-	[P_MODE] = { "hub.mode", 64, ig_valid_printable },
-	[P_VERIFY_TOKEN] = { "hub.verify_token", 512, ig_valid_printable },
-	[P_CHALLENGE] = { "hub.challenge", 512, ig_valid_printable },
+	/* Anything within its cap: what is wrong is a 403 from verify(). */
+	[P_MODE] = { "hub.mode", 64, ig_valid_any },
+	[P_VERIFY_TOKEN] = { "hub.verify_token", 512, ig_valid_any },
+	[P_CHALLENGE] = { "hub.challenge", 512, ig_valid_any },
 };
 
 #define MAX_CHALLENGE	256
@@ -32,7 +32,8 @@ verify(struct ig_ctx *ctx)
 
 	if (mode == NULL || strcmp(mode, "subscribe") != 0 || token == NULL ||
 	    !ig_ct_streq(token, ctx->cfg->ig_verify_token) ||
-	    challenge == NULL || strlen(challenge) > MAX_CHALLENGE ||
+	    challenge == NULL || *challenge == '\0' ||
+	    strlen(challenge) > MAX_CHALLENGE ||
 	    !ig_valid_alnum(challenge, strlen(challenge)))
 		return ig_resp_error(ctx->req, 403, "forbidden",
 		    "verification refused", 0);
@@ -48,7 +49,8 @@ deliver(struct ig_ctx *ctx)
 	int		 fresh;
 	enum ig_err	 er;
 
-	if (!ig_webhook_signed(ctx->cfg, ig_req_env(ctx->req,
+	/* Two signature headers are one too many: which would count? */
+	if (!ig_webhook_signed(ctx->cfg, ig_req_env_once(ctx->req,
 	    "HTTP_X_HUB_SIGNATURE_256"), body, len)) {
 		ig_log_warnx("webhook delivery with a missing or wrong "
 		    "signature refused");
