@@ -41,7 +41,8 @@ UNIT	 = $(patsubst %.c,%,$(wildcard tests/unit/t_*.c))
 E2E	 = $(patsubst %.c,%,$(wildcard tests/e2e/t_*.c))
 FAKE	 = tests/fakemeta/fakemeta
 FAKESRC	 = $(wildcard tests/fakemeta/*.c)
-TESTLIB	 = tests/lib/check.o tests/lib/client.o tests/lib/flow.o
+TESTLIB	 = tests/lib/check.o tests/lib/client.o tests/lib/flow.o \
+	   tests/lib/hook.o
 
 .SUFFIXES:
 .SECONDARY:

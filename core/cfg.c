@@ -275,6 +275,16 @@ p_jwt_secret(struct ig_cfg *c, const struct var *v, const char *s,
 	return IG_OK;
 }
 
+/* The relay's signing key: long enough not to be guessed. */
+static enum ig_err
+p_forward_secret(struct ig_cfg *c, const struct var *v, const char *s,
+    char *msg, size_t sz)
+{
+	if (strlen(s) < 16)
+		return bad(msg, sz, v, "must be at least 16 bytes");
+	return p_secret(c, v, s, msg, sz);
+}
+
 /* Key ids appear in sealed values "ig1.<id>.<data>": no '.' allowed. */
 static int
 key_id_ok(const char *s, size_t n)
@@ -381,6 +391,14 @@ static const struct var vars[] = {
 	    FIELD(ig_scopes), 0, 0 },
 	{ "IGCONNECT_REFRESH_WINDOW_DAYS", NULL, 0, 0, p_int,
 	    FIELD(refresh_window), 1, 59 },
+	{ "IGCONNECT_WEBHOOK_MAX_BODY", NULL, 0, 0, p_int,
+	    FIELD(webhook_max_body), 1024, 16 << 20 },
+	{ "IGCONNECT_FORWARD_URL", NULL, IG_NEED_FORWARD, 0, p_redirect,
+	    FIELD(forward_url), 0, 0 },
+	{ "IGCONNECT_FORWARD_SECRET", NULL, IG_NEED_FORWARD, 1,
+	    p_forward_secret, FIELD(forward_secret), 0, 0 },
+	{ "IGCONNECT_PUBLIC_URL", NULL, 0, 0, p_base, FIELD(public_url),
+	    0, 0 },
 };
 
 /* Read a secret file; refuse one that group or others may read. */
@@ -504,6 +522,7 @@ ig_cfg_load(struct ig_cfg *c, unsigned needs, char *msg, size_t sz)
 	c->http_timeout = 20;
 	c->connect_timeout = 5;
 	c->refresh_window = 10;
+	c->webhook_max_body = 1 << 20;
 	msg[0] = '\0';
 	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
 		v = &vars[i];
@@ -560,6 +579,9 @@ ig_cfg_free(struct ig_cfg *c)
 	free(c->ca_file);
 	free(c->redirect_uris);
 	free(c->ig_scopes);
+	free(c->forward_url);
+	ig_free_secret(c->forward_secret);
+	free(c->public_url);
 	ig_wipe(c->keys, sizeof(c->keys));
 	memset(c, 0, sizeof(*c));
 }

@@ -109,6 +109,33 @@ static const struct ig_stmt conn_settings = { "conn_settings",
 	"  c.provider = '" PROVIDER "' RETURNING c.*) "
 	"SELECT " CONN_COLUMNS " FROM up c", 2 };
 
+/* Whose connections Meta means: either of the ids it may send. */
+#define META_USER_MATCHES \
+	"c.provider = '" PROVIDER "' AND (c.providerUserId = $1 OR " \
+	"c.businessAccountId = $1)"
+
+static const struct ig_stmt conn_deauthorize = { "conn_deauthorize",
+	"WITH up AS (UPDATE oauth_connections c SET status = 'needs_reauth', "
+	"  accessToken = NULL, refreshToken = NULL, updatedAt = now(), "
+	"  version = c.version + 1 WHERE " META_USER_MATCHES " RETURNING c.*), "
+	HISTORY("'deauthorized'", "'{}'::jsonb")
+	"SELECT count(*) FROM up", 1 };
+
+static const struct ig_stmt conn_erase = { "conn_erase",
+	"WITH gone AS (DELETE FROM oauth_connections c WHERE "
+	"  " META_USER_MATCHES " RETURNING c.userId, c.businessAccountId), "
+	"w AS (DELETE FROM webhook_entries e WHERE e.accountId = $1 OR "
+	"  e.accountId IN (SELECT businessAccountId FROM gone)), "
+	"h AS (INSERT INTO connection_history (userId, provider, event) "
+	"  SELECT userId, '" PROVIDER "', 'data_deleted' FROM gone) "
+	"INSERT INTO data_deletions (code, status, connections, completedAt) "
+	"  SELECT $2, 'completed', count(*), now() FROM gone", 2 };
+
+static const struct ig_stmt conn_erasure = { "conn_erasure",
+	"SELECT status, floor(extract(epoch FROM requestedAt))::bigint, "
+	"  floor(extract(epoch FROM completedAt))::bigint "
+	"FROM data_deletions WHERE code = $1", 1 };
+
 void
 ig_conn_free(struct ig_conn *c)
 {
@@ -471,4 +498,56 @@ ig_conn_settings(struct ig_ctx *ctx, const char *user, json_t *patch,
 	er = exec_row(ctx, &conn_settings, vals, out);
 	free(s);
 	return er;
+}
+
+enum ig_err
+ig_conn_deauthorize(struct ig_ctx *ctx, const char *meta_user, int *n)
+{
+	const char	*vals[1] = { meta_user };
+	PGresult	*res;
+	enum ig_err	 er;
+
+	*n = 0;
+	if ((er = ig_db_exec(ctx->db, &conn_deauthorize, vals, &res)) != IG_OK)
+		return er;
+	if (PQntuples(res) == 1)
+		*n = atoi(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return IG_OK;
+}
+
+enum ig_err
+ig_conn_erase(struct ig_ctx *ctx, const char *meta_user, const char *code)
+{
+	const char	*vals[2] = { meta_user, code };
+
+	return ig_db_exec(ctx->db, &conn_erase, vals, NULL);
+}
+
+enum ig_err
+ig_conn_erasure(struct ig_ctx *ctx, const char *code, json_t **out)
+{
+	const char	*vals[1] = { code };
+	PGresult	*res;
+	json_t		*o;
+	enum ig_err	 er;
+
+	*out = NULL;
+	if ((er = ig_db_exec(ctx->db, &conn_erasure, vals, &res)) != IG_OK)
+		return er;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return IG_ENOTFOUND;
+	}
+	o = json_pack("{s:s, s:s}", "confirmation_code", code, "status",
+	    PQgetvalue(res, 0, 0));
+	if (o == NULL || set_time(o, "requestedAt", col_time(res, 1)) != 0 ||
+	    set_time(o, "completedAt", col_time(res, 2)) != 0) {
+		json_decref(o);
+		PQclear(res);
+		return IG_ENOMEM;
+	}
+	PQclear(res);
+	*out = o;
+	return IG_OK;
 }

@@ -68,8 +68,12 @@ on_header(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
-struct ig_http *
-ig_http_new(const struct ig_cfg *cfg)
+/*
+ * A configured handle; "protocols" is what curl may speak, and the test
+ * CA of IGCONNECT_CA_FILE applies to Meta's hosts only ("meta").
+ */
+static struct ig_http *
+make_handle(const struct ig_cfg *cfg, const char *protocols, int meta)
 {
 	struct ig_http	*h;
 	CURL		*c;
@@ -84,7 +88,8 @@ ig_http_new(const struct ig_cfg *cfg)
 	h->curl = c;
 	h->cfg = cfg;
 	ig_buf_init(&h->body, IG_MAX_GRAPH_REPLY);
-	ok = curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https") == CURLE_OK &&
+	ok = curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, protocols) ==
+	    CURLE_OK &&
 	    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https") ==
 	    CURLE_OK &&
 	    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
@@ -105,7 +110,7 @@ ig_http_new(const struct ig_cfg *cfg)
 	    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header) ==
 	    CURLE_OK &&
 	    curl_easy_setopt(c, CURLOPT_HEADERDATA, h) == CURLE_OK;
-	if (ok && cfg->ca_file != NULL)
+	if (ok && meta && cfg->ca_file != NULL)
 		ok = curl_easy_setopt(c, CURLOPT_CAINFO, cfg->ca_file) ==
 		    CURLE_OK;
 	if (!ok) {
@@ -114,6 +119,18 @@ ig_http_new(const struct ig_cfg *cfg)
 		return NULL;
 	}
 	return h;
+}
+
+struct ig_http *
+ig_http_new(const struct ig_cfg *cfg)
+{
+	return make_handle(cfg, "https", 1);
+}
+
+struct ig_http *
+ig_http_new_forward(const struct ig_cfg *cfg)
+{
+	return make_handle(cfg, "http,https", 0);
 }
 
 void
@@ -354,6 +371,42 @@ out:
 	ig_buf_free(&h->body);
 	(void)curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
 	return er;
+}
+
+enum ig_err
+ig_http_post(struct ig_http *h, const char *url, const char *const *headers,
+    const char *body, size_t len, long *status)
+{
+	struct curl_slist	*list = NULL, *l;
+	CURLcode		 cc = CURLE_OUT_OF_MEMORY;
+
+	*status = 0;
+	for (; headers != NULL && *headers != NULL; headers++) {
+		if ((l = curl_slist_append(list, *headers)) == NULL)
+			goto out;
+		list = l;
+	}
+	ig_buf_free(&h->body);
+	if (curl_easy_setopt(h->curl, CURLOPT_URL, url) != CURLE_OK ||
+	    curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, list) != CURLE_OK ||
+	    curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+	    (curl_off_t)len) != CURLE_OK ||
+	    curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, body) != CURLE_OK)
+		goto out;
+	if ((cc = curl_easy_perform(h->curl)) == CURLE_OK)
+		(void)curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE,
+		    status);
+	else
+		ig_log_warnx("could not POST to the forward URL: %s",
+		    curl_easy_strerror(cc));
+out:
+	(void)curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
+	(void)curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
+	(void)curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+	    (curl_off_t)-1);
+	curl_slist_free_all(list);
+	ig_buf_free(&h->body);
+	return cc == CURLE_OK ? IG_OK : IG_EUPSTREAM;
 }
 
 static double

@@ -119,6 +119,7 @@ enum	ig_auth_mode {
 #define IG_NEED_INSTAGRAM	0x04u	/* Instagram app id, secret, redirect */
 #define IG_NEED_AUTH		0x08u	/* JWT_SECRET when IGCONNECT_AUTH=jwt */
 #define IG_NEED_WEBHOOK		0x10u	/* webhook verify token */
+#define IG_NEED_FORWARD		0x20u	/* relay: forward URL and secret */
 
 struct	ig_key {
 	char		id[33];		/* [A-Za-z0-9_-]{1,32} */
@@ -157,6 +158,10 @@ struct	ig_cfg {
 	char		*redirect_uris;		/* allow-list, comma-separated */
 	char		*ig_scopes;		/* requested, comma-separated */
 	long		 refresh_window;	/* days: needsRefresh */
+	long		 webhook_max_body;	/* bytes of one delivery */
+	char		*forward_url;		/* where the relay POSTs */
+	char		*forward_secret;	/* signs what it POSTs */
+	char		*public_url;		/* our own base URL, or NULL */
 };
 
 /*
@@ -322,6 +327,14 @@ const char	*ig_req_get(const struct ig_req *, size_t idx);
  */
 const char	*ig_req_env(const struct ig_req *, const char *name);
 
+/*
+ * Like ig_req_env(), but NULL also when the variable came more than once
+ * (nginx passes a repeated request header as two parameters, and libfcgi
+ * would return the first): for headers whose meaning must be single,
+ * such as a signature.
+ */
+const char	*ig_req_env_once(const struct ig_req *, const char *name);
+
 /* The raw body and its length ("" and 0 when none).  Borrowed. */
 const char	*ig_req_body(const struct ig_req *, size_t *len);
 
@@ -347,6 +360,8 @@ int	ig_valid_state(const char *, size_t);		/* b64url, 43 chars */
 int	ig_valid_token(const char *, size_t);		/* [!-~]+, no spaces */
 int	ig_valid_user_id(const char *, size_t);		/* [A-Za-z0-9@._:|-]+ */
 int	ig_valid_utf8(const char *, size_t);	/* UTF-8, no NUL, C0 or C1 ctl */
+int	ig_valid_any(const char *, size_t);	/* anything, even "": the
+						   handler judges it */
 
 /* ---------------------------------------------------------------- resp.c */
 
@@ -511,6 +526,22 @@ enum ig_err	 ig_http_get(struct ig_http *, const char *base,
 enum ig_err	 ig_http_url(const char *base, const char *path,
 		    const struct ig_kv *query, char **out);
 
+/*
+ * A client for the host app's own endpoint (the relay): like
+ * ig_http_new() but http is allowed too (the app may listen on
+ * loopback) and the system CA bundle is used.  NULL on failure.
+ */
+struct ig_http	*ig_http_new_forward(const struct ig_cfg *cfg);
+
+/*
+ * POST "len" bytes of "body" to "url" with extra "headers" ("Name: value",
+ * NULL-terminated).  On IG_OK "*status" is the HTTP status, whatever it
+ * is; the reply body is discarded.  IG_EUPSTREAM when no answer came.
+ */
+enum ig_err	 ig_http_post(struct ig_http *, const char *url,
+		    const char *const *headers, const char *body, size_t len,
+		    long *status);
+
 /* TCP connections this handle has opened so far (reuse checks). */
 long		 ig_http_connects(const struct ig_http *);
 
@@ -561,6 +592,12 @@ struct	ig_endpoint {
 	unsigned		 needs;		/* IG_NEED_* */
 	unsigned		 methods;	/* IG_METHOD_* allowed */
 	size_t			 max_body;	/* 0: IGCONNECT_MAX_BODY */
+	/*
+	 * 1: the body is left unparsed for the handler (ig_req_body) and
+	 * capped by IGCONNECT_WEBHOOK_MAX_BODY: a webhook delivery must not
+	 * be parsed before its signature is checked (SECURITY 55).
+	 */
+	int			 raw_body;
 	const struct ig_param	*params;
 	size_t			 nparams;
 	enum ig_err		(*handle)(struct ig_ctx *);
@@ -761,5 +798,96 @@ void		 ig_conn_note(struct ig_ctx *, const struct ig_conn *c,
  */
 enum ig_err	 ig_conn_settings(struct ig_ctx *, const char *user,
 		    json_t *patch, struct ig_conn *out);
+
+/*
+ * Meta's deauthorize callback for the Instagram user "meta_user" (an
+ * app-scoped or a professional account id): its connections become
+ * needs_reauth with their tokens destroyed.  "*n" counts them.
+ */
+enum ig_err	 ig_conn_deauthorize(struct ig_ctx *, const char *meta_user,
+		    int *n);
+
+/*
+ * Meta's data deletion callback: the connections of "meta_user" and the
+ * webhook entries of their accounts are deleted, and the request is
+ * recorded under "code" for the status URL, all in one statement.
+ */
+enum ig_err	 ig_conn_erase(struct ig_ctx *, const char *meta_user,
+		    const char *code);
+
+/*
+ * The recorded deletion "code": its status and times as a new JSON
+ * object {"confirmation_code","status","requestedAt","completedAt"}.
+ * IG_ENOTFOUND if unknown.
+ */
+enum ig_err	 ig_conn_erasure(struct ig_ctx *, const char *code,
+		    json_t **out);
+
+/* ------------------------------------------------------------ webhook.c */
+
+/*
+ * 1 if "header" (X-Hub-Signature-256, may be NULL) is "sha256=" and the
+ * 64-hex HMAC-SHA256 of the raw body under one of the app secrets
+ * (Instagram's, then Facebook's: graph-api.md A.6).  Constant time.
+ */
+int		 ig_webhook_signed(const struct ig_cfg *, const char *header,
+		    const char *body, size_t len);
+
+/*
+ * Store one verified delivery and its entries in one statement, before
+ * the 200 (SECURITY 57-59): the raw body, each entry linked to its
+ * connection by entry.id, test entries (id "0") marked.  The same bytes
+ * again, or an entry seen before, are not stored twice; "*fresh" is 0
+ * then.  IG_EDB if it could not be stored: answer 5xx so Meta retries.
+ */
+enum ig_err	 ig_webhook_store(struct ig_ctx *, const char *body,
+		    size_t len, int *fresh);
+
+/*
+ * Verify Meta's "signed_request" (base64url signature "." base64url
+ * payload, HMAC-SHA256 over the payload segment with an app secret)
+ * before decoding the payload; then require "algorithm" HMAC-SHA256 and
+ * a "user_id".  On IG_OK "*user_id" is a new string.  IG_EAUTH for
+ * anything forged or malformed.
+ */
+enum ig_err	 ig_signed_request(const struct ig_cfg *, const char *sr,
+		    char **user_id);
+
+/* -------------------------------------------------------------- relay.c */
+
+/*
+ * The relay's queue of webhook entries for the host app.  A claim takes
+ * up to "batch" due entries, at most one per account and only the
+ * oldest pending one of it (order per account), skipping rows other
+ * relays hold (FOR UPDATE SKIP LOCKED), and leases them for "lease"
+ * seconds so a relay that dies mid-way only delays them.
+ */
+struct	ig_relay_item {
+	char	*id;		/* webhook_entries.id */
+	char	*body;		/* the JSON the host app receives */
+	int	 attempts;	/* including this one */
+};
+
+enum ig_err	 ig_relay_claim(struct ig_db *, int batch, int lease,
+		    struct ig_relay_item **items, size_t *n);
+void		 ig_relay_items_free(struct ig_relay_item *, size_t n);
+
+/*
+ * POST one item to IGCONNECT_FORWARD_URL with X-Igconnect-Event-Id and
+ * X-Igconnect-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of
+ * "<t>.<body>" under IGCONNECT_FORWARD_SECRET>.  IG_OK only for a 2xx;
+ * "why" receives a short reason otherwise (no secrets).
+ */
+enum ig_err	 ig_relay_send(struct ig_http *, const struct ig_cfg *,
+		    const struct ig_relay_item *, char *why, size_t whysz);
+
+/*
+ * Record the outcome: delivered, or back to pending after
+ * "backoff" * 2^(attempts-1) seconds (capped at an hour, 50-100%
+ * jitter), or dead once "max_attempts" are spent.
+ */
+enum ig_err	 ig_relay_settle(struct ig_db *, const struct ig_relay_item *,
+		    int delivered, const char *why, int max_attempts,
+		    double backoff);
 
 #endif /* IG_H */

@@ -53,6 +53,21 @@ ig_req_env(const struct ig_req *r, const char *name)
 	return FCGX_GetParam(name, r->fcgx->envp);
 }
 
+const char *
+ig_req_env_once(const struct ig_req *r, const char *name)
+{
+	size_t		  n = strlen(name);
+	char		**e;
+	int		  seen = 0;
+
+	if (r->fcgx == NULL)
+		return getenv(name);	/* an environment has no repeats */
+	for (e = r->fcgx->envp; *e != NULL; e++)
+		if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+			seen++;
+	return seen == 1 ? FCGX_GetParam(name, r->fcgx->envp) : NULL;
+}
+
 unsigned
 ig_req_method(const struct ig_req *r)
 {
@@ -363,13 +378,13 @@ parse(struct ig_req *r, const struct ig_cfg *cfg)
 		    "method not allowed on this resource", 0);
 		return;
 	}
-	if (!read_body(r, r->ep->max_body != 0 ? r->ep->max_body :
-	    (size_t)cfg->max_body))
+	if (!read_body(r, r->ep->raw_body ? (size_t)cfg->webhook_max_body :
+	    r->ep->max_body != 0 ? r->ep->max_body : (size_t)cfg->max_body))
 		return;
 	if ((q = ig_req_env(r, "QUERY_STRING")) != NULL &&
 	    !parse_pairs(r, q, strlen(q)))
 		return;
-	if (r->body.len == 0)
+	if (r->body.len == 0 || r->ep->raw_body)
 		return;
 	ct = ig_req_env(r, "CONTENT_TYPE");
 	if (has_type(ct, "application/x-www-form-urlencoded"))
