@@ -221,6 +221,7 @@ flow_http(const char *addr, const char *method, const char *url,
 	struct acc		 b = { NULL, 0 }, h = { NULL, 0 };
 	char			 iface[64];
 	CURL			*c;
+	CURLcode		 cc;
 	size_t			 i;
 
 	memset(r, 0, sizeof(*r));
@@ -255,8 +256,11 @@ flow_http(const char *addr, const char *method, const char *url,
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)len);
 	}
-	if (curl_easy_perform(c) == CURLE_OK)
+	if ((cc = curl_easy_perform(c)) == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	else
+		printf("  %s %s from %s: %s\n", method, url,
+		    addr != NULL ? addr : "-", curl_easy_strerror(cc));
 	curl_easy_cleanup(c);
 	curl_slist_free_all(hl);
 	r->body = b.p != NULL ? b.p : strdup("");
