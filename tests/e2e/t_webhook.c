@@ -904,6 +904,7 @@ t_deletion_flow(void)
 	signed_form(form, sizeof(form), secret(), "HMAC-SHA256", puid);
 	CHECK(post_form(path, form, &r) == 200);
 	o = resp_json(&r);
+	http_resp_free(&r);
 	code = jstr(o, "confirmation_code");
 	url = jstr(o, "url");
 	CHECK(strlen(code) > 0);
