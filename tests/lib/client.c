@@ -41,9 +41,19 @@ long
 http_do(const char *method, const char *url, const char *const *headers,
     const char *body, size_t len, const char *cafile, struct http_resp *r)
 {
+	return http_do_from(NULL, method, url, headers, body, len, cafile, r);
+}
+
+long
+http_do_from(const char *addr, const char *method, const char *url,
+    const char *const *headers, const char *body, size_t len,
+    const char *cafile, struct http_resp *r)
+{
 	struct curl_slist	*hl = NULL;
 	struct acc		 b = { NULL, 0 }, h = { NULL, 0 };
+	char			 iface[64];
 	CURL			*c;
+	CURLcode		 cc;
 	size_t			 i;
 
 	memset(r, 0, sizeof(*r));
@@ -51,26 +61,37 @@ http_do(const char *method, const char *url, const char *const *headers,
 		return 0;
 	for (i = 0; headers != NULL && headers[i] != NULL; i++)
 		hl = curl_slist_append(hl, headers[i]);
+	/* An empty Expect: a 1 KiB+ body is sent at once, as browsers do. */
+	hl = curl_slist_append(hl, "Expect:");
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	if (strcmp(method, "HEAD") == 0)
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	/* Longer than the stack's longest wait (nginx's 65 s read timeout). */
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 90L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, grow);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, grow);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
 	if (cafile != NULL)
 		curl_easy_setopt(c, CURLOPT_CAINFO, cafile);
+	if (addr != NULL) {
+		(void)snprintf(iface, sizeof(iface), "host!%s", addr);
+		curl_easy_setopt(c, CURLOPT_INTERFACE, iface);
+	}
 	if (body != NULL) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)len);
 	}
-	if (curl_easy_perform(c) == CURLE_OK)
+	if ((cc = curl_easy_perform(c)) == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	else
+		printf("  %s %s from %s: %s\n", method, url,
+		    addr != NULL ? addr : "-", curl_easy_strerror(cc));
 	curl_easy_cleanup(c);
 	curl_slist_free_all(hl);
 	r->body = b.p != NULL ? b.p : strdup("");

@@ -30,6 +30,15 @@ long	 http_do(const char *method, const char *url,
 	    const char *cafile, struct http_resp *r);
 void	 http_resp_free(struct http_resp *);
 
+/*
+ * http_do() from the local address "addr" (NULL: any), e.g. 127.x.y.z
+ * to stand for another client.  A request with no HTTP answer prints
+ * curl's reason.
+ */
+long	 http_do_from(const char *addr, const char *method, const char *url,
+	    const char *const *headers, const char *body, size_t len,
+	    const char *cafile, struct http_resp *r);
+
 /* The stack's base URL joined with "path"; a static buffer. */
 const char *stack_url(const char *path);
 

@@ -192,81 +192,14 @@ flow_account(int even)
 
 /* ------------------------------------------------------------ HTTP */
 
-struct	acc {
-	char	*p;
-	size_t	 n;
-};
-
-static size_t
-grow(char *data, size_t size, size_t n, void *arg)
-{
-	struct acc	*a = arg;
-	char		*p;
-
-	if ((p = realloc(a->p, a->n + size * n + 1)) == NULL)
-		return 0;
-	memcpy(p + a->n, data, size * n);
-	a->n += size * n;
-	p[a->n] = '\0';
-	a->p = p;
-	return size * n;
-}
-
 long
 flow_http(const char *addr, const char *method, const char *url,
     const char *const *headers, const char *body, size_t len,
     struct http_resp *r)
 {
-	struct curl_slist	*hl = NULL;
-	struct acc		 b = { NULL, 0 }, h = { NULL, 0 };
-	char			 iface[64];
-	CURL			*c;
-	CURLcode		 cc;
-	size_t			 i;
-
-	memset(r, 0, sizeof(*r));
-	if ((c = curl_easy_init()) == NULL)
-		return 0;
-	for (i = 0; headers != NULL && headers[i] != NULL; i++)
-		hl = curl_slist_append(hl, headers[i]);
-	/* An empty Expect: a 1 KiB+ body is sent at once, as browsers do. */
-	hl = curl_slist_append(hl, "Expect:");
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	if (strcmp(method, "HEAD") == 0)
-		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-	/* Longer than the stack's longest wait (nginx's 65 s read timeout). */
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 90L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, grow);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, grow);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
-	if (strncmp(url, "https:", 6) == 0)
-		curl_easy_setopt(c, CURLOPT_CAINFO,
-		    env_or_die("IGCONNECT_CA_FILE"));
-	if (addr != NULL) {
-		(void)snprintf(iface, sizeof(iface), "host!%s", addr);
-		curl_easy_setopt(c, CURLOPT_INTERFACE, iface);
-	}
-	if (body != NULL) {
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-		    (curl_off_t)len);
-	}
-	if ((cc = curl_easy_perform(c)) == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-	else
-		printf("  %s %s from %s: %s\n", method, url,
-		    addr != NULL ? addr : "-", curl_easy_strerror(cc));
-	curl_easy_cleanup(c);
-	curl_slist_free_all(hl);
-	r->body = b.p != NULL ? b.p : strdup("");
-	r->len = b.n;
-	r->headers = h.p != NULL ? h.p : strdup("");
-	return r->status;
+	return http_do_from(addr, method, url, headers, body, len,
+	    strncmp(url, "https:", 6) == 0 ? env_or_die("IGCONNECT_CA_FILE") :
+	    NULL, r);
 }
 
 long
