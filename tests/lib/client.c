@@ -124,7 +124,8 @@ env_or_die(const char *name)
 const char *
 stack_url(const char *path)
 {
-	static char	url[4096];
+	/* Per thread: the load tests build URLs from several at once. */
+	static _Thread_local char	url[4096];
 
 	(void)snprintf(url, sizeof(url), "%s%s",
 	    env_or_die("IGCONNECT_BASE_URL"), path);

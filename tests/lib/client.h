@@ -39,7 +39,7 @@ long	 http_do_from(const char *addr, const char *method, const char *url,
 	    const char *const *headers, const char *body, size_t len,
 	    const char *cafile, struct http_resp *r);
 
-/* The stack's base URL joined with "path"; a static buffer. */
+/* The stack's base URL joined with "path"; a buffer of the calling thread. */
 const char *stack_url(const char *path);
 
 /* A required environment variable; aborts the test binary if unset. */

@@ -409,7 +409,7 @@ flow_connect(const struct flow_user *u, long long account,
 static const char *
 fake_url(const char *path)
 {
-	static char	url[2048];
+	static _Thread_local char	url[2048];
 
 	(void)snprintf(url, sizeof(url), "%s%s",
 	    env_or_die("IGCONNECT_FAKE_URL"), path);

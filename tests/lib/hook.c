@@ -154,7 +154,7 @@ hook_newid(char *out, size_t outsz)
 const char *
 hook_nonce(void)
 {
-	static char	buf[64];
+	static _Thread_local char	buf[64];
 
 	if (buf[0] == '\0')
 		(void)snprintf(buf, sizeof(buf), "%ld-%lld", (long)getpid(),
