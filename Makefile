@@ -39,6 +39,7 @@ FCGI	 = $(patsubst %.c,%,$(wildcard fcgi/*.c))
 TOOLS	 = $(patsubst tools/%.c,tools/igconnect-%,$(wildcard tools/*.c))
 UNIT	 = $(patsubst %.c,%,$(wildcard tests/unit/t_*.c))
 E2E	 = $(patsubst %.c,%,$(wildcard tests/e2e/t_*.c))
+BENCH	 = $(patsubst %.c,%,$(wildcard bench/*.c))
 FAKE	 = tests/fakemeta/fakemeta
 FAKESRC	 = $(wildcard tests/fakemeta/*.c)
 TESTLIB	 = tests/lib/check.o tests/lib/client.o tests/lib/flow.o \
@@ -67,6 +68,9 @@ fcgi/%: fcgi/%.o core/libcore.a
 	$(CC) $(ALLLDFLAGS) -o $@ $^ $(DEPLIBS)
 
 tools/igconnect-%: tools/%.o core/libcore.a
+	$(CC) $(ALLLDFLAGS) -o $@ $^ $(DEPLIBS)
+
+bench/%: bench/%.o core/libcore.a
 	$(CC) $(ALLLDFLAGS) -o $@ $^ $(DEPLIBS)
 
 tests/unit/t_%: tests/unit/t_%.o tests/lib/check.o core/libcore.a
@@ -110,9 +114,9 @@ install: all
 	install -m 0644 deploy/igconnect.env.sample $(DESTDIR)$(SHARE)/deploy
 
 clean:
-	rm -f core/*.[oad] fcgi/*.[od] tools/*.[od] tests/*/*.[od] \
-	    $(FCGI) $(TOOLS) $(UNIT) $(E2E) $(FAKE) .flags
+	rm -f core/*.[oad] fcgi/*.[od] tools/*.[od] tests/*/*.[od] bench/*.[od] \
+	    $(FCGI) $(TOOLS) $(UNIT) $(E2E) $(FAKE) $(BENCH) .flags
 
--include $(wildcard core/*.d fcgi/*.d tools/*.d tests/*/*.d)
+-include $(wildcard core/*.d fcgi/*.d tools/*.d tests/*/*.d bench/*.d)
 
 .PHONY: all build-tests test check run stop deps install clean FORCE

@@ -19,15 +19,6 @@
 
 #define PROVIDER	"instagram"
 
-/* What every statement returns, in the order read_row() expects. */
-#define CONN_COLUMNS \
-	"c.id, c.userId, c.status, c.providerUserId, c.businessAccountId, " \
-	"c.accessToken, array_to_json(c.scopes), c.metadata, " \
-	"floor(extract(epoch FROM c.expiresAt))::bigint, " \
-	"floor(extract(epoch FROM c.tokenIssuedAt))::bigint, " \
-	"floor(extract(epoch FROM c.connectedAt))::bigint, " \
-	"floor(extract(epoch FROM c.lastSyncedAt))::bigint, c.version"
-
 /* The history row of a write, from the CTE "up" holding the new row. */
 #define HISTORY(event, detail) \
 	"h AS (INSERT INTO connection_history (connectionId, userId, " \
@@ -54,7 +45,8 @@ static const struct ig_stmt conn_link = { "conn_link",
 	"    jsonb_build_object('settings', c.metadata->'settings') "
 	"    ELSE '{}'::jsonb END, "
 	"  status = 'active', tokenIssuedAt = now(), connectedAt = now(), "
-	"  lastSyncedAt = now(), updatedAt = now(), version = c.version + 1 "
+	"  lastSyncedAt = now(), updatedAt = now(), version = c.version + 1, "
+	REFRESH_RESET ", " SYNC_RESET
 	"RETURNING c.*), "
 	HISTORY("'connected'", "jsonb_build_object('tokenKind', $8::text)")
 	"SELECT " CONN_COLUMNS " FROM up c", 8 };
@@ -84,10 +76,27 @@ static const struct ig_stmt conn_set_token = { "conn_set_token",
 	"  tokenIssuedAt = now(), status = 'active', "
 	"  metadata = jsonb_set(COALESCE(c.metadata, '{}'), '{tokenKind}', "
 	"    to_jsonb($5::text)), "
-	"  updatedAt = now(), version = c.version + 1 "
+	"  updatedAt = now(), version = c.version + 1, " REFRESH_RESET
 	"  WHERE c.id = $1 AND c.version = $2 RETURNING c.*), "
 	HISTORY("$6", "jsonb_build_object('tokenKind', $5::text)")
 	"SELECT " CONN_COLUMNS " FROM up c", 6 };
+
+/*
+ * A profile read with the row's token, stored unless the row has been
+ * linked to another account meanwhile.  Not a token write: the version
+ * stays, so a refresh in flight still lands.
+ */
+static const struct ig_stmt conn_set_profile = { "conn_set_profile",
+	"WITH up AS (UPDATE oauth_connections c SET metadata = jsonb_set("
+	"  COALESCE(c.metadata, '{}'), '{profile}', $3::jsonb), "
+	"  lastSyncedAt = now(), updatedAt = now(), " SYNC_RESET
+	"  WHERE c.id = $1 AND c.providerUserId = $2 AND c.status = 'active' "
+	"  RETURNING c.*), "
+	HISTORY("'synced'", "jsonb_strip_nulls(jsonb_build_object("
+	"  'followersCount', $3::jsonb->'followersCount', "
+	"  'followsCount', $3::jsonb->'followsCount', "
+	"  'mediaCount', $3::jsonb->'mediaCount'))")
+	"SELECT 1 FROM up", 3 };
 
 static const struct ig_stmt conn_reauth = { "conn_reauth",
 	"WITH up AS (UPDATE oauth_connections c SET status = "
@@ -152,33 +161,34 @@ ig_conn_free(struct ig_conn *c)
 }
 
 static char *
-col_dup(const PGresult *res, int col, enum ig_err *er)
+col_dup(const PGresult *res, int row, int col, enum ig_err *er)
 {
 	char	*s;
 
-	if (PQgetisnull(res, 0, col))
+	if (PQgetisnull(res, row, col))
 		return NULL;
-	if ((s = ig_strdup(PQgetvalue(res, 0, col))) == NULL)
+	if ((s = ig_strdup(PQgetvalue(res, row, col))) == NULL)
 		*er = IG_ENOMEM;
 	return s;
 }
 
 static time_t
-col_time(const PGresult *res, int col)
+col_time(const PGresult *res, int row, int col)
 {
-	if (PQgetisnull(res, 0, col))
+	if (PQgetisnull(res, row, col))
 		return 0;
-	return (time_t)strtoll(PQgetvalue(res, 0, col), NULL, 10);
+	return (time_t)strtoll(PQgetvalue(res, row, col), NULL, 10);
 }
 
 static json_t *
-col_json(const PGresult *res, int col, json_t *dflt, enum ig_err *er)
+col_json(const PGresult *res, int row, int col, json_t *dflt,
+    enum ig_err *er)
 {
 	json_t	*v;
 
-	if (PQgetisnull(res, 0, col))
+	if (PQgetisnull(res, row, col))
 		return dflt;
-	v = json_loads(PQgetvalue(res, 0, col), 0, NULL);
+	v = json_loads(PQgetvalue(res, row, col), 0, NULL);
 	if (v == NULL || json_typeof(v) != json_typeof(dflt)) {
 		json_decref(v);
 		*er = IG_EDB;
@@ -188,37 +198,44 @@ col_json(const PGresult *res, int col, json_t *dflt, enum ig_err *er)
 	return v;
 }
 
-/* The first row of "res" (CONN_COLUMNS) into "c"; IG_ENOTFOUND if none. */
-static enum ig_err
-read_row(PGresult *res, struct ig_conn *c)
+enum ig_err
+ig_conn_read(const PGresult *res, int row, struct ig_conn *c)
 {
 	enum ig_err	er = IG_OK;
 
 	memset(c, 0, sizeof(*c));
-	if (PQntuples(res) == 0) {
-		PQclear(res);
-		return IG_ENOTFOUND;
-	}
-	c->id = col_dup(res, 0, &er);
-	c->user_id = col_dup(res, 1, &er);
-	c->status = col_dup(res, 2, &er);
-	c->provider_user_id = col_dup(res, 3, &er);
-	c->business_account_id = col_dup(res, 4, &er);
-	c->token = col_dup(res, 5, &er);
-	c->scopes = col_json(res, 6, json_array(), &er);
-	c->metadata = col_json(res, 7, json_object(), &er);
-	c->expires_at = col_time(res, 8);
-	c->issued_at = col_time(res, 9);
-	c->connected_at = col_time(res, 10);
-	c->synced_at = col_time(res, 11);
-	c->version = col_dup(res, 12, &er);
-	PQclear(res);
+	c->id = col_dup(res, row, 0, &er);
+	c->user_id = col_dup(res, row, 1, &er);
+	c->status = col_dup(res, row, 2, &er);
+	c->provider_user_id = col_dup(res, row, 3, &er);
+	c->business_account_id = col_dup(res, row, 4, &er);
+	c->token = col_dup(res, row, 5, &er);
+	c->scopes = col_json(res, row, 6, json_array(), &er);
+	c->metadata = col_json(res, row, 7, json_object(), &er);
+	c->expires_at = col_time(res, row, 8);
+	c->issued_at = col_time(res, row, 9);
+	c->connected_at = col_time(res, row, 10);
+	c->synced_at = col_time(res, row, 11);
+	c->version = col_dup(res, row, 12, &er);
 	if (er == IG_OK && (c->id == NULL || c->user_id == NULL ||
 	    c->status == NULL || c->version == NULL || c->scopes == NULL ||
 	    c->metadata == NULL))
 		er = IG_ENOMEM;
 	if (er != IG_OK)
 		ig_conn_free(c);
+	return er;
+}
+
+/* The first row of "res" into "c" and "res" cleared; IG_ENOTFOUND if none. */
+static enum ig_err
+read_row(PGresult *res, struct ig_conn *c)
+{
+	enum ig_err	er = IG_ENOTFOUND;
+
+	memset(c, 0, sizeof(*c));
+	if (PQntuples(res) > 0)
+		er = ig_conn_read(res, 0, c);
+	PQclear(res);
 	return er;
 }
 
@@ -428,6 +445,30 @@ ig_conn_set_token(struct ig_ctx *ctx, const struct ig_conn *c,
 	return er;
 }
 
+enum ig_err
+ig_conn_set_profile(struct ig_ctx *ctx, const struct ig_conn *c,
+    const struct ig_profile *p)
+{
+	const char	*vals[3];
+	char		*fields;
+	PGresult	*res;
+	enum ig_err	 er;
+
+	if ((fields = json_dumps(p->fields, JSON_COMPACT)) == NULL)
+		return IG_ENOMEM;
+	vals[0] = c->id;
+	vals[1] = p->id;
+	vals[2] = fields;
+	er = ig_db_exec(ctx->db, &conn_set_profile, vals, &res);
+	free(fields);
+	if (er != IG_OK)
+		return er;
+	if (PQntuples(res) == 0)
+		er = IG_ENOTFOUND;
+	PQclear(res);
+	return er;
+}
+
 /* {"code": N, "subcode": N} of a Meta error, for the history. */
 static char *
 error_detail(const struct ig_meta_error *m)
@@ -541,8 +582,8 @@ ig_conn_erasure(struct ig_ctx *ctx, const char *code, json_t **out)
 	}
 	o = json_pack("{s:s, s:s}", "confirmation_code", code, "status",
 	    PQgetvalue(res, 0, 0));
-	if (o == NULL || set_time(o, "requestedAt", col_time(res, 1)) != 0 ||
-	    set_time(o, "completedAt", col_time(res, 2)) != 0) {
+	if (o == NULL || set_time(o, "requestedAt", col_time(res, 0, 1)) != 0 ||
+	    set_time(o, "completedAt", col_time(res, 0, 2)) != 0) {
 		json_decref(o);
 		PQclear(res);
 		return IG_ENOMEM;

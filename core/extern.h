@@ -51,4 +51,33 @@ struct	pg_result;
 enum ig_err	 ig_db_exec(struct ig_db *, const struct ig_stmt *st,
 		    const char *const *vals, struct pg_result **res);
 
+/* conn.c */
+
+/* What every statement about a connection returns, for ig_conn_read(). */
+#define CONN_COLUMNS \
+	"c.id, c.userId, c.status, c.providerUserId, c.businessAccountId, " \
+	"c.accessToken, array_to_json(c.scopes), c.metadata, " \
+	"floor(extract(epoch FROM c.expiresAt))::bigint, " \
+	"floor(extract(epoch FROM c.tokenIssuedAt))::bigint, " \
+	"floor(extract(epoch FROM c.connectedAt))::bigint, " \
+	"floor(extract(epoch FROM c.lastSyncedAt))::bigint, c.version"
+
+/*
+ * A new token or a new link starts the jobs' bookkeeping afresh
+ * (sql/008): SET clauses for an UPDATE of oauth_connections "c".
+ */
+#define REFRESH_RESET \
+	"refreshAttempts = 0, refreshState = 'ok', refreshNextAt = NULL, " \
+	"refreshLeaseUntil = NULL, refreshError = NULL "
+#define SYNC_RESET \
+	"syncAttempts = 0, syncState = 'ok', syncNextAt = NULL, " \
+	"syncLeaseUntil = NULL, syncError = NULL "
+
+/*
+ * Row "row" of "res" (CONN_COLUMNS first) into "c", which the caller
+ * frees with ig_conn_free().  "res" is not cleared.
+ */
+enum ig_err	 ig_conn_read(const struct pg_result *res, int row,
+		    struct ig_conn *c);
+
 #endif /* EXTERN_H */

@@ -316,29 +316,70 @@ interpret(struct ig_http *h, const char *base, const char *path,
 	return IG_EMETA;
 }
 
+/* "base" + "path" + "?query" into "url" (which then holds secrets). */
+static enum ig_err
+build_url(CURL *c, const char *base, const char *path,
+    const struct ig_kv *query, struct ig_buf *url)
+{
+	enum ig_err	er;
+
+	ig_buf_init(url, 8192);
+	if ((er = ig_buf_adds(url, base)) != IG_OK ||
+	    (er = ig_buf_adds(url, path)) != IG_OK)
+		return er;
+	if (query != NULL && query->name != NULL &&
+	    ((er = ig_buf_adds(url, "?")) != IG_OK ||
+	    (er = encode(c, query, url)) != IG_OK))
+		return er;
+	return IG_OK;
+}
+
+/* Before a transfer on "h": no reply yet. */
+static void
+reset_reply(struct ig_http *h)
+{
+	ig_buf_free(&h->body);
+	h->retry_after = 0;
+}
+
+/* After a transfer on "h" ended with "cc": count, log, interpret. */
+static enum ig_err
+transfer_done(struct ig_http *h, CURLcode cc, const char *base,
+    const char *path, json_t **reply, struct ig_meta_error *merr)
+{
+	long		status = 0, n = 0;
+	enum ig_err	er;
+
+	if (curl_easy_getinfo(h->curl, CURLINFO_NUM_CONNECTS, &n) ==
+	    CURLE_OK)
+		h->connects += n;
+	if (cc != CURLE_OK) {
+		ig_log_warnx("could not reach %s%s: %s", host_of(base), path,
+		    curl_easy_strerror(cc));
+		er = IG_EUPSTREAM;
+	} else {
+		(void)curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE,
+		    &status);
+		er = interpret(h, base, path, status, reply, merr);
+	}
+	ig_buf_free(&h->body);
+	return er;
+}
+
 enum ig_err
 ig_http_call(struct ig_http *h, const char *base, const char *path,
     const struct ig_kv *query, const struct ig_kv *form, json_t **reply,
     struct ig_meta_error *merr)
 {
 	struct ig_buf	 url, body;
-	CURLcode	 cc;
-	long		 status = 0, n = 0;
 	enum ig_err	 er;
 
 	*reply = NULL;
 	if (merr != NULL)
 		memset(merr, 0, sizeof(*merr));
-	ig_buf_init(&url, 8192);
 	ig_buf_init(&body, 16384);
-	ig_buf_free(&h->body);
-	h->retry_after = 0;
-	if ((er = ig_buf_adds(&url, base)) != IG_OK ||
-	    (er = ig_buf_adds(&url, path)) != IG_OK)
-		goto out;
-	if (query != NULL && query->name != NULL &&
-	    ((er = ig_buf_adds(&url, "?")) != IG_OK ||
-	    (er = encode(h->curl, query, &url)) != IG_OK))
+	reset_reply(h);
+	if ((er = build_url(h->curl, base, path, query, &url)) != IG_OK)
 		goto out;
 	if (form != NULL && (er = encode(h->curl, form, &body)) == IG_OK &&
 	    body.data == NULL)
@@ -352,23 +393,12 @@ ig_http_call(struct ig_http *h, const char *base, const char *path,
 		er = IG_EUPSTREAM;
 		goto out;
 	}
-	cc = curl_easy_perform(h->curl);
-	if (curl_easy_getinfo(h->curl, CURLINFO_NUM_CONNECTS, &n) ==
-	    CURLE_OK)
-		h->connects += n;
-	if (cc != CURLE_OK) {
-		ig_log_warnx("could not reach %s%s: %s", host_of(base), path,
-		    curl_easy_strerror(cc));
-		er = IG_EUPSTREAM;
-		goto out;
-	}
-	(void)curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
-	er = interpret(h, base, path, status, reply, merr);
+	er = transfer_done(h, curl_easy_perform(h->curl), base, path, reply,
+	    merr);
 out:
 	/* The URL and the form hold tokens and secrets. */
 	ig_buf_free(&url);
 	ig_buf_free(&body);
-	ig_buf_free(&h->body);
 	(void)curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
 	return er;
 }
@@ -479,4 +509,224 @@ ig_json_id_dup(const json_t *obj, const char *name, char **out)
 	} else
 		return IG_EUPSTREAM;
 	return (*out = ig_strdup(s)) == NULL ? IG_ENOMEM : IG_OK;
+}
+
+/* ---------------------------------------------------------- batches */
+
+/* A queued GET: its URL holds a token until the transfer ends. */
+struct	queued {
+	struct ig_buf	 url;
+	const char	*base;
+	char		 path[32];
+	void		*arg;
+};
+
+struct	ig_http_batch {
+	CURLM		 *multi;
+	struct ig_http	**slots;	/* one easy handle per transfer */
+	struct queued	**busy;		/* what each slot carries, or NULL */
+	int		  nslots;
+	struct queued	 *queue;
+	size_t		  nqueue, cap, next;
+	long		  connects;
+};
+
+struct ig_http_batch *
+ig_http_batch_new(const struct ig_cfg *cfg, int parallel)
+{
+	struct ig_http_batch	*b;
+	int			 i;
+
+	if ((b = ig_calloc(1, sizeof(*b))) == NULL)
+		return NULL;
+	b->slots = ig_calloc((size_t)parallel, sizeof(*b->slots));
+	b->busy = ig_calloc((size_t)parallel, sizeof(*b->busy));
+	if (b->slots == NULL || b->busy == NULL)
+		goto fail;
+	b->nslots = parallel;
+	for (i = 0; i < parallel; i++) {
+		if ((b->slots[i] = ig_http_new(cfg)) == NULL)
+			goto fail;
+		(void)curl_easy_setopt(b->slots[i]->curl, CURLOPT_PRIVATE,
+		    (void *)(intptr_t)i);
+	}
+	/* After curl_easy_init(), which initialises libcurl once. */
+	if ((b->multi = curl_multi_init()) == NULL ||
+	    curl_multi_setopt(b->multi, CURLMOPT_MAXCONNECTS,
+	    (long)parallel) != CURLM_OK)
+		goto fail;
+	return b;
+fail:
+	ig_http_batch_free(b);
+	return NULL;
+}
+
+static void
+clear_queue(struct ig_http_batch *b)
+{
+	size_t	i;
+
+	for (i = 0; i < b->nqueue; i++)
+		ig_buf_free(&b->queue[i].url);
+	b->nqueue = b->next = 0;
+}
+
+void
+ig_http_batch_free(struct ig_http_batch *b)
+{
+	int	i;
+
+	if (b == NULL)
+		return;
+	clear_queue(b);
+	free(b->queue);
+	for (i = 0; b->slots != NULL && i < b->nslots; i++)
+		ig_http_free(b->slots[i]);
+	free(b->slots);
+	free(b->busy);
+	if (b->multi != NULL)
+		curl_multi_cleanup(b->multi);
+	free(b);
+}
+
+long
+ig_http_batch_connects(const struct ig_http_batch *b)
+{
+	return b->connects;
+}
+
+enum ig_err
+ig_http_batch_add(struct ig_http_batch *b, const struct ig_get *g, void *arg)
+{
+	struct queued	*q;
+	enum ig_err	 er;
+
+	if (b->nqueue == b->cap) {
+		q = ig_reallocarray(b->queue, b->cap + 64, sizeof(*q));
+		if (q == NULL)
+			return IG_ENOMEM;
+		b->queue = q;
+		b->cap += 64;
+	}
+	q = &b->queue[b->nqueue];
+	if ((er = build_url(b->slots[0]->curl, g->base, g->path, g->query,
+	    &q->url)) != IG_OK) {
+		ig_buf_free(&q->url);
+		return er;
+	}
+	q->base = g->base;
+	(void)snprintf(q->path, sizeof(q->path), "%s", g->path);
+	q->arg = arg;
+	b->nqueue++;
+	return IG_OK;
+}
+
+/* Give the next queued GET to free slot "i"; 0 if it could not start. */
+static int
+start(struct ig_http_batch *b, int i)
+{
+	struct ig_http	*h = b->slots[i];
+	struct queued	*q = &b->queue[b->next++];
+
+	reset_reply(h);
+	if (curl_easy_setopt(h->curl, CURLOPT_URL, q->url.data) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L) != CURLE_OK ||
+	    curl_multi_add_handle(b->multi, h->curl) != CURLM_OK) {
+		ig_buf_free(&q->url);
+		return 0;
+	}
+	b->busy[i] = q;
+	return 1;
+}
+
+/* Slot "i" finished with "cc": tell the caller, free the slot. */
+static void
+finish_slot(struct ig_http_batch *b, int i, CURLcode cc, ig_http_done *done)
+{
+	struct ig_http		*h = b->slots[i];
+	struct queued		*q = b->busy[i];
+	struct ig_meta_error	 merr;
+	json_t			*reply = NULL;
+	enum ig_err		 er;
+	long			 before = h->connects;
+
+	(void)curl_multi_remove_handle(b->multi, h->curl);
+	memset(&merr, 0, sizeof(merr));
+	er = transfer_done(h, cc, q->base, q->path, &reply, &merr);
+	b->connects += h->connects - before;
+	ig_buf_free(&q->url);
+	b->busy[i] = NULL;
+	done(q->arg, er, reply, &merr);
+	json_decref(reply);
+}
+
+/* Start what fits; a GET that cannot even start fails at once. */
+static void
+fill_slots(struct ig_http_batch *b, ig_http_done *done)
+{
+	struct ig_meta_error	merr;
+	struct queued		*q;
+	int			 i;
+
+	memset(&merr, 0, sizeof(merr));
+	for (i = 0; i < b->nslots && b->next < b->nqueue; i++) {
+		if (b->busy[i] != NULL)
+			continue;
+		q = &b->queue[b->next];
+		if (!start(b, i))
+			done(q->arg, IG_EUPSTREAM, NULL, &merr);
+	}
+}
+
+/* libcurl failed: every GET not yet answered fails. */
+static void
+abandon(struct ig_http_batch *b, ig_http_done *done)
+{
+	struct ig_meta_error	merr;
+	int			i;
+
+	memset(&merr, 0, sizeof(merr));
+	for (i = 0; i < b->nslots; i++)
+		if (b->busy[i] != NULL)
+			finish_slot(b, i, CURLE_ABORTED_BY_CALLBACK, done);
+	for (; b->next < b->nqueue; b->next++)
+		done(b->queue[b->next].arg, IG_EUPSTREAM, NULL, &merr);
+}
+
+enum ig_err
+ig_http_batch_run(struct ig_http_batch *b, ig_http_done *done)
+{
+	CURLMsg		*msg;
+	char		*slot;
+	int		 running = 0, left, ended;
+	enum ig_err	 er = IG_OK;
+
+	do {
+		fill_slots(b, done);
+		if (curl_multi_perform(b->multi, &running) != CURLM_OK) {
+			er = IG_EUPSTREAM;
+			break;
+		}
+		ended = 0;
+		while ((msg = curl_multi_info_read(b->multi, &left)) != NULL) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			(void)curl_easy_getinfo(msg->easy_handle,
+			    CURLINFO_PRIVATE, &slot);
+			finish_slot(b, (int)(intptr_t)slot, msg->data.result,
+			    done);
+			ended++;
+		}
+		/* Wait only when no slot was freed for a queued GET. */
+		if (running > 0 && (ended == 0 || b->next == b->nqueue) &&
+		    curl_multi_poll(b->multi, NULL, 0, 1000, NULL) != CURLM_OK) {
+			er = IG_EUPSTREAM;
+			break;
+		}
+	} while (running > 0 || b->next < b->nqueue);
+	if (er != IG_OK)
+		abandon(b, done);
+	clear_queue(b);
+	return er;
 }

@@ -519,6 +519,48 @@ enum ig_err	 ig_http_get(struct ig_http *, const char *base,
 		    json_t **reply, struct ig_meta_error *merr);
 
 /*
+ * Many GETs to Meta at once over one libcurl multi handle (the jobs):
+ * at most "parallel" in flight, on connections kept alive between
+ * batches.  Each GET is made once (the jobs retry on a later run) and
+ * interpreted as ig_http_call() does.
+ */
+struct	ig_http_batch;
+
+/* A GET to Meta, described before it is made. */
+struct	ig_get {
+	const char	*base;		/* borrowed: a configured URL */
+	char		 path[32];
+	struct ig_kv	 query[4];	/* borrowed values; NULL name ends */
+};
+
+/*
+ * "done" gets each GET's "arg", its result, the reply (borrowed, only
+ * for IG_OK) and Meta's error (for IG_EMETA and IG_ERATELIMIT).
+ */
+typedef void	 ig_http_done(void *arg, enum ig_err er, const json_t *reply,
+		    const struct ig_meta_error *merr);
+
+struct ig_http_batch *ig_http_batch_new(const struct ig_cfg *, int parallel);
+void		 ig_http_batch_free(struct ig_http_batch *);
+
+/*
+ * Queue "g" for the next run.  Its URL (with the token) is built now,
+ * so the caller may wipe the token at once; it is wiped after the call.
+ */
+enum ig_err	 ig_http_batch_add(struct ig_http_batch *, const struct ig_get *g,
+		    void *arg);
+
+/*
+ * Make every queued GET and call "done" for each as it completes.
+ * IG_ENOMEM or IG_EUPSTREAM only if libcurl itself failed; "done" has
+ * then been called for every queued GET anyway.
+ */
+enum ig_err	 ig_http_batch_run(struct ig_http_batch *, ig_http_done *done);
+
+/* TCP connections the batch's transfers have opened so far. */
+long		 ig_http_batch_connects(const struct ig_http_batch *);
+
+/*
  * "base" + "path" + "?" + the query, percent-encoded as ig_http_call()
  * would send it: a new string the caller frees.  For URLs a browser
  * follows (the authorize URL).
@@ -665,6 +707,23 @@ enum ig_err	 ig_insta_refresh(struct ig_ctx *, const char *token,
 		    struct ig_token *, struct ig_meta_error *);
 
 /*
+ * The GETs behind ig_insta_long_lived(), ig_insta_refresh() and
+ * ig_insta_profile(), for ig_http_batch_add(); "token" is borrowed.
+ * Their replies are read by ig_insta_read_token() (A.3, A.4) and
+ * ig_insta_read_profile() (A.5), which fill the struct or return
+ * IG_EUPSTREAM (nothing to free then).
+ */
+void		 ig_insta_long_lived_get(const struct ig_cfg *,
+		    const char *short_token, struct ig_get *);
+void		 ig_insta_refresh_get(const struct ig_cfg *, const char *token,
+		    struct ig_get *);
+void		 ig_insta_profile_get(const struct ig_cfg *, const char *token,
+		    struct ig_get *);
+enum ig_err	 ig_insta_read_token(const json_t *reply, struct ig_token *);
+enum ig_err	 ig_insta_read_profile(const json_t *reply,
+		    struct ig_profile *);
+
+/*
  * A.1: the authorize URL for "redirect_uri" and "state": client_id,
  * redirect_uri, response_type=code, the configured scopes, state.  A
  * new string the caller frees.
@@ -781,6 +840,15 @@ enum ig_err	 ig_conn_set_token(struct ig_ctx *, const struct ig_conn *c,
 		    const char *event, struct ig_conn *out);
 
 /*
+ * Store the profile "p" read with the token of "c" as the connection's
+ * metadata.profile, set lastSyncedAt, and add a "synced" history row
+ * with the counts.  IG_ENOTFOUND when the row is no longer active or
+ * now belongs to another account than "p" (p->id).
+ */
+enum ig_err	 ig_conn_set_profile(struct ig_ctx *, const struct ig_conn *c,
+		    const struct ig_profile *p);
+
+/*
  * Meta refused the token for good: status needs_reauth (the sealed
  * token is kept), history row with Meta's code.  Conditional like
  * ig_conn_set_token().
@@ -889,5 +957,26 @@ enum ig_err	 ig_relay_send(struct ig_http *, const struct ig_cfg *,
 enum ig_err	 ig_relay_settle(struct ig_db *, const struct ig_relay_item *,
 		    int delivered, const char *why, int max_attempts,
 		    double backoff);
+
+/* ---------------------------------------------------------------- job.c */
+
+/*
+ * The token lifecycle jobs (SPEC.md): igconnect-refresh keeps long-lived
+ * tokens alive (and upgrades short-lived fallback tokens), igconnect-sync
+ * re-reads profiles.  Both claim due connections in batches with
+ * FOR UPDATE SKIP LOCKED and a lease, so any number of copies may run at
+ * once on any hosts; see README "Jobs" for the options.
+ */
+enum	ig_job_kind {
+	IG_JOB_REFRESH,
+	IG_JOB_SYNC
+};
+
+/*
+ * The main() of a job program: --once (cron) or --daemon.  Returns the
+ * exit status: 0 when the job ran (whatever Meta answered), 1 when it
+ * could not (configuration, database), 2 on bad usage.
+ */
+int		 ig_job_main(int argc, char *argv[], enum ig_job_kind);
 
 #endif /* IG_H */

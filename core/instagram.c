@@ -223,45 +223,73 @@ ig_insta_exchange_code(struct ig_ctx *ctx, const char *code,
 	return finish(er, reply, t, "code exchange");
 }
 
+/* A.3 or A.4: a GET answered by a long-lived token. */
 static enum ig_err
-long_lived_call(struct ig_ctx *ctx, const char *path,
-    const struct ig_kv *query, struct ig_token *t,
-    struct ig_meta_error *merr)
+long_lived_call(struct ig_ctx *ctx, const struct ig_get *g,
+    struct ig_token *t, struct ig_meta_error *merr)
 {
 	json_t		*reply = NULL;
 	enum ig_err	 er;
 
 	memset(t, 0, sizeof(*t));
-	er = ig_http_get(ctx->http, ctx->cfg->url_graph_instagram, path, query,
-	    &reply, merr);
+	er = ig_http_get(ctx->http, g->base, g->path, g->query, &reply, merr);
 	if (er == IG_OK)
-		er = read_long_reply(reply, t);
-	return finish(er, reply, t, path);
+		er = ig_insta_read_token(reply, t);
+	json_decref(reply);
+	return er;
+}
+
+void
+ig_insta_long_lived_get(const struct ig_cfg *cfg, const char *short_token,
+    struct ig_get *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->base = cfg->url_graph_instagram;
+	(void)snprintf(g->path, sizeof(g->path), "/access_token");
+	g->query[0] = (struct ig_kv){ "grant_type", "ig_exchange_token" };
+	g->query[1] = (struct ig_kv){ "client_secret", cfg->ig_app_secret };
+	g->query[2] = (struct ig_kv){ "access_token", short_token };
+}
+
+void
+ig_insta_refresh_get(const struct ig_cfg *cfg, const char *token,
+    struct ig_get *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->base = cfg->url_graph_instagram;
+	(void)snprintf(g->path, sizeof(g->path), "/refresh_access_token");
+	g->query[0] = (struct ig_kv){ "grant_type", "ig_refresh_token" };
+	g->query[1] = (struct ig_kv){ "access_token", token };
+}
+
+enum ig_err
+ig_insta_read_token(const json_t *reply, struct ig_token *t)
+{
+	enum ig_err	er;
+
+	memset(t, 0, sizeof(*t));
+	er = read_long_reply(reply, t);
+	return finish(er, NULL, t, "token reply");
 }
 
 enum ig_err
 ig_insta_long_lived(struct ig_ctx *ctx, const char *short_token,
     struct ig_token *t, struct ig_meta_error *merr)
 {
-	const struct ig_kv	query[] = {
-		{ "grant_type", "ig_exchange_token" },
-		{ "client_secret", ctx->cfg->ig_app_secret },
-		{ "access_token", short_token },
-		{ NULL, NULL } };
+	struct ig_get	g;
 
-	return long_lived_call(ctx, "/access_token", query, t, merr);
+	ig_insta_long_lived_get(ctx->cfg, short_token, &g);
+	return long_lived_call(ctx, &g, t, merr);
 }
 
 enum ig_err
 ig_insta_refresh(struct ig_ctx *ctx, const char *token, struct ig_token *t,
     struct ig_meta_error *merr)
 {
-	const struct ig_kv	query[] = {
-		{ "grant_type", "ig_refresh_token" },
-		{ "access_token", token },
-		{ NULL, NULL } };
+	struct ig_get	g;
 
-	return long_lived_call(ctx, "/refresh_access_token", query, t, merr);
+	ig_insta_refresh_get(ctx->cfg, token, &g);
+	return long_lived_call(ctx, &g, t, merr);
 }
 
 /* Meta's profile field, our name, and whether it is a count. */
@@ -315,44 +343,55 @@ read_profile_fields(const json_t *o, json_t *fields)
 	return IG_OK;
 }
 
-enum ig_err
-ig_insta_profile(struct ig_ctx *ctx, const char *token,
-    struct ig_profile *p, struct ig_meta_error *merr)
+void
+ig_insta_profile_get(const struct ig_cfg *cfg, const char *token,
+    struct ig_get *g)
 {
-	const struct ig_kv	query[] = {
-		{ "fields", "id,user_id,username,name,account_type,"
-		    "profile_picture_url,followers_count,follows_count,"
-		    "media_count,biography,website" },
-		{ "access_token", token },
-		{ NULL, NULL } };
-	char			 path[32];
-	const json_t		*o;
-	json_t			*reply = NULL;
-	enum ig_err		 er;
+	memset(g, 0, sizeof(*g));
+	g->base = cfg->url_graph_instagram;
+	(void)snprintf(g->path, sizeof(g->path), "/%s/me", cfg->graph_version);
+	g->query[0] = (struct ig_kv){ "fields", "id,user_id,username,name,"
+	    "account_type,profile_picture_url,followers_count,follows_count,"
+	    "media_count,biography,website" };
+	g->query[1] = (struct ig_kv){ "access_token", token };
+}
+
+enum ig_err
+ig_insta_read_profile(const json_t *reply, struct ig_profile *p)
+{
+	const json_t	*o = unwrap(reply);
+	enum ig_err	 er;
 
 	memset(p, 0, sizeof(*p));
-	(void)snprintf(path, sizeof(path), "/%s/me", ctx->cfg->graph_version);
-	er = ig_http_get(ctx->http, ctx->cfg->url_graph_instagram, path,
-	    query, &reply, merr);
-	if (er != IG_OK)
-		goto out;
-	o = unwrap(reply);
-	if ((er = ig_json_id_dup(o, "id", &p->id)) != IG_OK) {
-		er = er == IG_ENOTFOUND ? IG_EUPSTREAM : er;
-		goto out;
-	}
-	er = ig_json_id_dup(o, "user_id", &p->ig_id);
-	if (er == IG_ENOTFOUND)
+	if ((er = ig_json_id_dup(o, "id", &p->id)) == IG_ENOTFOUND)
+		er = IG_EUPSTREAM;
+	if (er == IG_OK &&
+	    (er = ig_json_id_dup(o, "user_id", &p->ig_id)) == IG_ENOTFOUND)
 		er = IG_OK;
 	if (er == IG_OK && (p->fields = json_object()) == NULL)
 		er = IG_ENOMEM;
 	if (er == IG_OK)
 		er = read_profile_fields(o, p->fields);
-out:
-	json_decref(reply);
 	if (er == IG_EUPSTREAM)
 		ig_log_warnx("profile: Meta's reply lacks a usable id");
 	if (er != IG_OK)
 		ig_profile_free(p);
+	return er;
+}
+
+enum ig_err
+ig_insta_profile(struct ig_ctx *ctx, const char *token,
+    struct ig_profile *p, struct ig_meta_error *merr)
+{
+	struct ig_get	 g;
+	json_t		*reply = NULL;
+	enum ig_err	 er;
+
+	memset(p, 0, sizeof(*p));
+	ig_insta_profile_get(ctx->cfg, token, &g);
+	er = ig_http_get(ctx->http, g.base, g.path, g.query, &reply, merr);
+	if (er == IG_OK)
+		er = ig_insta_read_profile(reply, p);
+	json_decref(reply);
 	return er;
 }
