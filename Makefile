@@ -105,13 +105,15 @@ deps:
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXEC) \
-	    $(DESTDIR)$(SHARE)/sql $(DESTDIR)$(SHARE)/deploy
+	    $(DESTDIR)$(SHARE)/sql $(DESTDIR)$(SHARE)/deploy/systemd
 	for p in $(FCGI); do \
 	    install -m 0755 $$p $(DESTDIR)$(LIBEXEC)/$${p#fcgi/}; done
 	install -m 0755 $(TOOLS) $(DESTDIR)$(BINDIR)
 	install -m 0644 sql/*.sql $(DESTDIR)$(SHARE)/sql
 	install -m 0644 nginx.conf.sample $(DESTDIR)$(SHARE)
-	install -m 0644 deploy/igconnect.env.sample $(DESTDIR)$(SHARE)/deploy
+	install -m 0644 deploy/igconnect.env.sample deploy/crontab \
+	    $(DESTDIR)$(SHARE)/deploy
+	install -m 0644 deploy/systemd/* $(DESTDIR)$(SHARE)/deploy/systemd
 
 clean:
 	rm -f core/*.[oad] fcgi/*.[od] tools/*.[od] tests/*/*.[od] bench/*.[od] \

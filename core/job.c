@@ -632,7 +632,7 @@ dry_run(struct job *j)
 
 	(void)snprintf(age, sizeof(age), "%.0f", j->age);
 	vals[0] = age;
-	vals[1] = "infinity";
+	vals[1] = "now";	/* due now, as a pass starting now sees it */
 	if ((er = ig_db_exec(j->db, j->kind->list, vals, &res)) != IG_OK)
 		return er;
 	rows = PQntuples(res);
