@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * fakemeta: the test-only control API under /_fake/ (JSON in and out):
- * reset, clock, inject, latency, tokens, stats, requests.  It is never
+ * reset, clock, inject, latency, tokens, codes, stats, requests.  It is never
  * delayed, injected or counted, so tests can always steer the fake.
  */
 
@@ -308,6 +308,51 @@ out:
 	json_decref(b);
 }
 
+/*
+ * POST /_fake/codes: mint Instagram Login codes for accounts "account",
+ * "account"+1, ... as if each user had consented to every business
+ * scope, so benchmarks can drive the code exchange without the browser
+ * step.  Codes are bound to "redirect_uri" as /oauth/authorize binds
+ * them.
+ */
+static void
+codes(struct fm_call *c)
+{
+	static const char *const keys[] = {
+		"account", "count", "redirect_uri", NULL
+	};
+	struct fm_grant	 g;
+	json_t		*b, *list = NULL;
+	const char	*redirect;
+	char		 code[256];
+	long long	 acct = 1, count = 1, i;
+
+	if ((b = body(c)) == NULL)
+		return;
+	if (only(c, b, keys) == -1 ||
+	    opt_int(c, b, "account", 1, FM_MAX_ACCOUNT - MAX_MINT, &acct) ==
+	    -1 || opt_int(c, b, "count", 1, MAX_MINT, &count) == -1)
+		goto out;
+	redirect = json_string_value(json_object_get(b, "redirect_uri"));
+	if (redirect == NULL || !fm_redirect_allowed(redirect)) {
+		error(c, 400, "redirect_uri must be a registered redirect URI");
+		goto out;
+	}
+	if ((list = json_array()) == NULL)
+		goto out;
+	memset(&g, 0, sizeof(g));
+	g.flavor = FM_IG;
+	g.perms = fm_scopes_all(FM_IG);
+	for (i = 0; i < count; i++) {
+		g.account = acct + i;
+		if (fm_code_new(&g, redirect, code, sizeof(code)) == 0)
+			json_array_append_new(list, json_string(code));
+	}
+	reply(c, 200, json_pack("{s:o}", "codes", list));
+out:
+	json_decref(b);
+}
+
 static void
 stats(struct fm_call *c)
 {
@@ -349,6 +394,7 @@ fm_control(struct fm_call *c)
 		{ "inject", "GET POST", inject },
 		{ "latency", "GET POST", latency },
 		{ "tokens", "POST", tokens },
+		{ "codes", "POST", codes },
 		{ "stats", "GET", stats },
 		{ "requests", "GET", requests },
 	};

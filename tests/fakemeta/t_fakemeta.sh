@@ -361,6 +361,23 @@ call "$base/_fake/requests?route=code_exchange&limit=1"
 check "the log shows the secret in the body, not the query" \
     has "$body" "\"query\":{},\"form\":{\"client_id\":\"$APP_ID\",\"client_secret\":\"$SECRET\""
 
+# --- minted codes (benchmarks) ------------------------------------------
+call -X POST -d "{\"account\":7,\"count\":2,\"redirect_uri\":\"$CB\"}" \
+    "$base/_fake/codes"
+check "two codes minted" [ "$(printf '%s' "$body" | grep -o '"AQ' | wc -l)" -eq 2 ]
+mcode=$(printf '%s' "$body" | sed -n 's/.*"codes":\["\([^"]*\)".*/\1/p')
+call -X POST $form --data-urlencode "redirect_uri=$CB" \
+    --data-urlencode "code=$mcode" "$base/oauth/access_token"
+check "a minted code is exchanged for account 7" \
+    has "$status $body" "200 {\"access_token\":\"IGAA"
+check "for account 7's app-scoped id" has "$body" "\"user_id\":27281358591558852,"
+call -X POST $form --data-urlencode "redirect_uri=$CB" \
+    --data-urlencode "code=$mcode" "$base/oauth/access_token"
+check "a minted code works once" [ "$status" = 400 ]
+call -X POST -d '{"count":1,"redirect_uri":"https://evil.example/cb"}' \
+    "$base/_fake/codes"
+check "codes only for registered redirect URIs" [ "$status" = 400 ]
+
 # --- stop ----------------------------------------------------------------
 kill -TERM "$pid"
 wait "$pid"
