@@ -709,11 +709,12 @@ ig_job_main(int argc, char *argv[], enum ig_job_kind kind)
 	if ((j.db = ig_db_open(cfg.database_url, j.kind->name)) != NULL &&
 	    (j.http = ig_http_batch_new(&cfg, j.parallel)) != NULL)
 		er = run(&j);
-	if (!j.dry_run)
-		print_tally(&j, er == IG_OK ? "" : "stopped early: ");
-	if (er != IG_OK)
-		fprintf(stderr, "igconnect-%s: could not run: %s\n",
-		    j.kind->name, ig_strerror(er));
+	if (er != IG_OK) {
+		(void)snprintf(msg, sizeof(msg), "could not run (%s): ",
+		    ig_strerror(er));
+		print_tally(&j, msg);
+	} else if (!j.dry_run)
+		print_tally(&j, "");
 	ig_http_batch_free(j.http);
 	if (j.db != NULL)
 		ig_db_close(j.db);
