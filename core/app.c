@@ -8,8 +8,9 @@
  * The supervisor owns the socket and restarts a worker that dies, so a
  * crash costs only the requests it had in flight (SECURITY.md 88).  A
  * worker runs a pool of threads blocking in FCGX_Accept_r, each with its
- * own database connection and Meta client; SIGTERM stops accepting and
- * lets in-flight requests finish (SECURITY.md 90).
+ * own Meta client, sharing a pool of database connections (a thread
+ * waiting for Meta holds none); SIGTERM stops accepting and lets
+ * in-flight requests finish (SECURITY.md 90).
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -39,6 +40,7 @@ struct	worker {
 	pthread_t			 tid;
 	const struct ig_endpoint	*ep;
 	const struct ig_cfg		*cfg;
+	struct ig_db			*db;	/* the process's pool */
 	int				 fd;
 	volatile sig_atomic_t		 accepting;
 	volatile sig_atomic_t		 done;
@@ -97,16 +99,12 @@ static void *
 worker_main(void *arg)
 {
 	struct worker	*w = arg;
-	struct ig_db	*db;
 	struct ig_http	*http;
 	FCGX_Request	 fr;
 
-	db = ig_db_open(w->cfg->database_url != NULL ?
-	    w->cfg->database_url : "", w->ep->name);
 	http = ig_http_new(w->cfg);
-	if (db == NULL || http == NULL || FCGX_InitRequest(&fr, w->fd, 0) != 0) {
+	if (http == NULL || FCGX_InitRequest(&fr, w->fd, 0) != 0) {
 		ig_log_err("could not set up a worker thread");
-		ig_db_close(db);
 		ig_http_free(http);
 		w->done = 1;
 		return NULL;
@@ -123,11 +121,10 @@ worker_main(void *arg)
 			break;
 		}
 		w->accepting = 0;
-		serve(&fr, w->ep, w->cfg, db, http);
+		serve(&fr, w->ep, w->cfg, w->db, http);
 		FCGX_Finish_r(&fr);
 	}
 	FCGX_Free(&fr, 0);
-	ig_db_close(db);
 	ig_http_free(http);
 	w->done = 1;
 	return NULL;
@@ -151,6 +148,7 @@ run_worker(int fd, const struct ig_endpoint *ep, const struct ig_cfg *cfg)
 {
 	struct sigaction	 sa;
 	struct worker		*ws;
+	struct ig_db		*db;
 	sigset_t		 set;
 	struct timespec	 	 tick = { 0, 100 * 1000 * 1000 };
 	long			 i, alive;
@@ -165,11 +163,17 @@ run_worker(int fd, const struct ig_endpoint *ep, const struct ig_cfg *cfg)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	(void)pthread_sigmask(SIG_BLOCK, &set, NULL);
-	if ((ws = ig_calloc((size_t)cfg->threads, sizeof(*ws))) == NULL)
+	/* Threads share the connections; no more than there are threads. */
+	db = ig_db_open_pool(cfg->database_url != NULL ? cfg->database_url :
+	    "", ep->name, (size_t)(cfg->db_connections < cfg->threads ?
+	    cfg->db_connections : cfg->threads));
+	if (db == NULL || (ws = ig_calloc((size_t)cfg->threads,
+	    sizeof(*ws))) == NULL)
 		return 1;
 	for (i = 0; i < cfg->threads; i++) {
 		ws[i].ep = ep;
 		ws[i].cfg = cfg;
+		ws[i].db = db;
 		ws[i].fd = fd;
 		if (pthread_create(&ws[i].tid, NULL, worker_main, &ws[i]) != 0) {
 			ig_log_err("could not start worker thread");
@@ -195,6 +199,7 @@ run_worker(int fd, const struct ig_endpoint *ep, const struct ig_cfg *cfg)
 	for (i = 0; i < cfg->threads; i++)
 		(void)pthread_join(ws[i].tid, NULL);
 	free(ws);
+	ig_db_close(db);
 	ig_log_info("worker stopped");
 	return 0;
 }

@@ -376,6 +376,8 @@ static const struct var vars[] = {
 	{ "IGCONNECT_CA_FILE", NULL, 0, 0, p_path, FIELD(ca_file), 0, 0 },
 	{ "IGCONNECT_THREADS", NULL, 0, 0, p_int, FIELD(threads), 1, 256 },
 	{ "IGCONNECT_PROCESSES", NULL, 0, 0, p_int, FIELD(processes), 1, 64 },
+	{ "IGCONNECT_DB_CONNECTIONS", NULL, 0, 0, p_int,
+	    FIELD(db_connections), 1, 256 },
 	{ "IGCONNECT_SOCKET_MODE", NULL, 0, 0, p_octal, FIELD(socket_mode),
 	    0600, 0777 },
 	{ "IGCONNECT_LOG_LEVEL", NULL, 0, 0, p_level, 0, 0, 0 },
@@ -517,6 +519,7 @@ ig_cfg_load(struct ig_cfg *c, unsigned needs, char *msg, size_t sz)
 	c->log_level = IG_LOG_INFO;
 	c->threads = 8;
 	c->processes = 1;
+	c->db_connections = 8;
 	c->socket_mode = 0660;
 	c->max_body = IG_MAX_BODY;
 	c->http_timeout = 20;

@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,34 +25,104 @@
 #define MAX_PREPARED	64
 #define MAX_MIGRATION	(1024 * 1024)
 
-struct	ig_db {
+/* One connection of a pool, with what it has prepared. */
+struct	link {
 	PGconn			*conn;
-	const char		*conninfo;
-	char			 appname[64];
 	const struct ig_stmt	*prepared[MAX_PREPARED];
 	size_t			 nprepared;
+	int			 busy;
+};
+
+/*
+ * A pool of connections shared by a worker's threads: a statement takes
+ * a free link for its duration.  Links connect lazily, so the number of
+ * open connections follows the number of statements running at once.
+ */
+struct	ig_db {
+	const char		*conninfo;
+	char			 appname[64];
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+	size_t			 nlinks;
+	struct link		 links[];
 };
 
 struct ig_db *
-ig_db_open(const char *conninfo, const char *appname)
+ig_db_open_pool(const char *conninfo, const char *appname, size_t n)
 {
 	struct ig_db	*db;
 
-	if ((db = ig_calloc(1, sizeof(*db))) == NULL)
+	if (n == 0 || (db = ig_calloc(1, sizeof(*db) +
+	    n * sizeof(db->links[0]))) == NULL)
 		return NULL;
 	db->conninfo = conninfo;
 	(void)snprintf(db->appname, sizeof(db->appname), "igconnect-%s",
 	    appname);
+	db->nlinks = n;
+	if (pthread_mutex_init(&db->mu, NULL) != 0) {
+		free(db);
+		return NULL;
+	}
+	if (pthread_cond_init(&db->cv, NULL) != 0) {
+		pthread_mutex_destroy(&db->mu);
+		free(db);
+		return NULL;
+	}
 	return db;
+}
+
+struct ig_db *
+ig_db_open(const char *conninfo, const char *appname)
+{
+	return ig_db_open_pool(conninfo, appname, 1);
 }
 
 void
 ig_db_close(struct ig_db *db)
 {
+	size_t	i;
+
 	if (db == NULL)
 		return;
-	PQfinish(db->conn);
+	for (i = 0; i < db->nlinks; i++)
+		PQfinish(db->links[i].conn);
+	pthread_cond_destroy(&db->cv);
+	pthread_mutex_destroy(&db->mu);
 	free(db);
+}
+
+/* A free link, connected ones first; waits while all are busy. */
+static struct link *
+acquire(struct ig_db *db)
+{
+	struct link	*l = NULL;
+	size_t		 i;
+
+	pthread_mutex_lock(&db->mu);
+	for (;;) {
+		for (i = 0; i < db->nlinks; i++) {
+			if (db->links[i].busy)
+				continue;
+			if (l == NULL || (l->conn == NULL &&
+			    db->links[i].conn != NULL))
+				l = &db->links[i];
+		}
+		if (l != NULL)
+			break;
+		pthread_cond_wait(&db->cv, &db->mu);
+	}
+	l->busy = 1;
+	pthread_mutex_unlock(&db->mu);
+	return l;
+}
+
+static void
+release(struct ig_db *db, struct link *l)
+{
+	pthread_mutex_lock(&db->mu);
+	l->busy = 0;
+	pthread_cond_signal(&db->cv);
+	pthread_mutex_unlock(&db->mu);
 }
 
 /*
@@ -79,7 +150,7 @@ one_line(const char *s, char *buf, size_t sz)
 }
 
 static int
-connect_db(struct ig_db *db)
+connect_db(struct ig_db *db, struct link *l)
 {
 	char	msg[512];
 	const char *const keys[] = { "connect_timeout", "application_name",
@@ -89,58 +160,59 @@ connect_db(struct ig_db *db)
 	    "-c idle_in_transaction_session_timeout=30000", "30",
 	    db->conninfo, NULL };
 
-	PQfinish(db->conn);
-	db->nprepared = 0;
-	db->conn = PQconnectdbParams(keys, vals, 1);
-	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+	PQfinish(l->conn);
+	l->nprepared = 0;
+	l->conn = PQconnectdbParams(keys, vals, 1);
+	if (l->conn != NULL && PQstatus(l->conn) == CONNECTION_OK)
 		return 1;
 	ig_log_warnx("could not connect to the database: %s",
-	    db->conn != NULL ? one_line(PQerrorMessage(db->conn), msg,
+	    l->conn != NULL ? one_line(PQerrorMessage(l->conn), msg,
 	    sizeof(msg)) : "out of memory");
-	PQfinish(db->conn);
-	db->conn = NULL;
+	PQfinish(l->conn);
+	l->conn = NULL;
 	return 0;
 }
 
 static int
-is_prepared(const struct ig_db *db, const struct ig_stmt *st)
+is_prepared(const struct link *l, const struct ig_stmt *st)
 {
 	size_t	i;
 
-	for (i = 0; i < db->nprepared; i++)
-		if (db->prepared[i] == st)
+	for (i = 0; i < l->nprepared; i++)
+		if (l->prepared[i] == st)
 			return 1;
 	return 0;
 }
 
 static int
-prepare(struct ig_db *db, const struct ig_stmt *st)
+prepare(struct link *l, const struct ig_stmt *st)
 {
 	PGresult	*res;
 	int		 ok;
 
-	if (is_prepared(db, st))
+	if (is_prepared(l, st))
 		return 1;
-	res = PQprepare(db->conn, st->name, st->sql, st->nparams, NULL);
+	res = PQprepare(l->conn, st->name, st->sql, st->nparams, NULL);
 	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 	if (!ok)
 		ig_log_warnx("could not prepare statement \"%s\": %s",
-		    st->name, PQerrorMessage(db->conn));
+		    st->name, PQerrorMessage(l->conn));
 	PQclear(res);
-	if (ok && db->nprepared < MAX_PREPARED)
-		db->prepared[db->nprepared++] = st;
+	if (ok && l->nprepared < MAX_PREPARED)
+		l->prepared[l->nprepared++] = st;
 	return ok;
 }
 
 static PGresult *
-exec_once(struct ig_db *db, const struct ig_stmt *st, const char *const *vals)
+exec_once(struct ig_db *db, struct link *l, const struct ig_stmt *st,
+    const char *const *vals)
 {
-	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
-		if (!connect_db(db))
+	if (l->conn == NULL || PQstatus(l->conn) != CONNECTION_OK)
+		if (!connect_db(db, l))
 			return NULL;
-	if (!prepare(db, st))
+	if (!prepare(l, st))
 		return NULL;
-	return PQexecPrepared(db->conn, st->name, st->nparams, vals, NULL,
+	return PQexecPrepared(l->conn, st->name, st->nparams, vals, NULL,
 	    NULL, 0);
 }
 
@@ -152,35 +224,34 @@ result_ok(const PGresult *res)
 	return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
 }
 
-enum ig_err
-ig_db_exec(struct ig_db *db, const struct ig_stmt *st,
+/* ig_db_exec() on link "l". */
+static enum ig_err
+exec_on(struct ig_db *db, struct link *l, const struct ig_stmt *st,
     const char *const *vals, struct pg_result **out)
 {
 	PGresult	*res;
 	char		 msg[512];
 	int		 in_tx;
 
-	if (out != NULL)
-		*out = NULL;
-	in_tx = db->conn != NULL &&
-	    PQtransactionStatus(db->conn) != PQTRANS_IDLE;
-	res = exec_once(db, st, vals);
+	in_tx = l->conn != NULL &&
+	    PQtransactionStatus(l->conn) != PQTRANS_IDLE;
+	res = exec_once(db, l, st, vals);
 	/*
 	 * A connection that broke (server restart, failover) fails its
 	 * first statement: reconnect and retry once.  The statement did not
 	 * commit, since the server that would have run it is gone.  Inside a
 	 * transaction we must not: the retry would run outside it.
 	 */
-	if (!result_ok(res) && !in_tx && db->conn != NULL &&
-	    PQstatus(db->conn) == CONNECTION_BAD) {
+	if (!result_ok(res) && !in_tx && l->conn != NULL &&
+	    PQstatus(l->conn) == CONNECTION_BAD) {
 		PQclear(res);
 		ig_log_info("database connection lost; reconnecting");
-		PQfinish(db->conn);
-		db->conn = NULL;
-		res = exec_once(db, st, vals);
+		PQfinish(l->conn);
+		l->conn = NULL;
+		res = exec_once(db, l, st, vals);
 	}
 	if (!result_ok(res)) {
-		if (db->conn != NULL && res != NULL)
+		if (l->conn != NULL && res != NULL)
 			ig_log_warnx("could not run statement \"%s\": %s",
 			    st->name, one_line(PQresultErrorMessage(res), msg,
 			    sizeof(msg)));
@@ -192,6 +263,21 @@ ig_db_exec(struct ig_db *db, const struct ig_stmt *st,
 	else
 		PQclear(res);
 	return IG_OK;
+}
+
+enum ig_err
+ig_db_exec(struct ig_db *db, const struct ig_stmt *st,
+    const char *const *vals, struct pg_result **out)
+{
+	struct link	*l;
+	enum ig_err	 er;
+
+	if (out != NULL)
+		*out = NULL;
+	l = acquire(db);
+	er = exec_on(db, l, st, vals, out);
+	release(db, l);
+	return er;
 }
 
 static const struct ig_stmt st_ping = { "ping", "SELECT 1", 0 };
@@ -289,7 +375,8 @@ apply_one(struct ig_db *db, const char *dir, const char *file)
 		return er;
 	if ((er = ig_db_exec(db, &st_begin, NULL, NULL)) != IG_OK)
 		goto out;
-	res = PQexec(db->conn, sql.data);
+	/* A pool of one (ig_db_open): the link that ran BEGIN. */
+	res = PQexec(db->links[0].conn, sql.data);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
 	    PQresultStatus(res) != PGRES_TUPLES_OK) {
 		ig_log_err("could not apply migration \"%s\": %s", file,

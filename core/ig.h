@@ -151,6 +151,7 @@ struct	ig_cfg {
 	int		 log_level;		/* IG_LOG_* */
 	long		 threads;		/* per worker process */
 	long		 processes;		/* worker processes */
+	long		 db_connections;	/* at most, per process */
 	long		 socket_mode;		/* of --listen sockets */
 	long		 max_body;		/* bytes */
 	long		 http_timeout;		/* seconds, whole call */
@@ -428,8 +429,17 @@ struct	ig_db;		/* one PostgreSQL connection; opaque */
  * connection is made yet: the first statement connects, and a lost
  * connection is re-established transparently on the next statement, so
  * a worker survives PostgreSQL restarts.  NULL on allocation failure.
+ * A handle is one connection: statements may form a transaction.
  */
 struct ig_db	*ig_db_open(const char *conninfo, const char *appname);
+
+/*
+ * A handle of up to "n" connections that threads share: each statement
+ * runs on a free one (waiting while all are busy), connected on demand.
+ * Single statements only, no transaction across two calls.
+ */
+struct ig_db	*ig_db_open_pool(const char *conninfo, const char *appname,
+		    size_t n);
 void		 ig_db_close(struct ig_db *);
 
 /* Run "SELECT 1": IG_OK if the database answers, IG_EDB if not. */
@@ -619,7 +629,7 @@ enum ig_err	 ig_auth_caller(const struct ig_cfg *, const struct ig_req *,
 /* What one worker thread hands an endpoint's handler. */
 struct	ig_ctx {
 	const struct ig_cfg	*cfg;	/* process lifetime */
-	struct ig_db		*db;	/* this thread's connection */
+	struct ig_db		*db;	/* the process's connection pool */
 	struct ig_http		*http;	/* this thread's Meta client */
 	struct ig_req		*req;	/* the current request */
 };
@@ -650,8 +660,9 @@ struct	ig_endpoint {
  * unix socket and supervises worker processes (restarting any that
  * crash); with a FastCGI listening socket on fd 0 (spawn-fcgi, systemd)
  * it does the same on it; otherwise it serves one request as plain CGI.
- * Each worker runs IGCONNECT_THREADS threads, each with its own database
- * connection and Meta client.  SIGTERM lets in-flight requests finish.
+ * Each worker runs IGCONNECT_THREADS threads, each with its own Meta
+ * client, sharing up to IGCONNECT_DB_CONNECTIONS database connections.
+ * SIGTERM lets in-flight requests finish.
  * Returns the process exit status.
  */
 int		 ig_app_main(int argc, char *argv[],
