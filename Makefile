@@ -4,6 +4,7 @@
 #   make test          every test (unit, endpoint, end to end) on a real
 #                      PostgreSQL, nginx and the fake of Meta; SAN=1 runs
 #                      the same suite under ASan + UBSan
+#   make bench         the benchmark suite (bench/run, bench/RESULTS.md)
 #   make run / stop    the local stack on http://127.0.0.1:8080
 #   make deps          install the Debian packages we need (idempotent)
 #   make install       PREFIX=/usr/local DESTDIR=
@@ -93,6 +94,12 @@ test check: deps
 	@$(MAKE) --no-print-directory build-tests
 	@sh tests/run
 
+# The benchmark suite (bench/run): a private stack, wrk, pgbench, callgrind.
+bench: deps
+	@sh deploy/install-deps bench
+	@$(MAKE) --no-print-directory all $(FAKE) $(BENCH)
+	@bash bench/run
+
 run: deps
 	@$(MAKE) --no-print-directory all $(FAKE)
 	@sh deploy/igconnect-stack start
@@ -121,4 +128,4 @@ clean:
 
 -include $(wildcard core/*.d fcgi/*.d tools/*.d tests/*/*.d bench/*.d)
 
-.PHONY: all build-tests test check run stop deps install clean FORCE
+.PHONY: all build-tests test check bench run stop deps install clean FORCE

@@ -1,22 +1,27 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * seed: load connections for the benchmarks without walking the login
- * flow.  Tokens are minted at the fake of Meta (POST /_fake/tokens),
- * sealed as igconnect seals them, and inserted with their users in a
- * few statements.  Each connection gets an account of its own, so its
- * ids and profile are distinct.
+ * seed: load what the benchmarks replay, without walking the login flow
+ * in a browser.  Reads the stack's environment (IGCONNECT_DB_ADMIN_URL,
+ * IGCONNECT_FAKE_URL, IGCONNECT_CA_FILE, the token keys, JWT_SECRET).
  *
- *	bench/seed PREFIX COUNT due|fresh
+ *	bench/seed users PREFIX COUNT due|fresh
+ *	bench/seed exchanges PREFIX USERS COUNT
  *
- * Users are PREFIX-0 ... PREFIX-(COUNT-1).  "due" rows are 30 days old
- * and expire in 5 days (igconnect-refresh takes them); "fresh" ones were
- * issued now and expire in 60 days.  Reads the stack's environment
- * (IGCONNECT_DB_ADMIN_URL, IGCONNECT_FAKE_URL, IGCONNECT_CA_FILE and
- * the token keys).  Prints the number of rows written.
+ * "users": users PREFIX-0 ... PREFIX-(COUNT-1), each connected to an
+ * account of its own with a token minted at the fake of Meta and sealed
+ * as igconnect seals it.  "due" connections are 30 days old and expire
+ * in 5 days (igconnect-refresh takes them); "fresh" ones expire in 60
+ * days.  Prints one JWT per user (valid two hours).
+ *
+ * "exchanges": COUNT single-use OAuth states, spread over users
+ * PREFIX-0 ... PREFIX-(USERS-1), and as many consented codes minted at
+ * the fake.  Prints "JWT STATE CODE" per line: the body of one
+ * POST /oauth/instagram/exchange each.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -24,7 +29,12 @@
 
 #include "ig.h"
 
-#define CHUNK	1000	/* rows per INSERT */
+#define CHUNK	1000	/* rows per statement */
+#define FIRST	1000000	/* fake accounts from here on */
+
+static struct ig_cfg	 cfg;
+static PGconn		*db;
+static CURL		*fake;
 
 static void
 die(const char *what)
@@ -51,47 +61,33 @@ collect(char *p, size_t size, size_t n, void *arg)
 	return ig_buf_add(arg, p, size * n) == IG_OK ? size * n : 0;
 }
 
-/*
- * One long-lived token for each of the accounts first .. first+count-1
- * (a request each, on one kept-alive connection), as a JSON array of
- * the fake's token objects.
- */
+/* POST "body" to the fake's control API "path"; the parsed reply. */
 static json_t *
-mint(CURL *c, long long first, long count, int due)
+fake_post(const char *path, const char *body)
 {
 	struct ig_buf	 b;
-	char		 url[512], body[256];
-	json_t		*reply, *all;
-	long		 i;
+	char		 url[512];
+	json_t		*reply;
 
-	if ((all = json_array()) == NULL)
-		die("out of memory");
-	(void)snprintf(url, sizeof(url), "%s/_fake/tokens",
-	    env("IGCONNECT_FAKE_URL"));
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_CAINFO, env("IGCONNECT_CA_FILE"));
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	for (i = 0; i < count; i++) {
-		ig_buf_init(&b, 64 * 1024);
-		(void)snprintf(body, sizeof(body), "{\"account\":%lld,"
-		    "\"kind\":\"long\",\"age\":%ld}", first + i,
-		    due ? 30L * 86400 : 0L);
-		curl_easy_setopt(c, CURLOPT_COPYPOSTFIELDS, body);
-		if (curl_easy_perform(c) != CURLE_OK || b.data == NULL)
-			die("the fake of Meta did not answer /_fake/tokens");
-		reply = json_loads(b.data, 0, NULL);
-		ig_buf_free(&b);
-		if (json_object_get(reply, "access_token") == NULL)
-			die("unexpected reply from /_fake/tokens");
-		if (json_array_append_new(all, reply) != 0)
-			die("out of memory");
-	}
-	return all;
+	ig_buf_init(&b, 64 * 1024 * 1024);
+	(void)snprintf(url, sizeof(url), "%s%s", env("IGCONNECT_FAKE_URL"),
+	    path);
+	curl_easy_setopt(fake, CURLOPT_URL, url);
+	curl_easy_setopt(fake, CURLOPT_CAINFO, env("IGCONNECT_CA_FILE"));
+	curl_easy_setopt(fake, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(fake, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(fake, CURLOPT_COPYPOSTFIELDS, body);
+	if (curl_easy_perform(fake) != CURLE_OK || b.data == NULL)
+		die("the fake of Meta did not answer");
+	reply = json_loads(b.data, 0, NULL);
+	ig_buf_free(&b);
+	if (reply == NULL)
+		die("the fake of Meta answered garbage");
+	return reply;
 }
 
 static PGresult *
-exec(PGconn *db, const char *sql, int n, const char *const *vals)
+exec(const char *sql, int n, const char *const *vals)
 {
 	PGresult	*res;
 
@@ -104,7 +100,6 @@ exec(PGconn *db, const char *sql, int n, const char *const *vals)
 	return res;
 }
 
-/* Append "s" to a JSON array of strings. */
 static void
 push(json_t *a, const char *s)
 {
@@ -112,113 +107,219 @@ push(json_t *a, const char *s)
 		die("out of memory");
 }
 
+/* A JSON array as text, for one $n::jsonb parameter; caller frees. */
+static char *
+text(const json_t *a)
+{
+	char	*s;
+
+	if ((s = json_dumps(a, JSON_COMPACT)) == NULL)
+		die("out of memory");
+	return s;
+}
+
+/* The uuids of users PREFIX-from .. PREFIX-(from+n-1), created if new. */
+static PGresult *
+users(const char *prefix, long from, long n)
+{
+	const char	*vals[1];
+	json_t		*names;
+	char		 name[160], *s;
+	PGresult	*res;
+	long		 i;
+
+	if ((names = json_array()) == NULL)
+		die("out of memory");
+	for (i = 0; i < n; i++) {
+		(void)snprintf(name, sizeof(name), "%s-%ld", prefix, from + i);
+		push(names, name);
+	}
+	vals[0] = s = text(names);
+	res = exec("INSERT INTO users (externalId) SELECT e FROM "
+	    "jsonb_array_elements_text($1::jsonb) WITH ORDINALITY AS x(e, i) "
+	    "ORDER BY i ON CONFLICT (externalId) DO UPDATE SET externalId = "
+	    "EXCLUDED.externalId RETURNING id, externalId", 1, vals);
+	free(s);
+	json_decref(names);
+	if (PQntuples(res) != n)
+		die("users not created");
+	return res;
+}
+
+/* A JWT for "sub", valid two hours, printed as a line. */
+static void
+print_jwt(const char *sub, const char *rest)
+{
+	json_t	*claims;
+	char	*jwt;
+
+	claims = json_pack("{s:s, s:I}", "sub", sub, "exp",
+	    (json_int_t)time(NULL) + 7200);
+	if (claims == NULL || ig_jwt_sign(&cfg, claims, &jwt) != IG_OK)
+		die("cannot sign a JWT");
+	printf("%s%s\n", jwt, rest);
+	free(jwt);
+	json_decref(claims);
+}
+
+static const char	insert_connections[] =
+    "INSERT INTO oauth_connections AS c (userId, provider, providerUserId, "
+    "  accessToken, expiresAt, businessAccountId, scopes, metadata, "
+    "  tokenIssuedAt, connectedAt, lastSyncedAt) "
+    "SELECT u::uuid, 'instagram', p, t, now() + $6::interval, g, "
+    "  ARRAY['instagram_business_basic'], jsonb_build_object('flavor', "
+    "  'instagram', 'tokenKind', 'long', 'profile', jsonb_build_object("
+    "  'username', 'bench_' || p)), now() - $5::interval, now(), now() "
+    "FROM unnest(ARRAY(SELECT jsonb_array_elements_text($1::jsonb)), "
+    "  ARRAY(SELECT jsonb_array_elements_text($2::jsonb)), "
+    "  ARRAY(SELECT jsonb_array_elements_text($3::jsonb)), "
+    "  ARRAY(SELECT jsonb_array_elements_text($4::jsonb))) AS r(u, t, p, g) "
+    "ON CONFLICT (userId, provider) DO UPDATE SET "
+    "  accessToken = EXCLUDED.accessToken, expiresAt = EXCLUDED.expiresAt, "
+    "  tokenIssuedAt = EXCLUDED.tokenIssuedAt, status = 'active', "
+    "  version = c.version + 1, refreshState = 'ok', refreshAttempts = 0, "
+    "  refreshNextAt = NULL, refreshLeaseUntil = NULL";
+
+/* Connect users from..from+n-1 to accounts of their own. */
+static void
+connect_users(const char *prefix, long from, long n, int due)
+{
+	PGresult	*res;
+	json_t		*cols[4], *tok;
+	const char	*vals[6];
+	char		 req[128], aad[64], *s[4], *sealed;
+	long		 i;
+	int		 k;
+
+	res = users(prefix, from, n);
+	for (k = 0; k < 4; k++)
+		if ((cols[k] = json_array()) == NULL)
+			die("out of memory");
+	for (i = 0; i < n; i++) {
+		(void)snprintf(req, sizeof(req), "{\"account\":%ld,\"kind\":"
+		    "\"long\",\"age\":%ld}", FIRST + from + i,
+		    due ? 30L * 86400 : 0L);
+		tok = fake_post("/_fake/tokens", req);
+		(void)snprintf(aad, sizeof(aad), "%s|instagram",
+		    PQgetvalue(res, (int)i, 0));
+		if (ig_seal(&cfg, json_string_value(json_object_get(tok,
+		    "access_token")), aad, &sealed) != IG_OK)
+			die("cannot seal a token");
+		push(cols[0], PQgetvalue(res, (int)i, 0));
+		push(cols[1], sealed);
+		push(cols[2], json_string_value(json_object_get(tok,
+		    "user_id")));
+		push(cols[3], json_string_value(json_object_get(tok, "ig_id")));
+		free(sealed);
+		json_decref(tok);
+		print_jwt(PQgetvalue(res, (int)i, 1), "");
+	}
+	PQclear(res);
+	for (k = 0; k < 4; k++)
+		vals[k] = s[k] = text(cols[k]);
+	vals[4] = due ? "30 days" : "0 days";
+	vals[5] = due ? "5 days" : "60 days";
+	PQclear(exec(insert_connections, 6, vals));
+	for (k = 0; k < 4; k++) {
+		free(s[k]);
+		json_decref(cols[k]);
+	}
+}
+
+/* n states of users PREFIX-(i % nusers) and n codes, as lines. */
+static void
+exchanges(const char *prefix, long nusers, long from, long n)
+{
+	PGresult	*res;
+	json_t		*states, *owners, *minted, *codes;
+	const char	*vals[3];
+	char		 req[1024], state[IG_STATE_LEN + 1], line[512];
+	char		*s[2];
+	unsigned char	 raw[32];
+	long		 i;
+
+	res = users(prefix, 0, nusers);
+	states = json_array();
+	owners = json_array();
+	(void)snprintf(req, sizeof(req), "{\"account\":%ld,\"count\":%ld,"
+	    "\"redirect_uri\":\"%s\"}", FIRST + from, n,
+	    env("INSTAGRAM_REDIRECT_URI"));
+	minted = fake_post("/_fake/codes", req);
+	codes = json_object_get(minted, "codes");
+	if (states == NULL || owners == NULL ||
+	    json_array_size(codes) != (size_t)n)
+		die("the fake of Meta minted no codes");
+	for (i = 0; i < n; i++) {
+		if (ig_rand_bytes(raw, sizeof(raw)) != IG_OK)
+			die("no random bytes");
+		ig_b64url_enc(state, raw, sizeof(raw));
+		push(states, state);
+		push(owners, PQgetvalue(res, (int)(i % nusers), 0));
+		(void)snprintf(line, sizeof(line), " %s %s", state,
+		    json_string_value(json_array_get(codes, (size_t)i)));
+		print_jwt(PQgetvalue(res, (int)(i % nusers), 1), line);
+	}
+	vals[0] = s[0] = text(states);
+	vals[1] = s[1] = text(owners);
+	vals[2] = env("INSTAGRAM_REDIRECT_URI");
+	PQclear(exec("INSERT INTO oauth_states (stateHash, userId, "
+	    "redirectUri, expiresAt) SELECT sha256(convert_to(s, 'UTF8')), "
+	    "u::uuid, $3, now() + interval '1 hour' FROM unnest("
+	    "ARRAY(SELECT jsonb_array_elements_text($1::jsonb)), "
+	    "ARRAY(SELECT jsonb_array_elements_text($2::jsonb))) AS r(s, u)",
+	    3, vals));
+	free(s[0]);
+	free(s[1]);
+	json_decref(states);
+	json_decref(owners);
+	json_decref(minted);
+	PQclear(res);
+}
+
+static long
+count_arg(const char *s)
+{
+	char	*end;
+	long	 v = strtol(s, &end, 10);
+
+	return *s != '\0' && *end == '\0' && v > 0 && v <= 1000000 ? v : 0;
+}
+
 int
 main(int argc, char *argv[])
 {
-	struct ig_cfg	 cfg;
-	PGconn		*db;
-	PGresult	*res;
-	CURL		*c;
-	json_t		*tokens, *ext, *uids, *sealed, *puids, *igids, *tok;
-	const char	*vals[6];
-	char		 msg[256], name[160], aad[64], *s, *a[5];
-	long		 count, i, done;
-	int		 due, k;
+	char	msg[256];
+	long	n, nusers = 0, done, chunk;
+	int	mode;
 
-	if (argc != 4 || (count = strtol(argv[2], NULL, 10)) <= 0 ||
-	    count > 1000000 || (strcmp(argv[3], "due") != 0 &&
-	    strcmp(argv[3], "fresh") != 0)) {
-		fprintf(stderr, "usage: seed PREFIX COUNT due|fresh\n");
+	if (argc == 5 && strcmp(argv[1], "users") == 0 &&
+	    (n = count_arg(argv[3])) > 0 && (strcmp(argv[4], "due") == 0 ||
+	    strcmp(argv[4], "fresh") == 0))
+		mode = strcmp(argv[4], "due") == 0;
+	else if (argc == 5 && strcmp(argv[1], "exchanges") == 0 &&
+	    (nusers = count_arg(argv[3])) > 0 && (n = count_arg(argv[4])) > 0)
+		mode = 2;
+	else {
+		fprintf(stderr, "usage: seed users PREFIX COUNT due|fresh\n"
+		    "       seed exchanges PREFIX USERS COUNT\n");
 		return 2;
 	}
-	due = strcmp(argv[3], "due") == 0;
-	if (ig_cfg_load(&cfg, IG_NEED_KEYS, msg, sizeof(msg)) != IG_OK)
+	if (ig_cfg_load(&cfg, IG_NEED_KEYS | IG_NEED_AUTH, msg,
+	    sizeof(msg)) != IG_OK)
 		die(msg);
 	db = PQconnectdb(env("IGCONNECT_DB_ADMIN_URL"));
 	if (PQstatus(db) != CONNECTION_OK)
 		die("cannot connect to IGCONNECT_DB_ADMIN_URL");
-	if ((c = curl_easy_init()) == NULL)
+	if ((fake = curl_easy_init()) == NULL)
 		die("cannot start libcurl");
-	for (done = 0; done < count; done += CHUNK) {
-		long	n = count - done < CHUNK ? count - done : CHUNK;
-
-		ext = json_array();
-		for (i = 0; i < n; i++) {
-			(void)snprintf(name, sizeof(name), "%s-%ld", argv[1],
-			    done + i);
-			push(ext, name);
-		}
-		s = json_dumps(ext, JSON_COMPACT);
-		vals[0] = s;
-		res = exec(db, "WITH x AS (SELECT unnest(ARRAY(SELECT "
-		    "jsonb_array_elements_text($1::jsonb))) AS e) "
-		    "INSERT INTO users (externalId) SELECT e FROM x "
-		    "ON CONFLICT (externalId) DO UPDATE SET externalId = "
-		    "EXCLUDED.externalId RETURNING id, externalId", 1, vals);
-		free(s);
-		tokens = mint(c, 1000000 + done, n, due);
-		uids = json_array();
-		sealed = json_array();
-		puids = json_array();
-		igids = json_array();
-		for (i = 0; i < PQntuples(res); i++) {
-			tok = json_array_get(tokens, (size_t)i);
-			(void)snprintf(aad, sizeof(aad), "%s|instagram",
-			    PQgetvalue(res, (int)i, 0));
-			if (ig_seal(&cfg, json_string_value(json_object_get(tok,
-			    "access_token")), aad, &s) != IG_OK)
-				die("cannot seal a token");
-			push(uids, PQgetvalue(res, (int)i, 0));
-			push(sealed, s);
-			free(s);
-			push(puids, json_string_value(json_object_get(tok,
-			    "user_id")));
-			push(igids, json_string_value(json_object_get(tok,
-			    "ig_id")));
-		}
-		PQclear(res);
-		a[0] = json_dumps(uids, JSON_COMPACT);
-		a[1] = json_dumps(sealed, JSON_COMPACT);
-		a[2] = json_dumps(puids, JSON_COMPACT);
-		a[3] = json_dumps(igids, JSON_COMPACT);
-		for (k = 0; k < 4; k++)
-			vals[k] = a[k];
-		vals[4] = due ? "30 days" : "0 days";
-		vals[5] = due ? "5 days" : "60 days";
-		res = exec(db, "INSERT INTO oauth_connections AS c (userId, "
-		    "provider, providerUserId, accessToken, expiresAt, "
-		    "businessAccountId, scopes, metadata, tokenIssuedAt, "
-		    "connectedAt, lastSyncedAt) "
-		    "SELECT u::uuid, 'instagram', p, t, now() + $6::interval, "
-		    "  g, ARRAY['instagram_business_basic'], jsonb_build_object("
-		    "  'flavor', 'instagram', 'tokenKind', 'long', 'profile', "
-		    "  jsonb_build_object('username', 'bench_' || p)), "
-		    "  now() - $5::interval, now(), now() "
-		    "FROM unnest(ARRAY(SELECT jsonb_array_elements_text("
-		    "  $1::jsonb)), ARRAY(SELECT jsonb_array_elements_text("
-		    "  $2::jsonb)), ARRAY(SELECT jsonb_array_elements_text("
-		    "  $3::jsonb)), ARRAY(SELECT jsonb_array_elements_text("
-		    "  $4::jsonb))) AS r(u, t, p, g) "
-		    "ON CONFLICT (userId, provider) DO UPDATE SET "
-		    "  accessToken = EXCLUDED.accessToken, "
-		    "  expiresAt = EXCLUDED.expiresAt, "
-		    "  tokenIssuedAt = EXCLUDED.tokenIssuedAt, "
-		    "  status = 'active', version = c.version + 1, "
-		    "  refreshState = 'ok', refreshAttempts = 0, "
-		    "  refreshNextAt = NULL, refreshLeaseUntil = NULL",
-		    6, vals);
-		PQclear(res);
-		for (k = 0; k < 4; k++)
-			free(a[k]);
-		json_decref(ext);
-		json_decref(tokens);
-		json_decref(uids);
-		json_decref(sealed);
-		json_decref(puids);
-		json_decref(igids);
+	for (done = 0; done < n; done += chunk) {
+		chunk = n - done < CHUNK ? n - done : CHUNK;
+		if (mode == 2)
+			exchanges(argv[2], nusers, done, chunk);
+		else
+			connect_users(argv[2], done, chunk, mode);
 	}
-	printf("%ld\n", count);
-	curl_easy_cleanup(c);
+	curl_easy_cleanup(fake);
 	PQfinish(db);
 	ig_cfg_free(&cfg);
 	return 0;
