@@ -451,7 +451,6 @@ ig_conn_set_profile(struct ig_ctx *ctx, const struct ig_conn *c,
 {
 	const char	*vals[3];
 	char		*fields;
-	PGresult	*res;
 	enum ig_err	 er;
 
 	if ((fields = json_dumps(p->fields, JSON_COMPACT)) == NULL)
@@ -459,13 +458,8 @@ ig_conn_set_profile(struct ig_ctx *ctx, const struct ig_conn *c,
 	vals[0] = c->id;
 	vals[1] = p->id;
 	vals[2] = fields;
-	er = ig_db_exec(ctx->db, &conn_set_profile, vals, &res);
+	er = ig_db_write_if(ctx->db, &conn_set_profile, vals);
 	free(fields);
-	if (er != IG_OK)
-		return er;
-	if (PQntuples(res) == 0)
-		er = IG_ENOTFOUND;
-	PQclear(res);
 	return er;
 }
 
@@ -489,7 +483,6 @@ ig_conn_mark_reauth(struct ig_ctx *ctx, const struct ig_conn *c,
 {
 	const char	*vals[3];
 	char		*detail;
-	PGresult	*res;
 	enum ig_err	 er;
 
 	if ((detail = error_detail(m)) == NULL)
@@ -497,13 +490,8 @@ ig_conn_mark_reauth(struct ig_ctx *ctx, const struct ig_conn *c,
 	vals[0] = c->id;
 	vals[1] = c->version;
 	vals[2] = detail;
-	er = ig_db_exec(ctx->db, &conn_reauth, vals, &res);
+	er = ig_db_write_if(ctx->db, &conn_reauth, vals);
 	free(detail);
-	if (er != IG_OK)
-		return er;
-	if (PQntuples(res) == 0)
-		er = IG_ENOTFOUND;
-	PQclear(res);
 	return er;
 }
 

@@ -280,6 +280,21 @@ ig_db_exec(struct ig_db *db, const struct ig_stmt *st,
 	return er;
 }
 
+enum ig_err
+ig_db_write_if(struct ig_db *db, const struct ig_stmt *st,
+    const char *const *vals)
+{
+	PGresult	*res;
+	enum ig_err	 er;
+
+	if ((er = ig_db_exec(db, st, vals, &res)) != IG_OK)
+		return er;
+	if (PQntuples(res) == 0)
+		er = IG_ENOTFOUND;
+	PQclear(res);
+	return er;
+}
+
 static const struct ig_stmt st_ping = { "ping", "SELECT 1", 0 };
 
 enum ig_err

@@ -80,4 +80,11 @@ enum ig_err	 ig_db_exec(struct ig_db *, const struct ig_stmt *st,
 enum ig_err	 ig_conn_read(const struct pg_result *res, int row,
 		    struct ig_conn *c);
 
+/*
+ * ig_db_exec() for a conditional write that returns a row when it
+ * happened: IG_ENOTFOUND when it returned none (the row changed).
+ */
+enum ig_err	 ig_db_write_if(struct ig_db *, const struct ig_stmt *st,
+		    const char *const *vals);
+
 #endif /* EXTERN_H */

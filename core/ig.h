@@ -990,4 +990,12 @@ enum	ig_job_kind {
  */
 int		 ig_job_main(int argc, char *argv[], enum ig_job_kind);
 
+/*
+ * For the command-line tools: 1 if "s" is a whole number within
+ * [lo, hi], stored in "*out"; and a sleep of "s" seconds that a signal
+ * cuts short (so SIGTERM stops a daemon at once).
+ */
+int		 ig_arg_num(const char *s, double lo, double hi, double *out);
+void		 ig_pause(double s);
+
 #endif /* IG_H */

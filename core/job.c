@@ -267,8 +267,8 @@ catch_signals(void)
 
 /* ---------------------------------------------------------- options */
 
-static int
-num(const char *s, double lo, double hi, double *out)
+int
+ig_arg_num(const char *s, double lo, double hi, double *out)
 {
 	char	*end;
 
@@ -276,6 +276,16 @@ num(const char *s, double lo, double hi, double *out)
 	*out = strtod(s, &end);
 	return *s != '\0' && *end == '\0' && errno == 0 && *out >= lo &&
 	    *out <= hi;
+}
+
+void
+ig_pause(double s)
+{
+	struct timespec	ts;
+
+	ts.tv_sec = (time_t)s;
+	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+	(void)nanosleep(&ts, NULL);	/* a signal cuts it short */
 }
 
 static int
@@ -303,25 +313,25 @@ parse(int argc, char *argv[], struct job *j)
 		else if (i + 1 == argc)
 			return 0;
 		else if (strcmp(argv[i], k->age_flag) == 0 &&
-		    num(argv[++i], 0, 366 * 86400 / k->unit, &v))
+		    ig_arg_num(argv[++i], 0, 366 * 86400 / k->unit, &v))
 			j->age = v * k->unit;
 		else if (strcmp(argv[i], "--interval") == 0 &&
-		    num(argv[++i], 1, 86400, &j->interval))
+		    ig_arg_num(argv[++i], 1, 86400, &j->interval))
 			continue;
 		else if (strcmp(argv[i], "--parallel") == 0 &&
-		    num(argv[++i], 1, 256, &v))
+		    ig_arg_num(argv[++i], 1, 256, &v))
 			j->parallel = (int)v;
 		else if (strcmp(argv[i], "--batch") == 0 &&
-		    num(argv[++i], 1, 10000, &v))
+		    ig_arg_num(argv[++i], 1, 10000, &v))
 			j->batch = (int)v;
 		else if (strcmp(argv[i], "--max-attempts") == 0 &&
-		    num(argv[++i], 1, 1000, &v))
+		    ig_arg_num(argv[++i], 1, 1000, &v))
 			j->max_attempts = (int)v;
 		else if (strcmp(argv[i], "--backoff") == 0 &&
-		    num(argv[++i], 0, 86400, &j->backoff))
+		    ig_arg_num(argv[++i], 0, 86400, &j->backoff))
 			continue;
 		else if (strcmp(argv[i], "--lease") == 0 &&
-		    num(argv[++i], 10, 86400, &v))
+		    ig_arg_num(argv[++i], 10, 86400, &v))
 			j->lease = (int)v;
 		else
 			return 0;
@@ -460,7 +470,6 @@ write_failure(struct job *j, const struct item *it, enum outcome o)
 {
 	char		 max[16], base[32], wait[32], *err;
 	const char	*vals[6];
-	PGresult	*res;
 	enum ig_err	 er;
 
 	if ((err = error_json(o, &it->merr)) == NULL)
@@ -475,13 +484,8 @@ write_failure(struct job *j, const struct item *it, enum outcome o)
 	vals[3] = base;
 	vals[4] = wait;
 	vals[5] = err;
-	er = ig_db_exec(j->db, j->kind->failed, vals, &res);
+	er = ig_db_write_if(j->db, j->kind->failed, vals);
 	free(err);
-	if (er != IG_OK)
-		return er;
-	if (PQntuples(res) == 0)
-		er = IG_ENOTFOUND;
-	PQclear(res);
 	return er;
 }
 
@@ -653,16 +657,6 @@ dry_run(struct job *j)
 	return er;
 }
 
-static void
-pause_for(double s)
-{
-	struct timespec	ts;
-
-	ts.tv_sec = (time_t)s;
-	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-	(void)nanosleep(&ts, NULL);	/* a signal cuts it short */
-}
-
 static enum ig_err
 run(struct job *j)
 {
@@ -680,7 +674,7 @@ run(struct job *j)
 		}
 		if (!j->daemon)
 			break;
-		pause_for(j->interval);
+		ig_pause(j->interval);
 	}
 	return IG_OK;
 }

@@ -10,12 +10,10 @@
  *	igconnect-relay --once      deliver what is due, then exit (cron)
  *	igconnect-relay --daemon    keep delivering; poll every --interval
  */
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "ig.h"
 
@@ -43,17 +41,6 @@ on_signal(int sig)
 }
 
 static int
-num(const char *s, double lo, double hi, double *out)
-{
-	char	*end;
-
-	errno = 0;
-	*out = strtod(s, &end);
-	return *s != '\0' && *end == '\0' && errno == 0 && *out >= lo &&
-	    *out <= hi;
-}
-
-static int
 parse(int argc, char *argv[], struct opts *o)
 {
 	double	v;
@@ -72,19 +59,19 @@ parse(int argc, char *argv[], struct opts *o)
 			o->daemon = 1;
 			mode++;
 		} else if (i + 1 < argc && strcmp(argv[i], "--interval") == 0 &&
-		    num(argv[++i], 0.01, 3600, &o->interval))
+		    ig_arg_num(argv[++i], 0.01, 3600, &o->interval))
 			continue;
 		else if (i + 1 < argc && strcmp(argv[i], "--batch") == 0 &&
-		    num(argv[++i], 1, 1000, &v))
+		    ig_arg_num(argv[++i], 1, 1000, &v))
 			o->batch = (int)v;
 		else if (i + 1 < argc && strcmp(argv[i], "--max-attempts") ==
-		    0 && num(argv[++i], 1, 1000, &v))
+		    0 && ig_arg_num(argv[++i], 1, 1000, &v))
 			o->max_attempts = (int)v;
 		else if (i + 1 < argc && strcmp(argv[i], "--backoff") == 0 &&
-		    num(argv[++i], 0, 3600, &o->backoff))
+		    ig_arg_num(argv[++i], 0, 3600, &o->backoff))
 			continue;
 		else if (i + 1 < argc && strcmp(argv[i], "--lease") == 0 &&
-		    num(argv[++i], 5, 3600, &v))
+		    ig_arg_num(argv[++i], 5, 3600, &v))
 			o->lease = (int)v;
 		else
 			return 0;
@@ -126,16 +113,6 @@ cycle(struct ig_db *db, struct ig_http *h, const struct ig_cfg *cfg,
 	return er;
 }
 
-static void
-pause_for(double s)
-{
-	struct timespec	ts;
-
-	ts.tv_sec = (time_t)s;
-	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-	(void)nanosleep(&ts, NULL);	/* a signal cuts it short */
-}
-
 static enum ig_err
 run(struct ig_db *db, struct ig_http *h, const struct ig_cfg *cfg,
     const struct opts *o, struct tally *t)
@@ -156,7 +133,7 @@ run(struct ig_db *db, struct ig_http *h, const struct ig_cfg *cfg,
 			continue;
 		if (!o->daemon)
 			break;
-		pause_for(o->interval);
+		ig_pause(o->interval);
 	}
 	return IG_OK;
 }
