@@ -100,7 +100,8 @@ static void
 json(const struct ig_cfg *cfg, long n)
 {
 	struct ig_conn	 c;
-	char		*s;
+	char		 buf[4096], *s;
+	size_t		 len;
 
 	memset(&c, 0, sizeof(c));
 	c.id = strdup("5b0e7a2c-3d1f-4c8e-9a61-2f7d4b9c0e11");
@@ -122,9 +123,11 @@ json(const struct ig_cfg *cfg, long n)
 	for (; n > 0; n--) {
 		json_t	*o = ig_conn_json(cfg, &c, time(NULL));
 
-		if (o == NULL || (s = json_dumps(o, JSON_COMPACT)) == NULL)
+		if (o == NULL ||
+		    (s = ig_json_text(o, buf, sizeof(buf), &len)) == NULL)
 			die("no JSON");
-		free(s);
+		if (s != buf)
+			free(s);
 		json_decref(o);
 	}
 	ig_conn_free(&c);

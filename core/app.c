@@ -390,6 +390,11 @@ ig_app_main(int argc, char *argv[], const struct ig_endpoint *ep)
 		return 1;
 	}
 	ig_log_init(ep->name, cfg.log_level);
+	if (ep->waits_on_meta) {
+		/* Its threads mostly wait: size for the requests in flight. */
+		cfg.threads = cfg.meta_threads;
+		cfg.processes = cfg.meta_processes;
+	}
 	if (cfg.auth == IG_AUTH_NONE)
 		ig_log_warnx("IGCONNECT_AUTH=none: every caller is trusted; "
 		    "use it for local development only");

@@ -376,6 +376,10 @@ static const struct var vars[] = {
 	{ "IGCONNECT_CA_FILE", NULL, 0, 0, p_path, FIELD(ca_file), 0, 0 },
 	{ "IGCONNECT_THREADS", NULL, 0, 0, p_int, FIELD(threads), 1, 256 },
 	{ "IGCONNECT_PROCESSES", NULL, 0, 0, p_int, FIELD(processes), 1, 64 },
+	{ "IGCONNECT_META_THREADS", NULL, 0, 0, p_int, FIELD(meta_threads),
+	    1, 256 },
+	{ "IGCONNECT_META_PROCESSES", NULL, 0, 0, p_int,
+	    FIELD(meta_processes), 1, 64 },
 	{ "IGCONNECT_DB_CONNECTIONS", NULL, 0, 0, p_int,
 	    FIELD(db_connections), 1, 256 },
 	{ "IGCONNECT_SOCKET_MODE", NULL, 0, 0, p_octal, FIELD(socket_mode),
@@ -519,6 +523,8 @@ ig_cfg_load(struct ig_cfg *c, unsigned needs, char *msg, size_t sz)
 	c->log_level = IG_LOG_INFO;
 	c->threads = 8;
 	c->processes = 1;
+	c->meta_threads = 32;
+	c->meta_processes = 2;
 	c->db_connections = 8;
 	c->socket_mode = 0660;
 	c->max_body = IG_MAX_BODY;

@@ -5,13 +5,14 @@
  * a fresh 96-bit nonce, the key id and the row bound as associated data
  * (SECURITY.md 22-24).  Secrets are wiped before they are freed.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
@@ -31,17 +32,86 @@ ig_rand_bytes(void *buf, size_t n)
 	return IG_OK;
 }
 
+/*
+ * Setting an HMAC up (looking the digest up by name, hashing the padded
+ * key) costs more than MACing a JWT.  So each process keeps a keyed
+ * context for the few keys it uses (the JWT secret, the app secrets) and
+ * copies it for every MAC.  A key is found by its bytes, not its address:
+ * configurations come and go in the tests.
+ */
+#define MAC_KEYS	8
+
+struct mac_key {
+	unsigned char	 key[128];
+	size_t		 len;
+	EVP_MAC_CTX	*ctx;		/* initialised with "key" */
+};
+
+static struct mac_key	 mac_keys[MAC_KEYS];
+static size_t		 mac_nkeys;
+static pthread_mutex_t	 mac_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static EVP_MAC_CTX *
+mac_new(const void *key, size_t keylen)
+{
+	OSSL_PARAM	 params[2];
+	EVP_MAC		*alg;
+	EVP_MAC_CTX	*ctx = NULL;
+
+	if ((alg = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+		return NULL;
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+	    (char *)"SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if ((ctx = EVP_MAC_CTX_new(alg)) != NULL &&
+	    EVP_MAC_init(ctx, key, keylen, params) != 1) {
+		EVP_MAC_CTX_free(ctx);
+		ctx = NULL;
+	}
+	EVP_MAC_free(alg);
+	return ctx;
+}
+
+/* A fresh context keyed with "key": a copy of the kept one if any. */
+static EVP_MAC_CTX *
+mac_keyed(const void *key, size_t keylen)
+{
+	EVP_MAC_CTX	*ctx = NULL;
+	size_t		 i;
+
+	if (keylen > sizeof(mac_keys[0].key))
+		return mac_new(key, keylen);
+	(void)pthread_mutex_lock(&mac_lock);
+	for (i = 0; i < mac_nkeys; i++)
+		if (mac_keys[i].len == keylen &&
+		    CRYPTO_memcmp(mac_keys[i].key, key, keylen) == 0)
+			break;
+	if (i == mac_nkeys && mac_nkeys < MAC_KEYS &&
+	    (mac_keys[i].ctx = mac_new(key, keylen)) != NULL) {
+		memcpy(mac_keys[i].key, key, keylen);
+		mac_keys[i].len = keylen;
+		mac_nkeys++;
+	}
+	if (i < mac_nkeys)
+		ctx = EVP_MAC_CTX_dup(mac_keys[i].ctx);
+	(void)pthread_mutex_unlock(&mac_lock);
+	return i < mac_nkeys ? ctx : mac_new(key, keylen);
+}
+
 enum ig_err
 ig_hmac_sha256(const void *key, size_t keylen, const void *msg,
     size_t msglen, unsigned char mac[32])
 {
-	unsigned int	len = 32;
+	EVP_MAC_CTX	*ctx;
+	size_t		 len = 0;
+	int		 ok;
 
-	if (keylen > INT32_MAX ||
-	    HMAC(EVP_sha256(), key, (int)keylen, msg, msglen, mac, &len) ==
-	    NULL || len != 32)
+	if ((ctx = mac_keyed(key, keylen)) == NULL)
 		return IG_ECRYPTO;
-	return IG_OK;
+	ok = EVP_MAC_update(ctx, msg, msglen) == 1 &&
+	    EVP_MAC_final(ctx, mac, &len, 32) == 1 && len == 32;
+	EVP_MAC_CTX_free(ctx);
+	return ok ? IG_OK : IG_ECRYPTO;
 }
 
 enum ig_err
@@ -139,6 +209,26 @@ ig_b64url_enc(char *out, const unsigned char *in, size_t n)
 }
 
 /*
+ * The value of "c" in a base64 alphabet: the two alphabets differ only in
+ * their last two digits, "alpha"[62] and [63].  -1 if "c" is not a digit.
+ */
+static int
+b64_digit(const char *alpha, unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == (unsigned char)alpha[62])
+		return 62;
+	if (c == (unsigned char)alpha[63])
+		return 63;
+	return -1;
+}
+
+/*
  * Decode with the given alphabet.  Padding is accepted only when "pad"
  * is set, and then only as the exact number of '=' RFC 4648 requires.
  * Non-zero leftover bits are refused so every value has one encoding.
@@ -147,9 +237,9 @@ static enum ig_err
 b64_dec(const char *alpha, int pad, unsigned char *out, size_t outsz,
     size_t *outlen, const char *in, size_t n)
 {
-	const char	*p;
 	unsigned long	 v = 0;
 	size_t		 i, o = 0, bits = 0, npad = 0;
+	int		 d;
 
 	if (pad) {
 		while (npad < 2 && n > 0 && in[n - 1] == '=') {
@@ -162,9 +252,9 @@ b64_dec(const char *alpha, int pad, unsigned char *out, size_t outsz,
 	if (n % 4 == 1)
 		return IG_EINPUT;
 	for (i = 0; i < n; i++) {
-		if (in[i] == '\0' || (p = strchr(alpha, in[i])) == NULL)
+		if ((d = b64_digit(alpha, (unsigned char)in[i])) < 0)
 			return IG_EINPUT;
-		v = (v << 6 | (unsigned long)(p - alpha)) & 0xffffff;
+		v = (v << 6 | (unsigned long)d) & 0xffffff;
 		bits += 6;
 		if (bits >= 8) {
 			bits -= 8;

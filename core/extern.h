@@ -87,4 +87,12 @@ enum ig_err	 ig_conn_read(const struct pg_result *res, int row,
 enum ig_err	 ig_db_write_if(struct ig_db *, const struct ig_stmt *st,
 		    const char *const *vals);
 
+/*
+ * "v" as compact JSON text of "*len" bytes: in "buf" when it fits, else
+ * in a string the caller frees (the return value is then not "buf").
+ * NULL when out of memory.
+ */
+char		*ig_json_text(const json_t *v, char *buf, size_t sz,
+		    size_t *len);
+
 #endif /* EXTERN_H */

@@ -151,6 +151,8 @@ struct	ig_cfg {
 	int		 log_level;		/* IG_LOG_* */
 	long		 threads;		/* per worker process */
 	long		 processes;		/* worker processes */
+	long		 meta_threads;		/* the same, for programs */
+	long		 meta_processes;	/* that wait on Meta */
 	long		 db_connections;	/* at most, per process */
 	long		 socket_mode;		/* of --listen sockets */
 	long		 max_body;		/* bytes */
@@ -650,6 +652,12 @@ struct	ig_endpoint {
 	 * be parsed before its signature is checked (SECURITY 55).
 	 */
 	int			 raw_body;
+	/*
+	 * 1: a request waits for Meta (about 150 ms), so the program runs
+	 * IGCONNECT_META_THREADS x IGCONNECT_META_PROCESSES threads: the
+	 * requests in flight that Meta's latency needs.
+	 */
+	int			 waits_on_meta;
 	const struct ig_param	*params;
 	size_t			 nparams;
 	enum ig_err		(*handle)(struct ig_ctx *);
@@ -660,8 +668,9 @@ struct	ig_endpoint {
  * unix socket and supervises worker processes (restarting any that
  * crash); with a FastCGI listening socket on fd 0 (spawn-fcgi, systemd)
  * it does the same on it; otherwise it serves one request as plain CGI.
- * Each worker runs IGCONNECT_THREADS threads, each with its own Meta
- * client, sharing up to IGCONNECT_DB_CONNECTIONS database connections.
+ * Each worker runs IGCONNECT_THREADS threads (IGCONNECT_META_THREADS if
+ * the endpoint waits on Meta), each with its own Meta client, sharing up
+ * to IGCONNECT_DB_CONNECTIONS database connections.
  * SIGTERM lets in-flight requests finish.
  * Returns the process exit status.
  */

@@ -71,16 +71,32 @@ answer(struct ig_req *r, int status, const char *ctype, const char *body,
 	return ig_req_write(r, body, len);
 }
 
+char *
+ig_json_text(const json_t *v, char *buf, size_t sz, size_t *len)
+{
+	char	*s;
+
+	/* Most bodies fit the caller's buffer: none grown a step at a time. */
+	*len = json_dumpb(v, buf, sz, JSON_COMPACT);
+	if (*len > 0 && *len <= sz)
+		return buf;
+	if ((s = json_dumps(v, JSON_COMPACT)) != NULL)
+		*len = strlen(s);
+	return s;
+}
+
 enum ig_err
 ig_resp_json(struct ig_req *r, int status, json_t *body)
 {
-	char		*s;
+	char		 buf[4096], *s;
+	size_t		 len;
 	enum ig_err	 er;
 
-	if ((s = json_dumps(body, JSON_COMPACT)) == NULL)
+	if ((s = ig_json_text(body, buf, sizeof(buf), &len)) == NULL)
 		return ig_resp_fail(r, IG_ENOMEM);
-	er = answer(r, status, "application/json", s, strlen(s), 0);
-	free(s);
+	er = answer(r, status, "application/json", s, len, 0);
+	if (s != buf)
+		free(s);
 	return er;
 }
 

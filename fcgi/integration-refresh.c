@@ -136,6 +136,7 @@ handle(struct ig_ctx *ctx)
 static const struct ig_endpoint endpoint = {
 	.name = "integration-refresh",
 	.needs = IG_NEED_DB | IG_NEED_KEYS | IG_NEED_INSTAGRAM | IG_NEED_AUTH,
+	.waits_on_meta = 1,
 	.methods = IG_METHOD_POST,
 	.handle = handle,
 };

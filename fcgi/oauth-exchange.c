@@ -158,6 +158,7 @@ handle(struct ig_ctx *ctx)
 static const struct ig_endpoint endpoint = {
 	.name = "oauth-exchange",
 	.needs = IG_NEED_DB | IG_NEED_KEYS | IG_NEED_INSTAGRAM | IG_NEED_AUTH,
+	.waits_on_meta = 1,
 	.methods = IG_METHOD_POST,
 	.params = params,
 	.nparams = sizeof(params) / sizeof(params[0]),

@@ -924,6 +924,39 @@ t_failure_frees(void)
 	test_clear_config_env();
 }
 
+/* The sizing of programs that wait on Meta: its own defaults and ranges. */
+static void
+t_meta_sizing(void)
+{
+	struct ig_cfg	c;
+	char		msg[256];
+
+	test_clear_config_env();
+	set("IGCONNECT_THREADS", "4");
+	set("IGCONNECT_PROCESSES", "3");
+	if (CHECK(ig_cfg_load(&c, 0, msg, sizeof(msg)) == IG_OK)) {
+		CHECK(c.meta_threads == 32);
+		CHECK(c.meta_processes == 2);
+		CHECK(c.threads == 4 && c.processes == 3);
+		ig_cfg_free(&c);
+	}
+	set("IGCONNECT_META_THREADS", "256");
+	set("IGCONNECT_META_PROCESSES", "64");
+	if (CHECK(ig_cfg_load(&c, 0, msg, sizeof(msg)) == IG_OK)) {
+		CHECK(c.meta_threads == 256 && c.meta_processes == 64);
+		CHECK(c.threads == 4 && c.processes == 3);
+		ig_cfg_free(&c);
+	}
+	set("IGCONNECT_META_THREADS", "257");
+	load_fails(0, "invalid value for IGCONNECT_META_THREADS: expected a "
+	    "number from ", NULL);
+	set("IGCONNECT_META_THREADS", "8");
+	set("IGCONNECT_META_PROCESSES", "0");
+	load_fails(0, "invalid value for IGCONNECT_META_PROCESSES: expected a "
+	    "number from ", NULL);
+	test_clear_config_env();
+}
+
 static const struct ig_test tests[] = {
 	TEST(t_defaults),
 	TEST(t_missing_required),
@@ -940,6 +973,7 @@ static const struct ig_test tests[] = {
 	TEST(t_oauth_lists),
 	TEST(t_graph_version),
 	TEST(t_numbers),
+	TEST(t_meta_sizing),
 	TEST(t_log_level),
 	TEST(t_app_ids),
 	TEST(t_issuer_audience),

@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "ig.h"
 
 #include "../lib/check.h"
@@ -335,6 +338,38 @@ t_hmac_rfc4231(void)
 	ig_hex(hex, mac, sizeof(mac));
 	CHECK(strcmp(hex, "60e431591ee0b67f0d8a26aacbf5b77f"
 	    "8e0bc6213728c5140546040f0ee37f54") == 0);
+}
+
+/*
+ * Keyed contexts are kept per process and found by the key's bytes: many
+ * keys, keys that differ in one byte, and one buffer whose bytes change
+ * all give the MAC OpenSSL computes from scratch.
+ */
+static void
+t_hmac_kept_keys(void)
+{
+	unsigned char	key[32], mac[32], want[32];
+	unsigned int	wlen;
+	int		round, k;
+
+	for (round = 0; round < 2; round++)
+		for (k = 0; k < 20; k++) {
+			memset(key, 0x5c, sizeof(key));
+			key[31] = (unsigned char)k;
+			CHECK(ig_hmac_sha256(key, sizeof(key), "msg", 3, mac) ==
+			    IG_OK);
+			wlen = 0;
+			CHECK(HMAC(EVP_sha256(), key, sizeof(key),
+			    (const unsigned char *)"msg", 3, want, &wlen) !=
+			    NULL && wlen == 32);
+			if (!CHECK(memcmp(mac, want, sizeof(mac)) == 0))
+				printf("  round %d key %d\n", round, k);
+		}
+	/* The same length, a prefix of a kept key: another key. */
+	CHECK(ig_hmac_sha256(key, 31, "msg", 3, mac) == IG_OK);
+	CHECK(HMAC(EVP_sha256(), key, 31, (const unsigned char *)"msg", 3,
+	    want, &wlen) != NULL);
+	CHECK(memcmp(mac, want, sizeof(mac)) == 0);
 }
 
 static void
@@ -791,6 +826,7 @@ static const struct ig_test tests[] = {
 	TEST(t_b64url_canonical),
 	TEST(t_b64_std),
 	TEST(t_hmac_rfc4231),
+	TEST(t_hmac_kept_keys),
 	TEST(t_sha256),
 	TEST(t_hex),
 	TEST(t_ct_equal),
