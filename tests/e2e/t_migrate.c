@@ -147,6 +147,54 @@ t_upsert_one_row(void)
 	    "0") == 0);
 }
 
+/*
+ * History rows follow deletes as their foreign keys once made them
+ * (sql/009): a deleted connection leaves its history detached, a deleted
+ * user takes its history along; nobody else's history is touched.
+ */
+static void
+t_history_follows_deletes(void)
+{
+	static const char	user[] =
+	    "(SELECT id FROM users WHERE externalId = 't_hist')";
+	static const char	other[] =
+	    "(SELECT id FROM users WHERE externalId = 't_hist_other')";
+	char			sql[1024];
+
+	CHECK(exec_ok("INSERT INTO users (externalId) VALUES ('t_hist'), "
+	    "('t_hist_other') ON CONFLICT DO NOTHING"));
+	(void)snprintf(sql, sizeof(sql), "INSERT INTO oauth_connections "
+	    "(userId, provider, providerUserId, accessToken) VALUES "
+	    "(%s, 'instagram', '1', 'ig1.x.y'), (%s, 'instagram', '2', "
+	    "'ig1.x.y')", user, other);
+	CHECK(exec_ok(sql));
+	(void)snprintf(sql, sizeof(sql), "INSERT INTO connection_history "
+	    "(connectionId, userId, provider, event) SELECT c.id, c.userId, "
+	    "'instagram', e FROM oauth_connections c, (VALUES ('connected'), "
+	    "('refreshed')) v(e) WHERE c.userId IN (%s, %s)", user, other);
+	CHECK(exec_ok(sql));
+
+	(void)snprintf(sql, sizeof(sql), "DELETE FROM oauth_connections "
+	    "WHERE userId = %s", user);
+	CHECK(exec_ok(sql));
+	(void)snprintf(sql, sizeof(sql), "SELECT count(*) || ':' || "
+	    "count(connectionId) FROM connection_history WHERE userId = %s",
+	    user);
+	CHECK(strcmp(scalar(sql), "2:0") == 0);
+	(void)snprintf(sql, sizeof(sql), "SELECT count(connectionId) FROM "
+	    "connection_history WHERE userId = %s", other);
+	CHECK(strcmp(scalar(sql), "2") == 0);
+
+	CHECK(exec_ok("DELETE FROM users WHERE externalId = 't_hist'"));
+	CHECK(strcmp(scalar("SELECT count(*) FROM connection_history h "
+	    "LEFT JOIN users u ON u.id = h.userId WHERE u.id IS NULL"),
+	    "0") == 0);
+	(void)snprintf(sql, sizeof(sql), "SELECT count(*) FROM "
+	    "connection_history WHERE userId = %s", other);
+	CHECK(strcmp(scalar(sql), "2") == 0);
+	CHECK(exec_ok("DELETE FROM users WHERE externalId = 't_hist_other'"));
+}
+
 /* A migration that fails leaves neither its changes nor its record. */
 static void
 t_failed_migration_rolls_back(void)
@@ -182,6 +230,7 @@ static const struct ig_test tests[] = {
 	TEST(t_second_run_changes_nothing),
 	TEST(t_seed_table_exact),
 	TEST(t_upsert_one_row),
+	TEST(t_history_follows_deletes),
 	TEST(t_failed_migration_rolls_back),
 };
 
