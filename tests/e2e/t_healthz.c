@@ -255,6 +255,74 @@ t_crashed_worker_restarted(void)
 	CHECK(supervisor_pid() == sup);
 }
 
+/* The "Threads:" line of /proc/PID/status; -1 if unreadable. */
+static long
+threads_of(long pid)
+{
+	char	path[64], buf[4096], *p;
+
+	(void)snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	if (!read_small_file(path, buf, sizeof(buf)) ||
+	    (p = strstr(buf, "\nThreads:")) == NULL)
+		return -1;
+	return strtol(p + 9, NULL, 10);
+}
+
+/* The stack's setting "name", or "dflt" when it sets none. */
+static long
+setting(const char *name, long dflt)
+{
+	const char	*v = getenv(name);
+
+	return v != NULL && *v != '\0' ? strtol(v, NULL, 10) : dflt;
+}
+
+/*
+ * Programs that wait on Meta run IGCONNECT_META_THREADS x _PROCESSES,
+ * the others IGCONNECT_THREADS x _PROCESSES: worker processes under the
+ * supervisor, each with its pool of threads plus its main thread.
+ */
+static void
+t_pool_sizes(void)
+{
+	static const struct {
+		const char	*prog;
+		const char	*threads, *procs;
+		long		 dthreads, dprocs;
+	} v[] = {
+		{ "healthz", "IGCONNECT_THREADS", "IGCONNECT_PROCESSES", 8, 1 },
+		{ "integration", "IGCONNECT_THREADS", "IGCONNECT_PROCESSES",
+		    8, 1 },
+		{ "oauth-exchange", "IGCONNECT_META_THREADS",
+		    "IGCONNECT_META_PROCESSES", 32, 2 },
+		{ "integration-refresh", "IGCONNECT_META_THREADS",
+		    "IGCONNECT_META_PROCESSES", 32, 2 },
+	};
+	char	path[4096];
+	long	kids[64], sup, want;
+	int	i, k, n;
+	size_t	j;
+
+	for (j = 0; j < sizeof(v) / sizeof(v[0]); j++) {
+		(void)snprintf(path, sizeof(path), "%s/run/%s.pid",
+		    env_or_die("IGCONNECT_VAR"), v[j].prog);
+		sup = pidfile_read(path);
+		CHECK(sup > 0);
+		n = children_of(sup, kids, 64);
+		if (!CHECK(n == setting(v[j].procs, v[j].dprocs)))
+			printf("  %s: %d processes\n", v[j].prog, n);
+		want = setting(v[j].threads, v[j].dthreads) + 1;
+		for (i = 0; i < n; i++) {
+			/* A worker may still be starting its threads. */
+			for (k = 0; k < 50 && threads_of(kids[i]) != want; k++)
+				msleep(100);
+			if (!CHECK(threads_of(kids[i]) == want))
+				printf("  %s: %ld threads, want %ld\n",
+				    v[j].prog, threads_of(kids[i]), want);
+		}
+	}
+}
+
 /* Started without a FastCGI socket, the program answers one CGI request. */
 static void
 t_cgi_mode(void)
@@ -468,6 +536,7 @@ static const struct ig_test tests[] = {
 	TEST(t_logs_never_keep_query),
 	TEST(t_db_outage_same_workers),
 	TEST(t_crashed_worker_restarted),
+	TEST(t_pool_sizes),
 	TEST(t_cgi_mode),
 	TEST(t_bad_config_stops),
 	TEST(t_missing_config_stops),
