@@ -105,20 +105,22 @@ ig_resp_error_ex(struct ig_req *r, int status, const char *code,
     const char *text, long retry_after, json_t *extra)
 {
 	json_t		*o;
-	char		*s = NULL;
+	char		 buf[1024], *s = NULL;
+	size_t		 len;
 	enum ig_err	 er;
 
 	o = json_pack("{s:s, s:s, s:s}", "error", code,
 	    "error_description", text, "request_id", ig_req_id(r));
 	if (o == NULL || (extra != NULL && json_object_update(o, extra)) ||
-	    (s = json_dumps(o, JSON_COMPACT)) == NULL) {
+	    (s = ig_json_text(o, buf, sizeof(buf), &len)) == NULL) {
 		json_decref(o);
 		/* A fixed body, so even out of memory gets an answer. */
 		return answer(r, 503, "application/json",
 		    "{\"error\":\"unavailable\"}", 23, 0);
 	}
-	er = answer(r, status, "application/json", s, strlen(s), retry_after);
-	free(s);
+	er = answer(r, status, "application/json", s, len, retry_after);
+	if (s != buf)
+		free(s);
 	json_decref(o);
 	return er;
 }
