@@ -7,10 +7,10 @@
  *  - otherwise plain CGI (RFC 3875): answer one request and exit.
  * The supervisor owns the socket and restarts a worker that dies, so a
  * crash costs only the requests it had in flight (SECURITY.md 88).  A
- * worker runs a pool of threads blocking in FCGX_Accept_r, each with its
- * own Meta client, sharing a pool of database connections (a thread
- * waiting for Meta holds none); SIGTERM stops accepting and lets
- * in-flight requests finish (SECURITY.md 90).
+ * worker runs a pool of threads taking ready connections from nginx
+ * (conns.c), each with its own Meta client, sharing a pool of database
+ * connections (a thread waiting for Meta holds none); SIGTERM stops
+ * accepting and lets in-flight requests finish (SECURITY.md 90).
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -41,9 +41,7 @@ struct	worker {
 	const struct ig_endpoint	*ep;
 	const struct ig_cfg		*cfg;
 	struct ig_db			*db;	/* the process's pool */
-	int				 fd;
-	volatile sig_atomic_t		 accepting;
-	volatile sig_atomic_t		 done;
+	struct ig_conns			*conns;	/* the process's connections */
 };
 
 static volatile sig_atomic_t	stopping;
@@ -95,68 +93,65 @@ serve(FCGX_Request *fr, const struct ig_endpoint *ep,
 	ig_req_free(req);
 }
 
+/*
+ * Serve requests on the connections ig_conns_next hands out.  libfcgi has
+ * no call to read a request from a connection it did not accept, so the
+ * connection goes in through the request's ipcFd, a field fcgiapp.h marks
+ * as internal (stable since libfcgi 2.4.0).  keepConnection set before
+ * FCGX_Accept_r keeps the finish it starts with from closing that
+ * connection; FCGX_Finish_r then closes it unless nginx asked to keep it.
+ * listen_sock -1 makes sure libfcgi never accepts on its own.
+ */
 static void *
 worker_main(void *arg)
 {
 	struct worker	*w = arg;
 	struct ig_http	*http;
 	FCGX_Request	 fr;
+	int		 fd;
 
 	http = ig_http_new(w->cfg);
-	if (http == NULL || FCGX_InitRequest(&fr, w->fd, 0) != 0) {
+	if (http == NULL || FCGX_InitRequest(&fr, -1, 0) != 0) {
 		ig_log_err("could not set up a worker thread");
 		ig_http_free(http);
-		w->done = 1;
 		return NULL;
 	}
-	while (!stopping) {
-		w->accepting = 1;
-		if (stopping || FCGX_Accept_r(&fr) < 0) {
-			w->accepting = 0;
-			/* Not a stop: let the supervisor start a fresh worker. */
-			if (!stopping) {
-				ig_log_err("could not accept a connection");
-				(void)kill(getpid(), SIGTERM);
-			}
-			break;
-		}
-		w->accepting = 0;
+	while (!stopping && (fd = ig_conns_next(w->conns)) >= 0) {
+		fr.ipcFd = fd;
+		fr.keepConnection = 1;
+		if (FCGX_Accept_r(&fr) != 0)
+			continue;	/* libfcgi closed a broken connection */
 		serve(&fr, w->ep, w->cfg, w->db, http);
 		FCGX_Finish_r(&fr);
+		if (fr.ipcFd >= 0)
+			ig_conns_keep(w->conns, fr.ipcFd);
+		fr.ipcFd = -1;
+	}
+	if (!stopping) {
+		/* Not a stop: let the supervisor start a fresh worker. */
+		ig_log_err("could not take a connection");
+		(void)kill(getpid(), SIGTERM);
 	}
 	FCGX_Free(&fr, 0);
 	ig_http_free(http);
-	w->done = 1;
 	return NULL;
 }
 
-/* A no-op: its only job is to interrupt accept(2) with EINTR. */
-static void
-on_wake(int sig)
-{
-	(void)sig;
-}
-
 /*
- * One worker process.  Threads block in accept; on SIGTERM we mark the
- * stop, tell libfcgi, and poke every thread still in accept until it
- * leaves (a poke can land just before a thread re-enters accept, hence
- * the loop).  Threads busy with a request finish it first.
+ * One worker process.  Threads wait in ig_conns_next; on SIGTERM we mark
+ * the stop and wake them all.  Threads busy with a request finish it
+ * first; connections nginx kept idle close with the process.
  */
 static int
 run_worker(int fd, const struct ig_endpoint *ep, const struct ig_cfg *cfg)
 {
-	struct sigaction	 sa;
 	struct worker		*ws;
 	struct ig_db		*db;
+	struct ig_conns		*conns;
 	sigset_t		 set;
-	struct timespec	 	 tick = { 0, 100 * 1000 * 1000 };
-	long			 i, alive;
+	long			 i;
 	int			 sig;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_wake;	/* no SA_RESTART: accept sees EINTR */
-	(void)sigaction(SIGUSR2, &sa, NULL);
 	(void)signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -167,14 +162,15 @@ run_worker(int fd, const struct ig_endpoint *ep, const struct ig_cfg *cfg)
 	db = ig_db_open_pool(cfg->database_url != NULL ? cfg->database_url :
 	    "", ep->name, (size_t)(cfg->db_connections < cfg->threads ?
 	    cfg->db_connections : cfg->threads));
-	if (db == NULL || (ws = ig_calloc((size_t)cfg->threads,
+	conns = ig_conns_open(fd);
+	if (db == NULL || conns == NULL || (ws = ig_calloc((size_t)cfg->threads,
 	    sizeof(*ws))) == NULL)
 		return 1;
 	for (i = 0; i < cfg->threads; i++) {
 		ws[i].ep = ep;
 		ws[i].cfg = cfg;
 		ws[i].db = db;
-		ws[i].fd = fd;
+		ws[i].conns = conns;
 		if (pthread_create(&ws[i].tid, NULL, worker_main, &ws[i]) != 0) {
 			ig_log_err("could not start worker thread");
 			_exit(1);
@@ -184,21 +180,11 @@ run_worker(int fd, const struct ig_endpoint *ep, const struct ig_cfg *cfg)
 	while (sigwait(&set, &sig) == 0 && sig == SIGHUP)
 		continue;
 	stopping = 1;
-	FCGX_ShutdownPending();
-	do {
-		for (alive = 0, i = 0; i < cfg->threads; i++) {
-			if (ws[i].done)
-				continue;
-			alive++;
-			if (ws[i].accepting)
-				(void)pthread_kill(ws[i].tid, SIGUSR2);
-		}
-		if (alive > 0)
-			(void)nanosleep(&tick, NULL);
-	} while (alive > 0);
+	ig_conns_stop(conns);
 	for (i = 0; i < cfg->threads; i++)
 		(void)pthread_join(ws[i].tid, NULL);
 	free(ws);
+	ig_conns_close(conns);
 	ig_db_close(db);
 	ig_log_info("worker stopped");
 	return 0;

@@ -27,6 +27,23 @@ enum ig_err	 ig_req_write(struct ig_req *, const char *, size_t);
 /* resp.c: mark the request answered with "status". */
 void		 ig_req_set_status(struct ig_req *, int status);
 
+/* conns.c: the connections from nginx of one worker process. */
+struct ig_conns	*ig_conns_open(int listen_fd);
+
+/*
+ * Wait for a connection with a request to read, new or kept by nginx, and
+ * hand it to the calling thread alone.  -1 once ig_conns_stop() was
+ * called, -2 on a failure the process cannot serve through.
+ */
+int		 ig_conns_next(struct ig_conns *);
+
+/* Give back a connection nginx keeps open, to wait for its next request. */
+void		 ig_conns_keep(struct ig_conns *, int fd);
+
+/* Wake every thread in ig_conns_next(), for good. */
+void		 ig_conns_stop(struct ig_conns *);
+void		 ig_conns_close(struct ig_conns *);
+
 /* db.c */
 
 /*

@@ -452,6 +452,63 @@ t_fastcgi_on_fd0(void)
 	(void)unlink(sock);
 }
 
+/*
+ * nginx keeps connections to a program open between requests
+ * (fastcgi_keep_conn).  With one thread, a kept idle connection must not
+ * hold it: a new connection is served meanwhile, and the kept one still
+ * serves its next request afterwards.  A connection nginx does not ask to
+ * keep is closed after its request.
+ */
+static void
+t_kept_connection_holds_no_thread(void)
+{
+	char		 sock[4096], pidf[4096], out[8192];
+	const char *const argv[] = { "fcgi/healthz", "--listen", sock,
+	    "--pidfile", pidf, NULL };
+	long		 sup = -1;
+	pid_t		 server;
+	int		 kept, once, i, status = -1;
+
+	(void)snprintf(sock, sizeof(sock), "%s/run/kept.sock",
+	    env_or_die("IGCONNECT_VAR"));
+	(void)snprintf(pidf, sizeof(pidf), "%s/run/kept.pid",
+	    env_or_die("IGCONNECT_VAR"));
+	if ((server = fork()) == 0) {
+		setenv("IGCONNECT_THREADS", "1", 1);
+		setenv("IGCONNECT_PROCESSES", "1", 1);
+		if (freopen("/dev/null", "w", stderr) == NULL)
+			_exit(126);
+		execvp(argv[0], (char *const *)(void *)argv);
+		_exit(127);
+	}
+	for (i = 0; i < 50 && (sup = pidfile_read(pidf)) <= 0; i++)
+		msleep(100);
+	CHECK(sup == server);
+
+	kept = fcgi_connect(sock);
+	CHECK(kept >= 0);
+	CHECK(fcgi_exchange(kept, get_params, 1, out, sizeof(out)) > 0);
+	CHECK(strncmp(out, "Status: 200 OK\r\n", 16) == 0);
+
+	CHECK(fcgi_request(sock, get_params, out, sizeof(out)) > 0);
+	CHECK(strncmp(out, "Status: 200 OK\r\n", 16) == 0);
+
+	CHECK(fcgi_exchange(kept, get_params, 1, out, sizeof(out)) > 0);
+	CHECK(strncmp(out, "Status: 200 OK\r\n", 16) == 0);
+	close(kept);
+
+	once = fcgi_connect(sock);
+	CHECK(once >= 0);
+	CHECK(fcgi_exchange(once, get_params, 0, out, sizeof(out)) > 0);
+	CHECK(strncmp(out, "Status: 200 OK\r\n", 16) == 0);
+	CHECK(read(once, out, 1) == 0);		/* closed by the program */
+	close(once);
+
+	CHECK(kill(server, SIGTERM) == 0);
+	CHECK(waitpid(server, &status, 0) == server);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 /* Signal every process of the private PostgreSQL (postmaster first). */
 static int
 signal_postgres(int sig)
@@ -542,6 +599,7 @@ static const struct ig_test tests[] = {
 	TEST(t_missing_config_stops),
 	TEST(t_sigterm_clean_exit),
 	TEST(t_fastcgi_on_fd0),
+	TEST(t_kept_connection_holds_no_thread),
 	TEST(t_sigterm_finishes_inflight),
 };
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* client.c: see client.h. */
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
@@ -241,16 +242,12 @@ read_full(int fd, unsigned char *p, size_t n)
 	return 1;
 }
 
-long
-fcgi_request(const char *path, const char *const *params, char *out,
-    size_t outsz)
+int
+fcgi_connect(const char *path)
 {
-	static const unsigned char begin[8] = { 0, 1, 0, 0, 0, 0, 0, 0 };
-	struct sockaddr_un	 sun;
-	unsigned char		 buf[8192], h[8];
-	size_t			 n = 0, len, nl, vl, o = 0;
-	const char		*eq;
-	int			 fd, i;
+	struct sockaddr_un	sun;
+	struct timeval		tv = { 5, 0 };
+	int			fd;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -259,16 +256,36 @@ fcgi_request(const char *path, const char *const *params, char *out,
 	memcpy(sun.sun_path, path, strlen(path) + 1);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
 		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    !fcgi_record(fd, 1, begin, sizeof(begin)))
-		goto fail;
+	/* A server that never answers fails the test instead of hanging it. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+long
+fcgi_exchange(int fd, const char *const *params, int keep, char *out,
+    size_t outsz)
+{
+	/* FCGI_BEGIN_REQUEST: role RESPONDER, flags FCGI_KEEP_CONN or 0. */
+	const unsigned char	 begin[8] = { 0, 1, keep ? 1 : 0, 0, 0, 0, 0,
+	    0 };
+	unsigned char		 buf[8192], h[8];
+	size_t			 n = 0, len, nl, vl, o = 0;
+	const char		*eq;
+	int			 i;
+
+	if (!fcgi_record(fd, 1, begin, sizeof(begin)))
+		return -1;
 	for (i = 0; params[i] != NULL; i++) {
 		if ((eq = strchr(params[i], '=')) == NULL)
-			goto fail;
+			return -1;
 		nl = (size_t)(eq - params[i]);
 		vl = strlen(eq + 1);
 		if (nl > 127 || vl > 127 || n + 2 + nl + vl > sizeof(buf))
-			goto fail;
+			return -1;
 		buf[n++] = (unsigned char)nl;
 		buf[n++] = (unsigned char)vl;
 		memcpy(buf + n, params[i], nl);
@@ -277,13 +294,13 @@ fcgi_request(const char *path, const char *const *params, char *out,
 	}
 	if (!fcgi_record(fd, 4, buf, n) || !fcgi_record(fd, 4, NULL, 0) ||
 	    !fcgi_record(fd, 5, NULL, 0))
-		goto fail;
+		return -1;
 	for (;;) {
 		if (!read_full(fd, h, 8))
-			goto fail;
+			return -1;
 		len = (size_t)h[4] << 8 | h[5];
 		if (!read_full(fd, buf, len + h[6]))
-			goto fail;
+			return -1;
 		if (h[1] == 3)		/* END_REQUEST */
 			break;
 		if (h[1] == 6 && o + len < outsz) {	/* STDOUT */
@@ -292,11 +309,21 @@ fcgi_request(const char *path, const char *const *params, char *out,
 		}
 	}
 	out[o] = '\0';
-	close(fd);
 	return (long)o;
-fail:
+}
+
+long
+fcgi_request(const char *path, const char *const *params, char *out,
+    size_t outsz)
+{
+	long	n;
+	int	fd;
+
+	if ((fd = fcgi_connect(path)) == -1)
+		return -1;
+	n = fcgi_exchange(fd, params, 0, out, outsz);
 	close(fd);
-	return -1;
+	return n;
 }
 
 int

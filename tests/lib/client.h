@@ -72,6 +72,16 @@ int	 run_capture(const char *const argv[], const char *stdin_path,
 long	 fcgi_request(const char *path, const char *const *params, char *out,
 	    size_t outsz);
 
+/*
+ * The same in two steps, for a connection that serves several requests:
+ * fcgi_connect() opens it (reads time out after 5 s); fcgi_exchange() sends
+ * one request on it, asking the application to keep the connection open
+ * when "keep" is non-zero, and reads the answer.
+ */
+int	 fcgi_connect(const char *path);
+long	 fcgi_exchange(int fd, const char *const *params, int keep,
+	    char *out, size_t outsz);
+
 /* Read a small file into "out"; 1 on success. */
 int	 read_small_file(const char *path, char *out, size_t outsz);
 
