@@ -92,7 +92,7 @@ ig_conns_next(struct ig_conns *c)
 		if (epoll_wait(c->ep, &ev, 1, -1) != 1) {
 			if (errno == EINTR)
 				continue;
-			ig_log_warn("epoll_wait");
+			ig_log_warn("could not wait for connections");
 			return -2;
 		}
 		if (ev.data.fd == c->stop_fd)
