@@ -139,8 +139,8 @@ worker_main(void *arg)
 
 /*
  * One worker process.  Threads wait in ig_conns_next; on SIGTERM we mark
- * the stop and wake them all.  Threads busy with a request finish it
- * first; connections nginx kept idle close with the process.
+ * the stop, close the connections nginx kept idle and wake every thread.
+ * Threads busy with a request finish it first, then close its connection.
  */
 static int
 run_worker(int fd, const struct ig_endpoint *ep, const struct ig_cfg *cfg)

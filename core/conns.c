@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -27,10 +28,21 @@
 #include "ig.h"
 #include "extern.h"
 
+#define MAX_IDLE	4096
+
+/*
+ * The idle kept connections are also listed, so a stop can close them at
+ * once: nginx then stops sending requests to a worker on its way out
+ * instead of leaving them unread until its last request is done.
+ */
 struct	ig_conns {
-	int	ep;		/* the epoll set */
-	int	listen_fd;	/* non-blocking: processes race to accept */
-	int	stop_fd;	/* an eventfd, readable once stopping */
+	int		 ep;		/* the epoll set */
+	int		 listen_fd;	/* non-blocking: processes race */
+	int		 stop_fd;	/* an eventfd, readable once stopping */
+	pthread_mutex_t	 mu;		/* guards what follows */
+	int		 stopping;
+	size_t		 nidle;
+	int		 idle[MAX_IDLE];
 };
 
 /* Arm fd for one readable event; add it if the set does not hold it. */
@@ -57,6 +69,10 @@ ig_conns_open(int listen_fd)
 
 	if ((c = ig_calloc(1, sizeof(*c))) == NULL)
 		return NULL;
+	if (pthread_mutex_init(&c->mu, NULL) != 0) {
+		free(c);
+		return NULL;
+	}
 	c->listen_fd = listen_fd;
 	c->ep = epoll_create1(EPOLL_CLOEXEC);
 	c->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -72,6 +88,24 @@ ig_conns_open(int listen_fd)
 		return NULL;
 	}
 	return c;
+}
+
+/* Take fd off the idle list; 0 if a stop closed it meanwhile. */
+static int
+take_idle(struct ig_conns *c, int fd)
+{
+	size_t	i;
+	int	found = 0;
+
+	pthread_mutex_lock(&c->mu);
+	for (i = 0; i < c->nidle && c->idle[i] != fd; i++)
+		continue;
+	if (i < c->nidle) {
+		c->idle[i] = c->idle[--c->nidle];
+		found = 1;
+	}
+	pthread_mutex_unlock(&c->mu);
+	return found;
 }
 
 /* Another process took it, or the client gave up: not our failure. */
@@ -98,6 +132,8 @@ ig_conns_next(struct ig_conns *c)
 		if (ev.data.fd == c->stop_fd)
 			return -1;
 		if (ev.data.fd != c->listen_fd) {
+			if (!take_idle(c, ev.data.fd))
+				continue;
 			/* An idle connection nginx closed, or a request. */
 			if (ev.events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
 				(void)close(ev.data.fd);
@@ -126,8 +162,13 @@ ig_conns_next(struct ig_conns *c)
 void
 ig_conns_keep(struct ig_conns *c, int fd)
 {
-	if (arm(c, fd, EPOLLIN | EPOLLRDHUP) == -1)
+	pthread_mutex_lock(&c->mu);
+	if (c->stopping || c->nidle == MAX_IDLE ||
+	    arm(c, fd, EPOLLIN | EPOLLRDHUP) == -1)
 		(void)close(fd);
+	else
+		c->idle[c->nidle++] = fd;
+	pthread_mutex_unlock(&c->mu);
 }
 
 void
@@ -135,6 +176,11 @@ ig_conns_stop(struct ig_conns *c)
 {
 	uint64_t	one = 1;
 
+	pthread_mutex_lock(&c->mu);
+	c->stopping = 1;
+	while (c->nidle > 0)
+		(void)close(c->idle[--c->nidle]);
+	pthread_mutex_unlock(&c->mu);
 	if (write(c->stop_fd, &one, sizeof(one)) != sizeof(one))
 		ig_log_warn("could not wake the worker threads");
 }
@@ -148,5 +194,8 @@ ig_conns_close(struct ig_conns *c)
 		(void)close(c->ep);
 	if (c->stop_fd != -1)
 		(void)close(c->stop_fd);
+	while (c->nidle > 0)
+		(void)close(c->idle[--c->nidle]);
+	pthread_mutex_destroy(&c->mu);
 	free(c);
 }

@@ -40,7 +40,10 @@ int		 ig_conns_next(struct ig_conns *);
 /* Give back a connection nginx keeps open, to wait for its next request. */
 void		 ig_conns_keep(struct ig_conns *, int fd);
 
-/* Wake every thread in ig_conns_next(), for good. */
+/*
+ * Close the idle kept connections, and those given back from now on, and
+ * wake every thread in ig_conns_next(), for good.
+ */
 void		 ig_conns_stop(struct ig_conns *);
 void		 ig_conns_close(struct ig_conns *);
 

@@ -10,6 +10,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -529,8 +530,10 @@ signal_postgres(int sig)
 
 /*
  * SIGTERM while a request is in flight: the request still completes and
- * the program then exits 0 (SECURITY.md 90).  The request is held in
- * flight by freezing PostgreSQL for a moment.
+ * the program then exits 0 (SECURITY.md 90).  A connection nginx kept
+ * idle is closed at once, so no new request is sent to a worker on its
+ * way out.  The request is held in flight by freezing PostgreSQL for a
+ * moment.
  */
 static void
 t_sigterm_finishes_inflight(void)
@@ -540,7 +543,8 @@ t_sigterm_finishes_inflight(void)
 	    "--pidfile", pidf, NULL };
 	long		 sup = -1;
 	pid_t		 server, client;
-	int		 fds[2], i, status = -1;
+	struct pollfd	 pfd;
+	int		 fds[2], kept, i, status = -1;
 	ssize_t		 n;
 
 	(void)snprintf(sock, sizeof(sock), "%s/run/inflight.sock",
@@ -548,6 +552,8 @@ t_sigterm_finishes_inflight(void)
 	(void)snprintf(pidf, sizeof(pidf), "%s/run/inflight.pid",
 	    env_or_die("IGCONNECT_VAR"));
 	if ((server = fork()) == 0) {
+		/* The kept connection and the request in one process. */
+		setenv("IGCONNECT_PROCESSES", "1", 1);
 		if (freopen("/dev/null", "w", stderr) == NULL)
 			_exit(126);
 		execvp(argv[0], (char *const *)(void *)argv);
@@ -556,6 +562,9 @@ t_sigterm_finishes_inflight(void)
 	for (i = 0; i < 50 && (sup = pidfile_read(pidf)) <= 0; i++)
 		msleep(100);
 	CHECK(sup == server);
+	kept = fcgi_connect(sock);
+	CHECK(kept >= 0);
+	CHECK(fcgi_exchange(kept, get_params, 1, out, sizeof(out)) > 0);
 	CHECK(signal_postgres(SIGSTOP));
 	CHECK(pipe(fds) == 0);
 	if ((client = fork()) == 0) {
@@ -570,6 +579,11 @@ t_sigterm_finishes_inflight(void)
 	CHECK(kill(server, SIGTERM) == 0);
 	msleep(500);
 	CHECK(waitpid(server, &status, WNOHANG) == 0);	/* still finishing */
+	/* Closed at once, not left idle until the request is done. */
+	pfd.fd = kept;
+	pfd.events = POLLIN;
+	CHECK(poll(&pfd, 1, 1000) == 1 && read(kept, out, 1) == 0);
+	close(kept);
 	CHECK(signal_postgres(SIGCONT));
 	n = read(fds[0], out, sizeof(out) - 1);
 	out[n > 0 ? n : 0] = '\0';
