@@ -194,8 +194,6 @@ ig_conns_close(struct ig_conns *c)
 		(void)close(c->ep);
 	if (c->stop_fd != -1)
 		(void)close(c->stop_fd);
-	while (c->nidle > 0)
-		(void)close(c->idle[--c->nidle]);
 	pthread_mutex_destroy(&c->mu);
 	free(c);
 }

@@ -45,6 +45,8 @@ void		 ig_conns_keep(struct ig_conns *, int fd);
  * wake every thread in ig_conns_next(), for good.
  */
 void		 ig_conns_stop(struct ig_conns *);
+
+/* Free the set once no thread uses it (after ig_conns_stop()). */
 void		 ig_conns_close(struct ig_conns *);
 
 /* db.c */

@@ -379,32 +379,55 @@ t_missing_config_stops(void)
 	CHECK(strstr(out, "DATABASE_URL") != NULL);
 }
 
-/* SIGTERM to a supervisor: it exits 0 and removes its socket. */
-static void
-t_sigterm_clean_exit(void)
+/*
+ * A private fcgi/healthz supervisor on $IGCONNECT_VAR/run/NAME.sock with
+ * NAME.pid, its workers sized by "threads" and "processes" (NULL keeps
+ * the environment's).  Returns its pid once the pidfile names it, else -1.
+ */
+static pid_t
+start_healthz(const char *name, const char *threads, const char *processes,
+    char sock[4096], char pidf[4096])
 {
-	char	sock[4096], pid[4096];
 	const char *const argv[] = { "fcgi/healthz", "--listen", sock,
-	    "--pidfile", pid, NULL };
-	long	p = -1;
+	    "--pidfile", pidf, NULL };
+	pid_t	server;
 	int	i;
 
-	(void)snprintf(sock, sizeof(sock), "%s/run/sigterm-test.sock",
-	    env_or_die("IGCONNECT_VAR"));
-	(void)snprintf(pid, sizeof(pid), "%s/run/sigterm-test.pid",
-	    env_or_die("IGCONNECT_VAR"));
-	if (fork() == 0) {
+	(void)snprintf(sock, 4096, "%s/run/%s.sock",
+	    env_or_die("IGCONNECT_VAR"), name);
+	(void)snprintf(pidf, 4096, "%s/run/%s.pid",
+	    env_or_die("IGCONNECT_VAR"), name);
+	if ((server = fork()) == 0) {
+		if (threads != NULL)
+			setenv("IGCONNECT_THREADS", threads, 1);
+		if (processes != NULL)
+			setenv("IGCONNECT_PROCESSES", processes, 1);
 		if (freopen("/dev/null", "w", stderr) == NULL)
 			_exit(126);
 		execvp(argv[0], (char *const *)(void *)argv);
 		_exit(127);
 	}
-	for (i = 0; i < 50 && (p = pidfile_read(pid)) <= 0; i++)
+	for (i = 0; i < 50; i++) {
+		if (pidfile_read(pidf) == (long)server)
+			return server;
 		msleep(100);
+	}
+	return -1;
+}
+
+/* SIGTERM to a supervisor: it exits 0 and removes its socket. */
+static void
+t_sigterm_clean_exit(void)
+{
+	char	sock[4096], pid[4096];
+	pid_t	p;
+	int	i;
+
+	p = start_healthz("sigterm-test", NULL, NULL, sock, pid);
 	CHECK(p > 0);
 	CHECK(access(sock, F_OK) == 0);
 	if (p > 0)
-		CHECK(kill((pid_t)p, SIGTERM) == 0);
+		CHECK(kill(p, SIGTERM) == 0);
 	for (i = 0; i < 100 && access(sock, F_OK) == 0; i++)
 		msleep(100);
 	CHECK(access(sock, F_OK) != 0);
@@ -464,27 +487,11 @@ static void
 t_kept_connection_holds_no_thread(void)
 {
 	char		 sock[4096], pidf[4096], out[8192];
-	const char *const argv[] = { "fcgi/healthz", "--listen", sock,
-	    "--pidfile", pidf, NULL };
-	long		 sup = -1;
 	pid_t		 server;
-	int		 kept, once, i, status = -1;
+	int		 kept, once, status = -1;
 
-	(void)snprintf(sock, sizeof(sock), "%s/run/kept.sock",
-	    env_or_die("IGCONNECT_VAR"));
-	(void)snprintf(pidf, sizeof(pidf), "%s/run/kept.pid",
-	    env_or_die("IGCONNECT_VAR"));
-	if ((server = fork()) == 0) {
-		setenv("IGCONNECT_THREADS", "1", 1);
-		setenv("IGCONNECT_PROCESSES", "1", 1);
-		if (freopen("/dev/null", "w", stderr) == NULL)
-			_exit(126);
-		execvp(argv[0], (char *const *)(void *)argv);
-		_exit(127);
-	}
-	for (i = 0; i < 50 && (sup = pidfile_read(pidf)) <= 0; i++)
-		msleep(100);
-	CHECK(sup == server);
+	server = start_healthz("kept", "1", "1", sock, pidf);
+	CHECK(server > 0);
 
 	kept = fcgi_connect(sock);
 	CHECK(kept >= 0);
@@ -539,29 +546,14 @@ static void
 t_sigterm_finishes_inflight(void)
 {
 	char		 sock[4096], pidf[4096], out[8192];
-	const char *const argv[] = { "fcgi/healthz", "--listen", sock,
-	    "--pidfile", pidf, NULL };
-	long		 sup = -1;
 	pid_t		 server, client;
 	struct pollfd	 pfd;
-	int		 fds[2], kept, i, status = -1;
+	int		 fds[2], kept, status = -1;
 	ssize_t		 n;
 
-	(void)snprintf(sock, sizeof(sock), "%s/run/inflight.sock",
-	    env_or_die("IGCONNECT_VAR"));
-	(void)snprintf(pidf, sizeof(pidf), "%s/run/inflight.pid",
-	    env_or_die("IGCONNECT_VAR"));
-	if ((server = fork()) == 0) {
-		/* The kept connection and the request in one process. */
-		setenv("IGCONNECT_PROCESSES", "1", 1);
-		if (freopen("/dev/null", "w", stderr) == NULL)
-			_exit(126);
-		execvp(argv[0], (char *const *)(void *)argv);
-		_exit(127);
-	}
-	for (i = 0; i < 50 && (sup = pidfile_read(pidf)) <= 0; i++)
-		msleep(100);
-	CHECK(sup == server);
+	/* One process: the kept connection and the request share it. */
+	server = start_healthz("inflight", NULL, "1", sock, pidf);
+	CHECK(server > 0);
 	kept = fcgi_connect(sock);
 	CHECK(kept >= 0);
 	CHECK(fcgi_exchange(kept, get_params, 1, out, sizeof(out)) > 0);
