@@ -102,10 +102,10 @@ bench: deps
 
 run: deps
 	@$(MAKE) --no-print-directory all $(FAKE)
-	@sh deploy/igconnect-stack start
+	@sh tests/stack/igconnect-stack start
 
 stop:
-	@sh deploy/igconnect-stack stop
+	@sh tests/stack/igconnect-stack stop
 
 deps:
 	@sh deploy/install-deps

@@ -206,9 +206,9 @@ t_logs_never_keep_query(void)
 static void
 t_db_outage_same_workers(void)
 {
-	const char *const	 stop[] = { "sh", "deploy/igconnect-stack",
+	const char *const	 stop[] = { "sh", "tests/stack/igconnect-stack",
 	    "db-stop", NULL };
-	const char *const	 start[] = { "sh", "deploy/igconnect-stack",
+	const char *const	 start[] = { "sh", "tests/stack/igconnect-stack",
 	    "db-start", NULL };
 	long			 sup = supervisor_pid(), before[8], after[8];
 	int			 nb, na, i, st = 0;

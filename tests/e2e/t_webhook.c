@@ -709,9 +709,9 @@ t_concurrent_2000(void)
 static void
 t_post_db_down_5xx(void)
 {
-	const char *const	 stop[] = { "sh", "deploy/igconnect-stack",
+	const char *const	 stop[] = { "sh", "tests/stack/igconnect-stack",
 	    "db-stop", NULL };
-	const char *const	 start[] = { "sh", "deploy/igconnect-stack",
+	const char *const	 start[] = { "sh", "tests/stack/igconnect-stack",
 	    "db-start", NULL };
 	char			 acct[32], *body;
 	size_t			 len;
