@@ -56,8 +56,8 @@ wait_gone() {
 }
 
 # Stops what the ledger lists, newest first: nginx stops taking requests,
-# then the programs finish what they have in flight (SECURITY 90: 20 s
-# grace), then the fake of Meta.
+# then the programs finish what they have in flight (20 s grace), then
+# the fake of Meta.
 stop_procs() {
 	[ -f "$LEDGER" ] || return 0
 	sed -n '1!G;h;$p' "$LEDGER" >"$RUN/stack.pids.rev"
@@ -85,7 +85,7 @@ stop_procs() {
 		say "stopped $s_name (pid $s_pid)"
 	done <"$RUN/stack.pids.term"
 	while read -r s_name s_pid; do
-		rm -f "$RUN/$s_name.sock" "$RUN/$s_name.pid"
+		rm -f "$SOCK/$s_name.sock" "$RUN/$s_name.pid"
 	done <"$RUN/stack.pids.rev"
 	rm -f "$RUN/stack.pids.rev" "$RUN/stack.pids.term" "$RUN/nginx.pid" "$RUN/fakemeta.out" \
 		"$RUN/healthz.body" "$LEDGER"

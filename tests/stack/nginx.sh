@@ -4,10 +4,10 @@
 
 render_nginx_conf() {
 	if is_root; then
-		# The programs run as root and create their sockets 0660 in $RUN,
+		# The programs run as root and create their sockets 0660 in $SOCK,
 		# which is setgid to nginx's group: the sockets get that group, so
 		# the workers (an unprivileged user, as in production) can connect
-		# and nobody else can (SECURITY 68).
+		# and nobody else can.
 		user_line="user $NGINX_USER $NGINX_GROUP;"
 	else
 		# Not root: the user directive would be ignored with a warning; the
@@ -16,10 +16,10 @@ render_nginx_conf() {
 	fi
 	sed -e "s|^user @USER@;|$user_line|" \
 		-e "s|@PORT@|$PORT|g" \
-		-e "s|@RUNDIR@|$RUN|g" \
+		-e "s|@RUNDIR@|$SOCK|g" \
 		-e "s|@LOGDIR@|$LOG|g" \
 		-e "s|@PIDFILE@|$RUN/nginx.pid|g" \
-		-e "s|@TMPDIR@|$NGX/tmp|g" \
+		-e "s|@TMPDIR@|$SHARED/nginx|g" \
 		"$ROOT/nginx.conf.sample" >"$VAR/nginx.conf.tmp"
 	if grep -n '^[^#]*@[A-Z][A-Z]*@' "$VAR/nginx.conf.tmp" >&2; then
 		die "nginx.conf.sample has a placeholder this script does not know"

@@ -21,17 +21,17 @@ list_programs() {
 
 start_programs() {
 	for name in $programs; do
-		rm -f "$RUN/$name.sock" "$RUN/$name.pid"
+		rm -f "$SOCK/$name.sock" "$RUN/$name.pid"
 		launch "$name" "$LOG/$name.log" "$LOG/$name.log" \
 			env -i PATH="$PATH_CLEAN" sh -c "$WITH_ENV" sh "$VAR/stack.env" "$STACK_ONLY" \
-			"$ROOT/fcgi/$name" --listen "$RUN/$name.sock" --pidfile "$RUN/$name.pid"
+			"$ROOT/fcgi/$name" --listen "$SOCK/$name.sock" --pidfile "$RUN/$name.pid"
 	done
 	# Programs check their configuration and open the database before they
 	# listen, so wait for every socket, but not forever.
 	for name in $programs; do
 		pid=$(sed -n "s/^$name \\([0-9][0-9]*\\)\$/\\1/p" "$LEDGER" | tail -n 1)
 		w=0
-		while [ ! -S "$RUN/$name.sock" ]; do
+		while [ ! -S "$SOCK/$name.sock" ]; do
 			if ! alive "$pid" "$name"; then
 				tail_log "$LOG/$name.log"
 				die "fcgi/$name exited at start"
@@ -39,7 +39,7 @@ start_programs() {
 			w=$((w + 1))
 			if [ "$w" -ge 100 ]; then
 				tail_log "$LOG/$name.log"
-				die "fcgi/$name did not create $RUN/$name.sock within 10 s"
+				die "fcgi/$name did not create $SOCK/$name.sock within 10 s"
 			fi
 			sleep 0.1
 		done
