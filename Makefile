@@ -4,6 +4,7 @@
 #   make test          every test (unit, endpoint, end to end) on a real
 #                      PostgreSQL, nginx and the fake of Meta; SAN=1 runs
 #                      the same suite under ASan + UBSan
+#   make unit          the unit tests alone: no apt-get, no services
 #   make bench         the benchmark suite (bench/run, bench/RESULTS.md)
 #   make run / stop    the local stack on http://127.0.0.1:8080
 #   make deps          install the Debian packages we need (idempotent)
@@ -94,6 +95,11 @@ test check: deps
 	@$(MAKE) --no-print-directory build-tests
 	@sh tests/run
 
+# The unit tests alone, in seconds: no apt-get, no stack.  For one e2e
+# file or case: make build-tests && tests/run -k NAME.
+unit: core/libcore.a $(UNIT)
+	@sh tests/run --unit
+
 # The benchmark suite (bench/run): a private stack, wrk, pgbench, callgrind.
 bench: deps
 	@sh deploy/install-deps bench
@@ -128,4 +134,4 @@ clean:
 
 -include $(wildcard core/*.d fcgi/*.d tools/*.d tests/*/*.d bench/*.d)
 
-.PHONY: all build-tests test check bench run stop deps install clean FORCE
+.PHONY: all build-tests test check unit bench run stop deps install clean FORCE

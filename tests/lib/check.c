@@ -28,7 +28,7 @@ selected(int argc, char *argv[], const char *name)
 	if (argc < 2)
 		return 1;
 	for (i = 1; i < argc; i++)
-		if (strcmp(argv[i], name) == 0)
+		if (strstr(name, argv[i]) != NULL)
 			return 1;
 	return 0;
 }

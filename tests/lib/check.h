@@ -21,7 +21,10 @@ struct	ig_test {
 /* Record one condition; returns it so a test can stop early. */
 int	ig_check(int ok, const char *file, int line, const char *expr);
 
-/* Run "n" tests (or those named on the command line) and report. */
+/*
+ * Run "n" tests, or those whose name holds a word given on the command
+ * line, and report.
+ */
 int	ig_test_main(int argc, char *argv[], const struct ig_test *t,
 	    size_t n);
 
