@@ -150,7 +150,6 @@ ig_conn_free(struct ig_conn *c)
 {
 	free(c->id);
 	free(c->user_id);
-	free(c->status);
 	free(c->provider_user_id);
 	free(c->business_account_id);
 	free(c->token);
@@ -198,6 +197,20 @@ col_json(const PGresult *res, int row, int col, json_t *dflt,
 	return v;
 }
 
+/* The flavor and token kind kept in the metadata, with their defaults. */
+static void
+read_kinds(struct ig_conn *c)
+{
+	const json_t	*m = c->metadata;
+
+	if (!ig_flavor_parse(json_string_value(json_object_get(m, "flavor")),
+	    &c->flavor))
+		c->flavor = IG_FLAVOR_INSTAGRAM;
+	if (!ig_token_kind_parse(json_string_value(json_object_get(m,
+	    "tokenKind")), &c->token_kind))
+		c->token_kind = IG_TOKEN_LONG;
+}
+
 enum ig_err
 ig_conn_read(const PGresult *res, int row, struct ig_conn *c)
 {
@@ -206,7 +219,8 @@ ig_conn_read(const PGresult *res, int row, struct ig_conn *c)
 	memset(c, 0, sizeof(*c));
 	c->id = col_dup(res, row, 0, &er);
 	c->user_id = col_dup(res, row, 1, &er);
-	c->status = col_dup(res, row, 2, &er);
+	if (!ig_status_parse(PQgetvalue(res, row, 2), &c->status))
+		er = IG_EDB;
 	c->provider_user_id = col_dup(res, row, 3, &er);
 	c->business_account_id = col_dup(res, row, 4, &er);
 	c->token = col_dup(res, row, 5, &er);
@@ -218,11 +232,12 @@ ig_conn_read(const PGresult *res, int row, struct ig_conn *c)
 	c->synced_at = col_time(res, row, 11);
 	c->version = col_dup(res, row, 12, &er);
 	if (er == IG_OK && (c->id == NULL || c->user_id == NULL ||
-	    c->status == NULL || c->version == NULL || c->scopes == NULL ||
-	    c->metadata == NULL))
+	    c->version == NULL || c->scopes == NULL || c->metadata == NULL))
 		er = IG_ENOMEM;
 	if (er != IG_OK)
 		ig_conn_free(c);
+	else
+		read_kinds(c);
 	return er;
 }
 
@@ -251,15 +266,6 @@ exec_row(struct ig_ctx *ctx, const struct ig_stmt *st,
 	if ((er = ig_db_exec(ctx->db, st, vals, &res)) != IG_OK)
 		return er;
 	return read_row(res, out);
-}
-
-const char *
-ig_conn_token_kind(const struct ig_conn *c)
-{
-	const char	*k;
-
-	k = json_string_value(json_object_get(c->metadata, "tokenKind"));
-	return k != NULL ? k : "long";
 }
 
 /* AAD of a sealed token: the row's user and provider (SECURITY 23). */
@@ -297,8 +303,8 @@ set_time(json_t *o, const char *key, time_t t)
 static const char *
 api_status(const struct ig_conn *c, time_t now)
 {
-	if (strcmp(c->status, "active") != 0)
-		return c->status;
+	if (c->status != IG_STATUS_ACTIVE)
+		return ig_status_name(c->status);
 	if (c->expires_at != 0 && c->expires_at <= now)
 		return "expired";
 	return "connected";
@@ -317,8 +323,8 @@ ig_conn_json(const struct ig_cfg *cfg, const struct ig_conn *c, time_t now)
 	rc |= json_object_set_new(o, "id", json_string(c->id));
 	rc |= json_object_set_new(o, "provider", json_string(PROVIDER));
 	rc |= json_object_set_new(o, "status", json_string(status));
-	if ((v = json_object_get(meta, "flavor")) != NULL)
-		rc |= json_object_set(o, "flavor", v);
+	rc |= json_object_set_new(o, "flavor",
+	    json_string(ig_flavor_name(c->flavor)));
 	if (c->provider_user_id != NULL)
 		rc |= json_object_set_new(o, "providerUserId",
 		    json_string(c->provider_user_id));
@@ -332,7 +338,7 @@ ig_conn_json(const struct ig_cfg *cfg, const struct ig_conn *c, time_t now)
 	rc |= json_object_set(o, "scopes", c->scopes);
 	if (c->token != NULL)
 		rc |= json_object_set_new(o, "tokenKind",
-		    json_string(ig_conn_token_kind(c)));
+		    json_string(ig_token_kind_name(c->token_kind)));
 	rc |= set_time(o, "expiresAt", c->expires_at);
 	rc |= json_object_set_new(o, "needsRefresh", json_boolean(connected &&
 	    c->expires_at != 0 &&
@@ -373,8 +379,9 @@ ig_conn_link(struct ig_ctx *ctx, const struct ig_link *l,
 	json_t		*m;
 	enum ig_err	 er;
 
-	m = json_pack("{s:s, s:s, s:O}", "flavor", l->flavor, "tokenKind",
-	    l->token_kind, "profile", l->profile->fields);
+	m = json_pack("{s:s, s:s, s:O}", "flavor", ig_flavor_name(l->flavor),
+	    "tokenKind", ig_token_kind_name(l->token_kind), "profile",
+	    l->profile->fields);
 	if (m == NULL || (meta = json_dumps(m, JSON_COMPACT)) == NULL ||
 	    (scopes = json_dumps(l->scopes, JSON_COMPACT)) == NULL) {
 		er = IG_ENOMEM;
@@ -392,7 +399,7 @@ ig_conn_link(struct ig_ctx *ctx, const struct ig_link *l,
 	vals[4] = l->profile->ig_id;
 	vals[5] = scopes;
 	vals[6] = meta;
-	vals[7] = l->token_kind;
+	vals[7] = ig_token_kind_name(l->token_kind);
 	er = exec_row(ctx, &conn_link, vals, out);
 	if (er == IG_ENOTFOUND)
 		er = IG_EDB;
@@ -422,7 +429,7 @@ ig_conn_disconnect(struct ig_ctx *ctx, const char *user, struct ig_conn *out)
 
 enum ig_err
 ig_conn_set_token(struct ig_ctx *ctx, const struct ig_conn *c,
-    const struct ig_token *t, const char *kind, const char *event,
+    const struct ig_token *t, enum ig_token_kind kind, const char *event,
     struct ig_conn *out)
 {
 	char		 aad[64], ttl[24];
@@ -438,7 +445,7 @@ ig_conn_set_token(struct ig_ctx *ctx, const struct ig_conn *c,
 	vals[1] = c->version;
 	vals[2] = sealed;
 	vals[3] = ttl;
-	vals[4] = kind;
+	vals[4] = ig_token_kind_name(kind);
 	vals[5] = event;
 	er = exec_row(ctx, &conn_set_token, vals, out);
 	free(sealed);

@@ -25,6 +25,8 @@ static const struct {
 	[IG_EMETA] =	  { "upstream error", 502, "upstream_error" },
 	[IG_ECRYPTO] =	  { "cryptographic failure", 500, "internal_error" },
 	[IG_ESYS] =	  { "system error", 500, "internal_error" },
+	[IG_ESCOPE] =	  { "the user did not grant a permission the app needs",
+			    400, "insufficient_scope" },
 };
 
 static int

@@ -52,12 +52,48 @@ enum	ig_err {
 	IG_EMETA,	/* Meta answered an error; see struct ig_meta_error */
 	IG_ECRYPTO,	/* decryption or MAC check failed: 500 */
 	IG_ESYS,	/* a system call failed; errno was logged: 500 */
+	IG_ESCOPE,	/* the user did not grant a required permission: 400 */
 	IG_ERR__MAX
 };
 
 const char	*ig_strerror(enum ig_err);
 int		 ig_err_http(enum ig_err);
 const char	*ig_err_code(enum ig_err);
+
+/* -------------------------------------------------------------- kinds.c */
+
+/*
+ * A login flavor (graph-api.md 0.1), the kind of token a connection
+ * holds, and a connection's stored status: each has one table of names
+ * (the database's and the API's) in kinds.c.  *_name() always returns a
+ * name; *_parse() returns 1 and sets "*out" for a known name, else 0.
+ */
+enum	ig_flavor {
+	IG_FLAVOR_INSTAGRAM,	/* Instagram Login */
+	IG_FLAVOR_FACEBOOK,	/* Facebook Login: Pages, Page tokens */
+	IG_FLAVOR__MAX
+};
+
+enum	ig_token_kind {
+	IG_TOKEN_LONG,		/* 60 days, refreshable */
+	IG_TOKEN_SHORT,		/* an hour: the fallback, upgraded later */
+	IG_TOKEN_PAGE,		/* a Page token: no expiry */
+	IG_TOKEN__MAX
+};
+
+enum	ig_status {
+	IG_STATUS_ACTIVE,
+	IG_STATUS_DISCONNECTED,
+	IG_STATUS_NEEDS_REAUTH,
+	IG_STATUS__MAX
+};
+
+const char	*ig_flavor_name(enum ig_flavor);
+int		 ig_flavor_parse(const char *, enum ig_flavor *out);
+const char	*ig_token_kind_name(enum ig_token_kind);
+int		 ig_token_kind_parse(const char *, enum ig_token_kind *out);
+const char	*ig_status_name(enum ig_status);
+int		 ig_status_parse(const char *, enum ig_status *out);
 
 /* ---------------------------------------------------------------- mem.c */
 
@@ -755,28 +791,49 @@ enum ig_err	 ig_insta_authorize_url(const struct ig_cfg *,
 enum ig_err	 ig_insta_profile(struct ig_ctx *, const char *token,
 		    struct ig_profile *, struct ig_meta_error *);
 
+/* -------------------------------------------------------------- link.c */
+
+/*
+ * Link the Instagram account behind an authorization "code" to the user
+ * "user_uuid" (a users row), for either flavor: the code (a trailing
+ * "#_" already stripped) is exchanged once, never retried, with the
+ * redirect URI of its state; then the long-lived token, the profile,
+ * and one upsert of the sealed token (ig_conn_link()).  When only the
+ * long-lived exchange fails, and not because the token is bad, the
+ * short-lived token is kept with its true life (seed 002's fallback).
+ * On IG_OK "*out" is the connection as written.  Meta's errors give
+ * what ig_http_call() does with "merr" filled (answer them with
+ * ig_resp_meta()); IG_ESCOPE when the user did not grant the basic
+ * permission.
+ */
+struct	ig_conn;
+enum ig_err	 ig_link_account(struct ig_ctx *, enum ig_flavor,
+		    const char *user_uuid, const char *code,
+		    const char *redirect_uri, struct ig_conn *out,
+		    struct ig_meta_error *merr);
+
 /* ------------------------------------------------------------- state.c */
 
 /*
- * OAuth states (SECURITY 2-6): 32 random bytes, base64url; only their
- * SHA-256 is stored, with the caller (created in users on first use),
- * the flavor ("instagram") and the redirect URI, for IG_STATE_TTL
- * seconds.  "state" receives IG_STATE_LEN+1 bytes; "*expires" the
- * expiry time.
+ * OAuth states: 32 random bytes, base64url; only their SHA-256 is
+ * stored, with the caller (created in users on first use), the flavor
+ * and the redirect URI, for IG_STATE_TTL seconds.  "state" receives
+ * IG_STATE_LEN+1 bytes; "*expires" the expiry time.
  */
 enum ig_err	 ig_state_new(struct ig_ctx *, const char *user,
-		    const char *flavor, const char *redirect_uri,
+		    enum ig_flavor, const char *redirect_uri,
 		    char *state, time_t *expires);
 
 /*
  * Consume "state" for "user" in one statement, so it can be used once.
- * A state that is unknown, used, of another flavor or another user's
- * gives IG_ENOTFOUND and is left alone; an expired one is consumed and
- * gives IG_ENOTFOUND too.  On IG_OK "user_uuid" (37 bytes) is the users
- * row and "*redirect_uri" a new string the caller frees.
+ * A state that is unknown, used or another user's gives IG_ENOTFOUND
+ * and is left alone; an expired one is consumed and gives IG_ENOTFOUND
+ * too.  On IG_OK "user_uuid" (37 bytes) is the users row, "*flavor" the
+ * flavor the state was issued for, and "*redirect_uri" a new string the
+ * caller frees.
  */
 enum ig_err	 ig_state_consume(struct ig_ctx *, const char *user,
-		    const char *state, const char *flavor, char *user_uuid,
+		    const char *state, char *user_uuid, enum ig_flavor *flavor,
 		    char **redirect_uri);
 
 /* -------------------------------------------------------------- conn.c */
@@ -789,7 +846,9 @@ enum ig_err	 ig_state_consume(struct ig_ctx *, const char *user,
 struct	ig_conn {
 	char	*id;
 	char	*user_id;
-	char	*status;		/* active, disconnected, needs_reauth */
+	enum ig_status	 status;
+	enum ig_flavor	 flavor;	/* metadata.flavor */
+	enum ig_token_kind token_kind;	/* metadata.tokenKind */
 	char	*provider_user_id;
 	char	*business_account_id;
 	char	*token;
@@ -802,9 +861,6 @@ struct	ig_conn {
 	time_t	 synced_at;
 };
 void		 ig_conn_free(struct ig_conn *);
-
-/* "short", "long" or "page" from the metadata ("long" if unset). */
-const char	*ig_conn_token_kind(const struct ig_conn *);
 
 /* The plain token of "c", new, released with ig_free_secret(). */
 enum ig_err	 ig_conn_token(const struct ig_cfg *, const struct ig_conn *,
@@ -823,8 +879,8 @@ enum ig_err	 ig_resp_conn(struct ig_ctx *, const struct ig_conn *c);
 /* What linking an account writes (one upsert, one history row). */
 struct	ig_link {
 	const char		*user_uuid;
-	const char		*flavor;	/* "instagram" */
-	const char		*token_kind;	/* "short" or "long" */
+	enum ig_flavor		 flavor;
+	enum ig_token_kind	 token_kind;
 	const struct ig_token	*token;		/* expires_in > 0 */
 	const struct ig_profile	*profile;
 	json_t			*scopes;	/* borrowed array */
@@ -856,7 +912,7 @@ enum ig_err	 ig_conn_disconnect(struct ig_ctx *, const char *user,
  * history row "event".  On IG_OK "*out" is the row as written.
  */
 enum ig_err	 ig_conn_set_token(struct ig_ctx *, const struct ig_conn *c,
-		    const struct ig_token *, const char *kind,
+		    const struct ig_token *, enum ig_token_kind,
 		    const char *event, struct ig_conn *out);
 
 /*

@@ -186,7 +186,7 @@ refresh_request(const struct ig_cfg *cfg, struct item *it,
     const char *token, struct ig_get *g)
 {
 	/* Seed 002's fallback token is upgraded, not refreshed. */
-	it->upgrade = strcmp(ig_conn_token_kind(&it->conn), "short") == 0;
+	it->upgrade = it->conn.token_kind == IG_TOKEN_SHORT;
 	if (it->upgrade)
 		ig_insta_long_lived_get(cfg, token, g);
 	else
@@ -205,7 +205,7 @@ refresh_store(struct ig_ctx *ctx, struct item *it)
 	struct ig_conn	out;
 	enum ig_err	er;
 
-	er = ig_conn_set_token(ctx, &it->conn, &it->token, "long",
+	er = ig_conn_set_token(ctx, &it->conn, &it->token, IG_TOKEN_LONG,
 	    it->upgrade ? "upgraded" : "refreshed", &out);
 	if (er == IG_OK)
 		ig_conn_free(&out);
@@ -647,7 +647,7 @@ dry_run(struct job *j)
 		printf("%s user %s expires %s: would %s\n", c.id, c.user_id,
 		    c.expires_at != 0 ? expires : "never",
 		    j->kind == &kinds[IG_JOB_SYNC] ? "sync" :
-		    strcmp(ig_conn_token_kind(&c), "short") == 0 ? "upgrade" :
+		    c.token_kind == IG_TOKEN_SHORT ? "upgrade" :
 		    "refresh");
 		ig_conn_free(&c);
 	}

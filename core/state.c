@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * state.c: single-use OAuth states (SECURITY.md 2-6, 11, 18).  The state
- * is 32 bytes from the CSPRNG, never derived from the user or the time;
- * only its SHA-256 reaches the database, so a leaked table holds no
- * usable state.  Consuming is one DELETE ... RETURNING: check and use
- * cannot race, and a state works once.
+ * state.c: single-use OAuth states.  The state is 32 bytes from the
+ * CSPRNG, never derived from the user or the time; only its SHA-256
+ * reaches the database, so a leaked table holds no usable state.
+ * Consuming is one DELETE ... RETURNING: check and use cannot race, and
+ * a state works once.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,8 +40,8 @@ static const struct ig_stmt state_insert = { "state_insert",
 static const struct ig_stmt state_consume = { "state_consume",
 	"DELETE FROM oauth_states s USING users u "
 	"WHERE s.stateHash = $1::bytea AND s.userId = u.id AND "
-	"  u.externalId = $2 AND s.flavor = $3 "
-	"RETURNING s.userId, s.redirectUri, s.expiresAt > now()", 3 };
+	"  u.externalId = $2 "
+	"RETURNING s.userId, s.redirectUri, s.expiresAt > now(), s.flavor", 2 };
 
 /* The bytea input form of SHA-256(state): "\x" and 64 hex digits. */
 static enum ig_err
@@ -59,7 +59,7 @@ state_hash(const char *state, char out[67])
 }
 
 enum ig_err
-ig_state_new(struct ig_ctx *ctx, const char *user, const char *flavor,
+ig_state_new(struct ig_ctx *ctx, const char *user, enum ig_flavor flavor,
     const char *redirect_uri, char *state, time_t *expires)
 {
 	unsigned char	 raw[32];
@@ -77,7 +77,7 @@ ig_state_new(struct ig_ctx *ctx, const char *user, const char *flavor,
 	(void)snprintf(ttl, sizeof(ttl), "%d", IG_STATE_TTL);
 	vals[0] = user;
 	vals[1] = hash;
-	vals[2] = flavor;
+	vals[2] = ig_flavor_name(flavor);
 	vals[3] = redirect_uri;
 	vals[4] = ttl;
 	if ((er = ig_db_exec(ctx->db, &state_insert, vals, &res)) != IG_OK)
@@ -92,10 +92,10 @@ ig_state_new(struct ig_ctx *ctx, const char *user, const char *flavor,
 
 enum ig_err
 ig_state_consume(struct ig_ctx *ctx, const char *user, const char *state,
-    const char *flavor, char *user_uuid, char **redirect_uri)
+    char *user_uuid, enum ig_flavor *flavor, char **redirect_uri)
 {
 	char		 hash[67];
-	const char	*vals[3];
+	const char	*vals[2];
 	PGresult	*res;
 	enum ig_err	 er;
 
@@ -107,12 +107,12 @@ ig_state_consume(struct ig_ctx *ctx, const char *user, const char *state,
 		return er;
 	vals[0] = hash;
 	vals[1] = user;
-	vals[2] = flavor;
 	if ((er = ig_db_exec(ctx->db, &state_consume, vals, &res)) != IG_OK)
 		return er;
 	if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 2), "t") != 0)
 		er = IG_ENOTFOUND;
-	else if (PQgetlength(res, 0, 0) != 36)
+	else if (PQgetlength(res, 0, 0) != 36 ||
+	    !ig_flavor_parse(PQgetvalue(res, 0, 3), flavor))
 		er = IG_EDB;
 	else if ((*redirect_uri = ig_strdup(PQgetvalue(res, 0, 1))) == NULL)
 		er = IG_ENOMEM;

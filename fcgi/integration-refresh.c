@@ -69,8 +69,8 @@ renew(struct ig_ctx *ctx, const struct ig_conn *c, int upgrade)
 		ig_conn_note(ctx, c, "refresh_failed", &m);
 		return ig_resp_meta(ctx->req, er, &m);
 	}
-	er = ig_conn_set_token(ctx, c, &fresh, "long", upgrade ? "upgraded" :
-	    "refreshed", &out);
+	er = ig_conn_set_token(ctx, c, &fresh, IG_TOKEN_LONG, upgrade ?
+	    "upgraded" : "refreshed", &out);
 	ig_token_free(&fresh);
 	if (er == IG_ENOTFOUND)
 		return ig_resp_error(ctx->req, 409, "conflict", "the "
@@ -85,18 +85,17 @@ renew(struct ig_ctx *ctx, const struct ig_conn *c, int upgrade)
 static enum ig_err
 refresh(struct ig_ctx *ctx, const struct ig_conn *c)
 {
-	const char		*kind = ig_conn_token_kind(c);
 	struct ig_meta_error	 expired;
 	time_t			 now = time(NULL);
 
-	if (strcmp(c->status, "disconnected") == 0 || c->token == NULL)
+	if (c->status == IG_STATUS_DISCONNECTED || c->token == NULL)
 		return ig_resp_error(ctx->req, 404, "not_found",
 		    "no Instagram account is connected", 0);
-	if (strcmp(c->status, "needs_reauth") == 0)
+	if (c->status == IG_STATUS_NEEDS_REAUTH)
 		return ig_resp_error(ctx->req, 401, "token_revoked", "the "
 		    "Instagram token is expired or revoked; connect the "
 		    "account again", 0);
-	if (strcmp(kind, "page") == 0)
+	if (c->token_kind == IG_TOKEN_PAGE)
 		return ig_resp_error(ctx->req, 400, "invalid_request",
 		    "Page tokens do not expire and are not refreshed", 0);
 	if (c->expires_at != 0 && c->expires_at <= now) {
@@ -106,7 +105,7 @@ refresh(struct ig_ctx *ctx, const struct ig_conn *c)
 		expired.subcode = 463;
 		return revoked(ctx, c, &expired);
 	}
-	if (strcmp(kind, "short") == 0)
+	if (c->token_kind == IG_TOKEN_SHORT)
 		return renew(ctx, c, 1);
 	if (c->issued_at + MIN_TOKEN_AGE > now)
 		return too_early(ctx, c->issued_at + MIN_TOKEN_AGE, now);

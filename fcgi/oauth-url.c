@@ -57,7 +57,7 @@ handle(struct ig_ctx *ctx)
 	else if (!redirect_allowed(cfg->redirect_uris, redirect))
 		return ig_resp_error(ctx->req, 400, "invalid_request",
 		    "redirect_uri is not one of the allowed redirect URIs", 0);
-	if ((er = ig_state_new(ctx, user, "instagram", redirect, state,
+	if ((er = ig_state_new(ctx, user, IG_FLAVOR_INSTAGRAM, redirect, state,
 	    &exp)) != IG_OK)
 		return er;
 	if ((er = ig_insta_authorize_url(cfg, redirect, state, &url)) != IG_OK)

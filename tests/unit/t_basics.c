@@ -516,6 +516,8 @@ t_err_map(void)
 		{ IG_EMETA, 502, "upstream_error", "upstream error" },
 		{ IG_ECRYPTO, 500, "internal_error", "cryptographic failure" },
 		{ IG_ESYS, 500, "internal_error", "system error" },
+		{ IG_ESCOPE, 400, "insufficient_scope",
+		    "the user did not grant a permission the app needs" },
 		/* Out of range: a safe default. */
 		{ IG_ERR__MAX, 500, "internal_error", "unknown error" },
 		{ (enum ig_err)-1, 500, "internal_error", "unknown error" },
@@ -530,6 +532,36 @@ t_err_map(void)
 		    strcmp(ig_strerror(v[i].er), v[i].phrase) == 0))
 			printf("  case %zu\n", i);
 	}
+}
+
+/* Every name parses back to its value; unknown names are refused. */
+static void
+t_kinds(void)
+{
+	enum ig_flavor		f;
+	enum ig_token_kind	k;
+	enum ig_status		st;
+	int			i;
+
+	for (i = 0; i < IG_FLAVOR__MAX; i++)
+		CHECK(ig_flavor_parse(ig_flavor_name((enum ig_flavor)i), &f) &&
+		    (int)f == i);
+	for (i = 0; i < IG_TOKEN__MAX; i++)
+		CHECK(ig_token_kind_parse(ig_token_kind_name(
+		    (enum ig_token_kind)i), &k) && (int)k == i);
+	for (i = 0; i < IG_STATUS__MAX; i++)
+		CHECK(ig_status_parse(ig_status_name((enum ig_status)i), &st) &&
+		    (int)st == i);
+	CHECK(strcmp(ig_flavor_name(IG_FLAVOR_FACEBOOK), "facebook") == 0);
+	CHECK(strcmp(ig_token_kind_name(IG_TOKEN_PAGE), "page") == 0);
+	CHECK(strcmp(ig_status_name(IG_STATUS_NEEDS_REAUTH),
+	    "needs_reauth") == 0);
+	CHECK(!ig_flavor_parse("Instagram", &f));
+	CHECK(!ig_flavor_parse("", &f));
+	CHECK(!ig_flavor_parse(NULL, &f));
+	CHECK(!ig_token_kind_parse("longer", &k));
+	CHECK(!ig_status_parse("connected", &st));
+	CHECK(strcmp(ig_flavor_name((enum ig_flavor)99), "instagram") == 0);
 }
 
 static void
@@ -730,6 +762,7 @@ static const struct ig_test tests[] = {
 	TEST(t_log_escape_fits),
 	TEST(t_url_decode),
 	TEST(t_err_map),
+	TEST(t_kinds),
 	TEST(t_meta_error),
 	TEST(t_meta_error_truncate),
 	TEST(t_json_id_dup),
