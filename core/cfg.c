@@ -130,21 +130,42 @@ p_redirects(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
 	return set_str(c, v, s);
 }
 
-/* "scope[,scope...]": Meta's permission names are [a-z_]. */
+/*
+ * "scope[,scope...]": Meta's permission names are [a-z_], and the list
+ * must hold the flavor's basic permission "basic" (graph-api.md 0.1).
+ */
 static enum ig_err
-p_scopes(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
-    size_t sz)
+scope_list(struct ig_cfg *c, const struct var *v, const char *s,
+    const char *basic, char *msg, size_t sz)
 {
 	const char	*p;
+	char		 why[64];
+	size_t		 n = strlen(basic);
 
 	for (p = s; *p != '\0'; p++)
 		if ((*p < 'a' || *p > 'z') && *p != '_' && (*p != ',' ||
 		    p == s || p[1] == ',' || p[1] == '\0'))
 			return bad(msg, sz, v, "expected permission names "
 			    "separated by commas");
-	if (*s == '\0' || strstr(s, "instagram_business_basic") == NULL)
-		return bad(msg, sz, v, "must include instagram_business_basic");
-	return set_str(c, v, s);
+	for (p = s; *p != '\0'; p += strcspn(p, ","), p += *p == ',')
+		if (strncmp(p, basic, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+			return set_str(c, v, s);
+	(void)snprintf(why, sizeof(why), "must include %s", basic);
+	return bad(msg, sz, v, why);
+}
+
+static enum ig_err
+p_scopes(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
+    size_t sz)
+{
+	return scope_list(c, v, s, "instagram_business_basic", msg, sz);
+}
+
+static enum ig_err
+p_fb_scopes(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
+    size_t sz)
+{
+	return scope_list(c, v, s, "instagram_basic", msg, sz);
 }
 
 /* Meta base URLs: https only (TLS is never optional), no trailing '/'. */
@@ -395,6 +416,12 @@ static const struct var vars[] = {
 	    FIELD(redirect_uris), 0, 0 },
 	{ "IGCONNECT_INSTAGRAM_SCOPES", NULL, 0, 0, p_scopes,
 	    FIELD(ig_scopes), 0, 0 },
+	{ "IGCONNECT_FACEBOOK_SCOPES", NULL, 0, 0, p_fb_scopes,
+	    FIELD(fb_scopes), 0, 0 },
+	{ "IGCONNECT_FACEBOOK_CONFIG_ID", NULL, 0, 0, p_digits,
+	    FIELD(fb_config_id), 0, 0 },
+	{ "IGCONNECT_APPSECRET_PROOF_INSTAGRAM", NULL, 0, 0, p_int,
+	    FIELD(ig_appsecret_proof), 0, 1 },
 	{ "IGCONNECT_REFRESH_WINDOW_DAYS", NULL, 0, 0, p_int,
 	    FIELD(refresh_window), 1, 59 },
 	{ "IGCONNECT_WEBHOOK_MAX_BODY", NULL, 0, 0, p_int,
@@ -494,6 +521,10 @@ set_defaults(struct ig_cfg *c)
 		    "instagram_business_manage_messages,"
 		    "instagram_business_manage_comments,"
 		    "instagram_business_manage_insights" },
+		{ FIELD(fb_scopes), "pages_show_list,pages_read_engagement,"
+		    "instagram_basic,instagram_content_publish,"
+		    "instagram_manage_comments,instagram_manage_insights,"
+		    "business_management" },
 	};
 	size_t	i;
 	char	**p;
@@ -503,6 +534,18 @@ set_defaults(struct ig_cfg *c)
 		if (*p == NULL && (*p = ig_strdup(defs[i].val)) == NULL)
 			return IG_ENOMEM;
 	}
+	/*
+	 * Facebook Login needs the Meta app's id and secret.  Without
+	 * FACEBOOK_APP_ID, the Instagram pair is used: apps that run one Meta
+	 * app for both flavors (seeds 001 and 002) put the Meta app id in
+	 * INSTAGRAM_APP_ID.  With an Instagram Login app id, Meta refuses the
+	 * Facebook calls (code 101, graph-api.md F.4).
+	 */
+	if (c->fb_app_id == NULL && c->fb_app_secret == NULL &&
+	    c->ig_app_id != NULL && c->ig_app_secret != NULL &&
+	    ((c->fb_app_id = ig_strdup(c->ig_app_id)) == NULL ||
+	    (c->fb_app_secret = ig_strdup(c->ig_app_secret)) == NULL))
+		return IG_ENOMEM;
 	/* By default the one registered redirect URI is the allow-list. */
 	if (c->redirect_uris == NULL && c->ig_redirect_uri != NULL &&
 	    (c->redirect_uris = ig_strdup(c->ig_redirect_uri)) == NULL)
@@ -575,6 +618,8 @@ ig_cfg_free(struct ig_cfg *c)
 	free(c->ig_redirect_uri);
 	ig_free_secret(c->ig_verify_token);
 	free(c->fb_app_id);
+	free(c->fb_scopes);
+	free(c->fb_config_id);
 	ig_free_secret(c->fb_app_secret);
 	ig_free_secret(c->jwt_secret);
 	free(c->jwt_issuer);

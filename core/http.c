@@ -316,10 +316,68 @@ interpret(struct ig_http *h, const char *base, const char *path,
 	return IG_EMETA;
 }
 
+enum ig_err
+ig_appsecret_proof(const char *secret, const char *token, char out[65])
+{
+	unsigned char	mac[32];
+	enum ig_err	er;
+
+	er = ig_hmac_sha256(secret, strlen(secret), token, strlen(token), mac);
+	if (er == IG_OK)
+		ig_hex(out, mac, sizeof(mac));
+	ig_wipe(mac, sizeof(mac));
+	return er;
+}
+
+/*
+ * The app secret that signs calls to "base" with appsecret_proof
+ * (graph-api.md C.4): always on graph.facebook.com, on
+ * graph.instagram.com when IGCONNECT_APPSECRET_PROOF_INSTAGRAM=1,
+ * nowhere else.  NULL: no proof.
+ */
+static const char *
+proof_secret(const struct ig_cfg *cfg, const char *base)
+{
+	if (strcmp(base, cfg->url_graph_facebook) == 0)
+		return cfg->fb_app_secret;
+	if (cfg->ig_appsecret_proof && strcmp(base,
+	    cfg->url_graph_instagram) == 0)
+		return cfg->ig_app_secret;
+	return NULL;
+}
+
+/*
+ * "&appsecret_proof=HEX" after the fields "kv" (already in "b") when
+ * they carry an access_token and "base" wants a proof: the one place
+ * every call to Meta gets it, whoever builds the call.
+ */
+static enum ig_err
+add_proof(const struct ig_cfg *cfg, const char *base, const struct ig_kv *kv,
+    struct ig_buf *b)
+{
+	const char	*secret = proof_secret(cfg, base);
+	char		 proof[65];
+	enum ig_err	 er;
+
+	if (secret == NULL || kv == NULL)
+		return IG_OK;
+	for (; kv->name != NULL; kv++)
+		if (kv->value != NULL && strcmp(kv->name, "access_token") == 0)
+			break;
+	if (kv->name == NULL)
+		return IG_OK;
+	if ((er = ig_appsecret_proof(secret, kv->value, proof)) != IG_OK)
+		return er;
+	if ((er = ig_buf_adds(b, b->len > 0 ? "&" : "")) == IG_OK &&
+	    (er = ig_buf_adds(b, "appsecret_proof=")) == IG_OK)
+		er = ig_buf_adds(b, proof);
+	return er;
+}
+
 /* "base" + "path" + "?query" into "url" (which then holds secrets). */
 static enum ig_err
-build_url(CURL *c, const char *base, const char *path,
-    const struct ig_kv *query, struct ig_buf *url)
+build_url(const struct ig_cfg *cfg, CURL *c, const char *base,
+    const char *path, const struct ig_kv *query, struct ig_buf *url)
 {
 	enum ig_err	er;
 
@@ -329,7 +387,8 @@ build_url(CURL *c, const char *base, const char *path,
 		return er;
 	if (query != NULL && query->name != NULL &&
 	    ((er = ig_buf_adds(url, "?")) != IG_OK ||
-	    (er = encode(c, query, url)) != IG_OK))
+	    (er = encode(c, query, url)) != IG_OK ||
+	    (er = add_proof(cfg, base, query, url)) != IG_OK))
 		return er;
 	return IG_OK;
 }
@@ -379,9 +438,11 @@ ig_http_call(struct ig_http *h, const char *base, const char *path,
 		memset(merr, 0, sizeof(*merr));
 	ig_buf_init(&body, 16384);
 	reset_reply(h);
-	if ((er = build_url(h->curl, base, path, query, &url)) != IG_OK)
+	if ((er = build_url(h->cfg, h->curl, base, path, query, &url)) !=
+	    IG_OK)
 		goto out;
 	if (form != NULL && (er = encode(h->curl, form, &body)) == IG_OK &&
+	    (er = add_proof(h->cfg, base, form, &body)) == IG_OK &&
 	    body.data == NULL)
 		er = ig_buf_adds(&body, "");
 	if (er != IG_OK)
@@ -609,8 +670,8 @@ ig_http_batch_add(struct ig_http_batch *b, const struct ig_get *g, void *arg)
 		b->cap += 64;
 	}
 	q = &b->queue[b->nqueue];
-	if ((er = build_url(b->slots[0]->curl, g->base, g->path, g->query,
-	    &q->url)) != IG_OK) {
+	if ((er = build_url(b->slots[0]->cfg, b->slots[0]->curl, g->base,
+	    g->path, g->query, &q->url)) != IG_OK) {
 		ig_buf_free(&q->url);
 		return er;
 	}

@@ -196,6 +196,9 @@ struct	ig_cfg {
 	long		 connect_timeout;	/* seconds */
 	char		*redirect_uris;		/* allow-list, comma-separated */
 	char		*ig_scopes;		/* requested, comma-separated */
+	char		*fb_scopes;		/* Facebook Login's */
+	char		*fb_config_id;		/* Login for Business, or NULL */
+	long		 ig_appsecret_proof;	/* 1: on graph.instagram.com */
 	long		 refresh_window;	/* days: needsRefresh */
 	long		 webhook_max_body;	/* bytes of one delivery */
 	char		*forward_url;		/* where the relay POSTs */
@@ -634,6 +637,14 @@ enum ig_err	 ig_http_post(struct ig_http *, const char *url,
 
 /* TCP connections this handle has opened so far (reuse checks). */
 long		 ig_http_connects(const struct ig_http *);
+
+/*
+ * appsecret_proof (graph-api.md C.4): lower-case hex of HMAC-SHA256
+ * keyed by the app "secret" over the access "token", into "out".
+ * ig_http_call() and the batches add it themselves where it is due.
+ */
+enum ig_err	 ig_appsecret_proof(const char *secret, const char *token,
+		    char out[65]);
 
 /*
  * Parse a Meta error body (borrowed bytes) of HTTP status "status" into

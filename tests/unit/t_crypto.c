@@ -818,6 +818,24 @@ t_rand(void)
 	CHECK(ig_rand_bytes(a, 0) == IG_OK);
 }
 
+/*
+ * appsecret_proof is HMAC-SHA256(app secret, token) in lower-case hex
+ * (graph-api.md C.4): RFC 4231's test case 2, and a token-shaped input
+ * checked against openssl dgst -sha256 -hmac.
+ */
+static void
+t_appsecret_proof(void)
+{
+	char	out[65];
+
+	CHECK(ig_appsecret_proof("Jefe", "what do ya want for nothing?",
+	    out) == IG_OK && strcmp(out, "5bdcc146bf60754e6a042426089575c7"
+	    "5a003f089d2739839dec58b964ec3843") == 0);
+	CHECK(ig_appsecret_proof("a1b2c3d4e5f6", "EAAB123token", out) ==
+	    IG_OK && strcmp(out, "7b53bea41c0cfb59107576a74704e964"
+	    "2a8542f79ee214db4fed15b75efc9d6e") == 0);
+}
+
 static const struct ig_test tests[] = {
 	TEST(t_b64url_vectors),
 	TEST(t_b64url_len),
@@ -843,6 +861,7 @@ static const struct ig_test tests[] = {
 	TEST(t_seal_rotation),
 	TEST(t_seal_empty),
 	TEST(t_wipe),
+	TEST(t_appsecret_proof),
 	TEST(t_rand),
 };
 
