@@ -30,12 +30,14 @@ static const struct ig_stmt conn_link = { "conn_link",
 	"  providerUserId, accessToken, refreshToken, expiresAt, "
 	"  businessAccountId, scopes, metadata, status, tokenIssuedAt, "
 	"  connectedAt, lastSyncedAt, updatedAt) "
-	"VALUES ($1, '" PROVIDER "', $2, $3, NULL, now() + $4::int * "
-	"  interval '1 second', $5, ARRAY(SELECT jsonb_array_elements_text("
-	"  $6::jsonb)), $7::jsonb, 'active', now(), now(), now(), now()) "
+	"VALUES ($1, '" PROVIDER "', $2, $3, $9, CASE WHEN $4::int > 0 THEN "
+	"  now() + $4::int * interval '1 second' END, $5, "
+	"  ARRAY(SELECT jsonb_array_elements_text($6::jsonb)), $7::jsonb, "
+	"  'active', now(), now(), now(), now()) "
 	"ON CONFLICT (userId, provider) DO UPDATE SET "
 	"  providerUserId = EXCLUDED.providerUserId, "
-	"  accessToken = EXCLUDED.accessToken, refreshToken = NULL, "
+	"  accessToken = EXCLUDED.accessToken, "
+	"  refreshToken = EXCLUDED.refreshToken, "
 	"  expiresAt = EXCLUDED.expiresAt, "
 	"  businessAccountId = EXCLUDED.businessAccountId, "
 	"  scopes = EXCLUDED.scopes, "
@@ -49,7 +51,7 @@ static const struct ig_stmt conn_link = { "conn_link",
 	REFRESH_RESET ", " SYNC_RESET
 	"RETURNING c.*), "
 	HISTORY("'connected'", "jsonb_build_object('tokenKind', $8::text)")
-	"SELECT " CONN_COLUMNS " FROM up c", 8 };
+	"SELECT " CONN_COLUMNS " FROM up c", 9 };
 
 static const struct ig_stmt conn_get = { "conn_get",
 	"SELECT " CONN_COLUMNS " FROM oauth_connections c "
@@ -90,7 +92,8 @@ static const struct ig_stmt conn_set_profile = { "conn_set_profile",
 	"WITH up AS (UPDATE oauth_connections c SET metadata = jsonb_set("
 	"  COALESCE(c.metadata, '{}'), '{profile}', $3::jsonb), "
 	"  lastSyncedAt = now(), updatedAt = now(), " SYNC_RESET
-	"  WHERE c.id = $1 AND c.providerUserId = $2 AND c.status = 'active' "
+	"  WHERE c.id = $1 AND $2 IN (c.providerUserId, c.businessAccountId) "
+	"  AND c.status = 'active' "
 	"  RETURNING c.*), "
 	HISTORY("'synced'", "jsonb_strip_nulls(jsonb_build_object("
 	"  'followersCount', $3::jsonb->'followersCount', "
@@ -153,6 +156,7 @@ ig_conn_free(struct ig_conn *c)
 	free(c->provider_user_id);
 	free(c->business_account_id);
 	free(c->token);
+	free(c->user_token);
 	free(c->version);
 	json_decref(c->scopes);
 	json_decref(c->metadata);
@@ -209,6 +213,8 @@ read_kinds(struct ig_conn *c)
 	if (!ig_token_kind_parse(json_string_value(json_object_get(m,
 	    "tokenKind")), &c->token_kind))
 		c->token_kind = IG_TOKEN_LONG;
+	c->data_access_expires = (time_t)json_integer_value(json_object_get(m,
+	    "dataAccessExpiresAt"));
 }
 
 enum ig_err
@@ -231,6 +237,7 @@ ig_conn_read(const PGresult *res, int row, struct ig_conn *c)
 	c->connected_at = col_time(res, row, 10);
 	c->synced_at = col_time(res, row, 11);
 	c->version = col_dup(res, row, 12, &er);
+	c->user_token = col_dup(res, row, 13, &er);
 	if (er == IG_OK && (c->id == NULL || c->user_id == NULL ||
 	    c->version == NULL || c->scopes == NULL || c->metadata == NULL))
 		er = IG_ENOMEM;
@@ -268,11 +275,21 @@ exec_row(struct ig_ctx *ctx, const struct ig_stmt *st,
 	return read_row(res, out);
 }
 
-/* AAD of a sealed token: the row's user and provider (SECURITY 23). */
+/*
+ * AAD of a sealed token: the row's user and provider, and for the
+ * Facebook user token kept in refreshToken, its purpose too, so neither
+ * column's value opens as the other's.
+ */
 static void
 token_aad(char *out, size_t sz, const char *user_uuid)
 {
 	(void)snprintf(out, sz, "%s|%s", user_uuid, PROVIDER);
+}
+
+static void
+user_token_aad(char *out, size_t sz, const char *user_uuid)
+{
+	(void)snprintf(out, sz, "%s|%s|user", user_uuid, PROVIDER);
 }
 
 enum ig_err
@@ -310,9 +327,17 @@ api_status(const struct ig_conn *c, time_t now)
 	return "connected";
 }
 
+/* A known time "t" falls within "window" seconds from "now". */
+static int
+within(time_t t, time_t now, time_t window)
+{
+	return t != 0 && t - now <= window;
+}
+
 json_t *
 ig_conn_json(const struct ig_cfg *cfg, const struct ig_conn *c, time_t now)
 {
+	time_t		 window = (time_t)cfg->refresh_window * 86400;
 	const char	*status = api_status(c, now);
 	json_t		*o, *meta = c->metadata, *v;
 	int		 connected = strcmp(status, "connected") == 0;
@@ -340,9 +365,12 @@ ig_conn_json(const struct ig_cfg *cfg, const struct ig_conn *c, time_t now)
 		rc |= json_object_set_new(o, "tokenKind",
 		    json_string(ig_token_kind_name(c->token_kind)));
 	rc |= set_time(o, "expiresAt", c->expires_at);
+	if (c->flavor == IG_FLAVOR_FACEBOOK)
+		rc |= set_time(o, "dataAccessExpiresAt",
+		    c->data_access_expires);
 	rc |= json_object_set_new(o, "needsRefresh", json_boolean(connected &&
-	    c->expires_at != 0 &&
-	    c->expires_at - now <= cfg->refresh_window * 86400));
+	    (within(c->expires_at, now, window) ||
+	    within(c->data_access_expires, now, window))));
 	rc |= set_time(o, "connectedAt", c->connected_at);
 	rc |= set_time(o, "lastSyncedAt", c->synced_at);
 	if (json_is_object(v = json_object_get(meta, "settings")))
@@ -369,19 +397,43 @@ ig_resp_conn(struct ig_ctx *ctx, const struct ig_conn *c)
 	return er;
 }
 
-enum ig_err
-ig_conn_link(struct ig_ctx *ctx, const struct ig_link *l,
-    struct ig_conn *out)
+/* The metadata a link writes: flavor, token kind, profile, Page, health. */
+static json_t *
+link_metadata(const struct ig_link *l)
 {
-	char		 aad[64], ttl[24];
-	char		*sealed = NULL, *scopes = NULL, *meta = NULL;
-	const char	*vals[8];
-	json_t		*m;
-	enum ig_err	 er;
+	json_t	*m;
+	int	 rc = 0;
 
 	m = json_pack("{s:s, s:s, s:O}", "flavor", ig_flavor_name(l->flavor),
 	    "tokenKind", ig_token_kind_name(l->token_kind), "profile",
 	    l->profile->fields);
+	if (m == NULL)
+		return NULL;
+	if (l->page_id != NULL)
+		rc |= json_object_set_new(m, "facebookPageId",
+		    json_string(l->page_id));
+	if (l->data_access_expires != 0)
+		rc |= json_object_set_new(m, "dataAccessExpiresAt",
+		    json_integer((json_int_t)l->data_access_expires));
+	if (rc != 0) {
+		json_decref(m);
+		return NULL;
+	}
+	return m;
+}
+
+enum ig_err
+ig_conn_link(struct ig_ctx *ctx, const struct ig_link *l,
+    struct ig_conn *out)
+{
+	char		 aad[80], ttl[24];
+	char		*sealed = NULL, *sealed_user = NULL, *scopes = NULL;
+	char		*meta = NULL;
+	const char	*vals[9];
+	json_t		*m;
+	enum ig_err	 er;
+
+	m = link_metadata(l);
 	if (m == NULL || (meta = json_dumps(m, JSON_COMPACT)) == NULL ||
 	    (scopes = json_dumps(l->scopes, JSON_COMPACT)) == NULL) {
 		er = IG_ENOMEM;
@@ -391,15 +443,20 @@ ig_conn_link(struct ig_ctx *ctx, const struct ig_link *l,
 	if ((er = ig_seal(ctx->cfg, l->token->access_token, aad, &sealed)) !=
 	    IG_OK)
 		goto out;
+	user_token_aad(aad, sizeof(aad), l->user_uuid);
+	if (l->user_token != NULL && (er = ig_seal(ctx->cfg, l->user_token,
+	    aad, &sealed_user)) != IG_OK)
+		goto out;
 	(void)snprintf(ttl, sizeof(ttl), "%ld", l->token->expires_in);
 	vals[0] = l->user_uuid;
-	vals[1] = l->profile->id;
+	vals[1] = l->provider_user_id;
 	vals[2] = sealed;
 	vals[3] = ttl;
-	vals[4] = l->profile->ig_id;
+	vals[4] = l->business_account_id;
 	vals[5] = scopes;
 	vals[6] = meta;
 	vals[7] = ig_token_kind_name(l->token_kind);
+	vals[8] = sealed_user;
 	er = exec_row(ctx, &conn_link, vals, out);
 	if (er == IG_ENOTFOUND)
 		er = IG_EDB;
@@ -408,7 +465,21 @@ out:
 	free(meta);
 	free(scopes);
 	free(sealed);
+	free(sealed_user);
 	return er;
+}
+
+enum ig_err
+ig_conn_user_token(const struct ig_cfg *cfg, const struct ig_conn *c,
+    char **token)
+{
+	char	aad[80];
+
+	*token = NULL;
+	if (c->user_token == NULL)
+		return IG_ENOTFOUND;
+	user_token_aad(aad, sizeof(aad), c->user_id);
+	return ig_open(cfg, c->user_token, aad, token);
 }
 
 enum ig_err

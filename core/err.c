@@ -27,6 +27,20 @@ static const struct {
 	[IG_ESYS] =	  { "system error", 500, "internal_error" },
 	[IG_ESCOPE] =	  { "the user did not grant a permission the app needs",
 			    400, "insufficient_scope" },
+	[IG_ENOACCOUNT] = { "none of the user's Facebook Pages has an "
+			    "Instagram professional account; link the account "
+			    "to a Page (Instagram app: Settings, Linked "
+			    "accounts; or Meta Business Suite), allow this app "
+			    "that Page at login, and connect again", 400,
+			    "no_instagram_account" },
+	[IG_ECHOICE] =	  { "several Instagram accounts can be connected; "
+			    "send the selection with the chosen pageId", 409,
+			    "account_choice_required" },
+	[IG_ENOTOFFERED] = { "the chosen account was not one of those "
+			    "offered", 400, "invalid_request" },
+	[IG_ESELECTION] = { "the selection is unknown, expired, already used "
+			    "or not yours; start the login again", 400,
+			    "invalid_selection" },
 };
 
 static int

@@ -82,7 +82,8 @@ enum ig_err	 ig_db_exec(struct ig_db *, const struct ig_stmt *st,
 	"floor(extract(epoch FROM c.expiresAt))::bigint, " \
 	"floor(extract(epoch FROM c.tokenIssuedAt))::bigint, " \
 	"floor(extract(epoch FROM c.connectedAt))::bigint, " \
-	"floor(extract(epoch FROM c.lastSyncedAt))::bigint, c.version"
+	"floor(extract(epoch FROM c.lastSyncedAt))::bigint, c.version, " \
+	"c.refreshToken"
 
 /*
  * A new token or a new link starts the jobs' bookkeeping afresh
@@ -116,5 +117,23 @@ enum ig_err	 ig_db_write_if(struct ig_db *, const struct ig_stmt *st,
  */
 char		*ig_json_text(const json_t *v, char *buf, size_t sz,
 		    size_t *len);
+
+/* instagram.c: readers of Meta's replies that facebook.c shares. */
+
+/* "access_token" of "o", checked, into t->access_token. */
+enum ig_err	 ig_read_access_token(const json_t *o, struct ig_token *t);
+
+/* Permissions as an array or a comma string into a new array "*out". */
+enum ig_err	 ig_read_permissions(const json_t *v, json_t **out);
+
+/* The known profile fields of "o" under our names into "fields". */
+enum ig_err	 ig_read_profile_fields(const json_t *o, json_t *fields);
+
+/*
+ * End a token call: drop "reply", log a reply that lacked a usable field
+ * ("what" names the call), and free "t" on failure.  Returns "er".
+ */
+enum ig_err	 ig_token_finish(enum ig_err er, json_t *reply,
+		    struct ig_token *t, const char *what);
 
 #endif /* EXTERN_H */

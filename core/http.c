@@ -578,7 +578,7 @@ ig_json_id_dup(const json_t *obj, const char *name, char **out)
 struct	queued {
 	struct ig_buf	 url;
 	const char	*base;
-	char		 path[32];
+	char		 path[48];
 	void		*arg;
 };
 

@@ -53,6 +53,10 @@ enum	ig_err {
 	IG_ECRYPTO,	/* decryption or MAC check failed: 500 */
 	IG_ESYS,	/* a system call failed; errno was logged: 500 */
 	IG_ESCOPE,	/* the user did not grant a required permission: 400 */
+	IG_ENOACCOUNT,	/* no Page of the user has an Instagram account: 400 */
+	IG_ECHOICE,	/* several accounts: the caller must choose: 409 */
+	IG_ENOTOFFERED,	/* the chosen account was not among those offered */
+	IG_ESELECTION,	/* selection unknown, expired, used or another's */
 	IG_ERR__MAX
 };
 
@@ -580,7 +584,7 @@ struct	ig_http_batch;
 /* A GET to Meta, described before it is made. */
 struct	ig_get {
 	const char	*base;		/* borrowed: a configured URL */
-	char		 path[32];
+	char		 path[48];
 	struct ig_kv	 query[4];	/* borrowed values; NULL name ends */
 };
 
@@ -740,9 +744,6 @@ struct	ig_token {
 };
 void		 ig_token_free(struct ig_token *);
 
-/* 1 if "perm" (e.g. "instagram_business_basic") was granted. */
-int		 ig_token_has(const struct ig_token *, const char *perm);
-
 /*
  * The account behind a token (/me): "id" the app-scoped id, "ig_id" the
  * professional account id (NULL if absent), "fields" the profile in our
@@ -802,26 +803,127 @@ enum ig_err	 ig_insta_authorize_url(const struct ig_cfg *,
 enum ig_err	 ig_insta_profile(struct ig_ctx *, const char *token,
 		    struct ig_profile *, struct ig_meta_error *);
 
+/* ----------------------------------------------------------- facebook.c */
+
+/*
+ * Instagram with Facebook Login (graph-api.md B), read as defensively as
+ * instagram.c reads Instagram Login.  The Facebook app is FACEBOOK_APP_ID
+ * and its secret, or the Instagram pair when those are unset (cfg.c).
+ * Each call returns IG_OK or what ig_http_call() does.
+ */
+
+/* B.1: the dialog URL (scope, or config_id for Login for Business). */
+enum ig_err	 ig_fb_authorize_url(const struct ig_cfg *,
+		    const char *redirect_uri, const char *state, char **url);
+
+/*
+ * B.2: the code to a user token; never retried.  t->expires_in is 0 when
+ * Meta gave none.
+ */
+enum ig_err	 ig_fb_exchange_code(struct ig_ctx *, const char *code,
+		    const char *redirect_uri, struct ig_token *,
+		    struct ig_meta_error *);
+
+/* B.3: a user token to a long-lived one (fb_exchange_token). */
+enum ig_err	 ig_fb_long_lived(struct ig_ctx *, const char *user_token,
+		    struct ig_token *, struct ig_meta_error *);
+
+/* One of the user's Pages (B.4); strings owned, "token" a secret. */
+struct	ig_fb_page {
+	char	*id;
+	char	*name;		/* NULL if Meta sent none usable */
+	char	*token;		/* the Page token */
+	char	*ig_id;		/* linked Instagram account, or NULL */
+};
+void		 ig_fb_pages_free(struct ig_fb_page *, size_t n);
+
+/*
+ * B.4: one page of /me/accounts, from the cursor "after" (NULL: the
+ * first).  "*pages" is a new array of "*n"; "*next_after" a new cursor
+ * when Meta says there is a next page, else NULL.
+ */
+enum ig_err	 ig_fb_pages(struct ig_ctx *, const char *user_token,
+		    const char *after, struct ig_fb_page **pages, size_t *n,
+		    char **next_after, struct ig_meta_error *);
+
+/*
+ * B.5: the Instagram account "ig_id" on the Facebook host, read with a
+ * Page (or user) token.  p->ig_id and p->id are both the account id.
+ */
+enum ig_err	 ig_fb_profile(struct ig_ctx *, const char *ig_id,
+		    const char *token, struct ig_profile *,
+		    struct ig_meta_error *);
+void		 ig_fb_profile_get(const struct ig_cfg *, const char *ig_id,
+		    const char *token, struct ig_get *);
+enum ig_err	 ig_fb_read_profile(const json_t *reply, struct ig_profile *);
+
+/* B.6: what debug_token says of a token. */
+struct	ig_fb_debug {
+	int	 valid;
+	time_t	 data_access_expires_at;	/* 0: unknown */
+	time_t	 expires_at;			/* 0: never */
+	char	*user_id;			/* app-scoped, or NULL */
+	json_t	*scopes;			/* array */
+};
+void		 ig_fb_debug_free(struct ig_fb_debug *);
+enum ig_err	 ig_fb_debug(struct ig_ctx *, const char *token,
+		    struct ig_fb_debug *, struct ig_meta_error *);
+
+/*
+ * The app access token "APP_ID|APP_SECRET" that debug_token takes, into
+ * "out" (a secret: wipe it); and the GET and its reader, for batches.
+ */
+enum ig_err	 ig_fb_app_token(const struct ig_cfg *, char *out, size_t sz);
+void		 ig_fb_debug_get(const struct ig_cfg *, const char *token,
+		    const char *app_token, struct ig_get *);
+enum ig_err	 ig_fb_read_debug(const json_t *reply, struct ig_fb_debug *);
+
 /* -------------------------------------------------------------- link.c */
 
 /*
- * Link the Instagram account behind an authorization "code" to the user
- * "user_uuid" (a users row), for either flavor: the code (a trailing
- * "#_" already stripped) is exchanged once, never retried, with the
- * redirect URI of its state; then the long-lived token, the profile,
- * and one upsert of the sealed token (ig_conn_link()).  When only the
- * long-lived exchange fails, and not because the token is bad, the
- * short-lived token is kept with its true life (seed 002's fallback).
- * On IG_OK "*out" is the connection as written.  Meta's errors give
- * what ig_http_call() does with "merr" filled (answer them with
- * ig_resp_meta()); IG_ESCOPE when the user did not grant the basic
- * permission.
+ * Link the Instagram account behind an authorization code to a user,
+ * for either flavor, in one flow that every program shares.  The code
+ * (a trailing "#_" already stripped) is exchanged once, never retried,
+ * with the redirect URI of its state.
+ *   Instagram Login: short-lived token -> long-lived -> /me -> upsert.
+ *   Facebook Login: user token -> long-lived -> debug_token -> the
+ *   Pages with an Instagram account (every page of /me/accounts) ->
+ *   the chosen Page's token and account -> its profile -> upsert.
+ * When only the long-lived exchange fails, and not because the token is
+ * bad, the short-lived token is kept with its true life (seed 002's
+ * fallback).  Facebook Login with several candidate accounts and no
+ * choice gives IG_ECHOICE with "candidates" and a new "selection";
+ * a request with "selection" and a choice finishes it without a code.
  */
+struct	ig_link_req {
+	enum ig_flavor	 flavor;
+	const char	*user;		/* the caller's external id */
+	const char	*user_uuid;	/* the users row of the state */
+	const char	*code;
+	const char	*redirect_uri;
+	const char	*selection;	/* or this, to finish a choice */
+	const char	*page_id;	/* the chosen account, or NULL */
+	const char	*account_id;
+};
+
 struct	ig_conn;
-enum ig_err	 ig_link_account(struct ig_ctx *, enum ig_flavor,
-		    const char *user_uuid, const char *code,
-		    const char *redirect_uri, struct ig_conn *out,
-		    struct ig_meta_error *merr);
+struct	ig_link_res {
+	struct ig_conn		*conn;		/* IG_OK: new, the row */
+	struct ig_meta_error	 merr;		/* IG_EMETA and kin */
+	json_t			*candidates;	/* IG_ECHOICE: new array */
+	char			 selection[IG_STATE_LEN + 1];
+	time_t			 selection_expires;
+};
+
+/*
+ * Returns IG_OK, Meta's errors as ig_http_call() does (answer them with
+ * ig_resp_meta()), IG_ESCOPE, IG_ENOACCOUNT, IG_ECHOICE, IG_ENOTOFFERED,
+ * IG_ESELECTION, or a local failure.  Release "res" with
+ * ig_link_res_free() whatever it returned.
+ */
+enum ig_err	 ig_link_account(struct ig_ctx *, const struct ig_link_req *,
+		    struct ig_link_res *res);
+void		 ig_link_res_free(struct ig_link_res *);
 
 /* ------------------------------------------------------------- state.c */
 
@@ -847,6 +949,30 @@ enum ig_err	 ig_state_consume(struct ig_ctx *, const char *user,
 		    const char *state, char *user_uuid, enum ig_flavor *flavor,
 		    char **redirect_uri);
 
+/*
+ * Selections (Facebook Login's account choice): a handle made like a
+ * state, bound to the users row "user_uuid" for IG_STATE_TTL seconds,
+ * keeping the sealed "user_token" of "kind" and the "candidates"
+ * offered ([{"pageId","businessAccountId"}], borrowed).  "selection"
+ * receives IG_STATE_LEN+1 bytes.
+ */
+enum ig_err	 ig_selection_new(struct ig_ctx *, const char *user_uuid,
+		    const struct ig_token *user_token, enum ig_token_kind kind,
+		    json_t *candidates, char *selection, time_t *expires);
+
+/*
+ * Take "selection" of the caller "user" with the account it offered by
+ * "page_id" or "account_id" (either may be NULL), once.  On IG_OK
+ * "user_uuid" (37 bytes) is the users row, "user_token" the opened
+ * token with its remaining life (free with ig_token_free()) and "*kind"
+ * its kind.  IG_ENOTOFFERED leaves the selection usable; IG_ESELECTION
+ * when it is unknown, expired, used or another user's.
+ */
+enum ig_err	 ig_selection_take(struct ig_ctx *, const char *user,
+		    const char *selection, const char *page_id,
+		    const char *account_id, char *user_uuid,
+		    struct ig_token *user_token, enum ig_token_kind *kind);
+
 /* -------------------------------------------------------------- conn.c */
 
 /*
@@ -863,6 +989,7 @@ struct	ig_conn {
 	char	*provider_user_id;
 	char	*business_account_id;
 	char	*token;
+	char	*user_token;		/* sealed Facebook user token, or NULL */
 	char	*version;		/* of the row, for conditional writes */
 	json_t	*scopes;		/* array */
 	json_t	*metadata;		/* object: flavor, tokenKind, ... */
@@ -870,6 +997,7 @@ struct	ig_conn {
 	time_t	 issued_at;
 	time_t	 connected_at;
 	time_t	 synced_at;
+	time_t	 data_access_expires;	/* Facebook Login; 0: unknown */
 };
 void		 ig_conn_free(struct ig_conn *);
 
@@ -878,8 +1006,17 @@ enum ig_err	 ig_conn_token(const struct ig_cfg *, const struct ig_conn *,
 		    char **token);
 
 /*
+ * The plain Facebook user token of "c" (the one its Page token came
+ * from), new, released with ig_free_secret(); IG_ENOTFOUND if none.
+ */
+enum ig_err	 ig_conn_user_token(const struct ig_cfg *,
+		    const struct ig_conn *, char **token);
+
+/*
  * The connection as the API shows it (SPEC.md contract details): a new
- * object; never holds the token.  "now" decides expired/needsRefresh.
+ * object; never holds a token.  "now" decides expired and needsRefresh
+ * (the token's expiry, or Facebook Login's data access, within
+ * IGCONNECT_REFRESH_WINDOW_DAYS).
  */
 json_t		*ig_conn_json(const struct ig_cfg *, const struct ig_conn *,
 		    time_t now);
@@ -892,9 +1029,15 @@ struct	ig_link {
 	const char		*user_uuid;
 	enum ig_flavor		 flavor;
 	enum ig_token_kind	 token_kind;
-	const struct ig_token	*token;		/* expires_in > 0 */
-	const struct ig_profile	*profile;
+	const struct ig_token	*token;		/* expires_in 0: never */
+	const char		*provider_user_id;
+	const char		*business_account_id;
+	const struct ig_profile	*profile;	/* its "fields" */
 	json_t			*scopes;	/* borrowed array */
+	/* Facebook Login only, else NULL and 0: */
+	const char		*page_id;
+	const char		*user_token;	/* sealed as refreshToken */
+	time_t			 data_access_expires;
 };
 
 /*

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ig.h"
+#include "extern.h"
 
 /* Upper bounds on what we keep of a profile's text fields. */
 #define MAX_PROFILE_TEXT	4096
@@ -32,18 +33,6 @@ ig_profile_free(struct ig_profile *p)
 	free(p->ig_id);
 	json_decref(p->fields);
 	memset(p, 0, sizeof(*p));
-}
-
-int
-ig_token_has(const struct ig_token *t, const char *perm)
-{
-	size_t	 i;
-	json_t	*v;
-
-	json_array_foreach(t->permissions, i, v)
-		if (strcmp(json_string_value(v), perm) == 0)
-			return 1;
-	return 0;
 }
 
 /* The documented samples wrap the object in {"data":[{...}]}. */
@@ -75,8 +64,8 @@ add_permission(json_t *arr, const char *s, size_t n)
 }
 
 /* "permissions": ["a","b"] as sent, or "a,b" as documented. */
-static enum ig_err
-read_permissions(const json_t *v, json_t **out)
+enum ig_err
+ig_read_permissions(const json_t *v, json_t **out)
 {
 	const char	*s, *end;
 	json_t		*arr, *e;
@@ -111,8 +100,8 @@ read_permissions(const json_t *v, json_t **out)
 	return IG_OK;
 }
 
-static enum ig_err
-read_access_token(const json_t *o, struct ig_token *t)
+enum ig_err
+ig_read_access_token(const json_t *o, struct ig_token *t)
 {
 	const json_t	*v = json_object_get(o, "access_token");
 	size_t		 n;
@@ -155,14 +144,14 @@ read_code_reply(const json_t *reply, const char *requested,
 	json_t		*asked;
 	enum ig_err	 er;
 
-	if ((er = read_access_token(o, t)) != IG_OK ||
+	if ((er = ig_read_access_token(o, t)) != IG_OK ||
 	    (er = ig_json_id_dup(o, "user_id", &t->user_id)) != IG_OK)
 		return er == IG_ENOTFOUND ? IG_EUPSTREAM : er;
 	if (perms != NULL)
-		return read_permissions(perms, &t->permissions);
+		return ig_read_permissions(perms, &t->permissions);
 	if ((asked = json_string(requested)) == NULL)
 		return IG_ENOMEM;
-	er = read_permissions(asked, &t->permissions);
+	er = ig_read_permissions(asked, &t->permissions);
 	json_decref(asked);
 	return er;
 }
@@ -174,7 +163,7 @@ read_long_reply(const json_t *reply, struct ig_token *t)
 	const json_t	*v = json_object_get(reply, "expires_in");
 	enum ig_err	 er;
 
-	if ((er = read_access_token(reply, t)) != IG_OK)
+	if ((er = ig_read_access_token(reply, t)) != IG_OK)
 		return er;
 	/* About 60 days; anything outside (0, 1 year] is not believable. */
 	if (!json_is_integer(v) || json_integer_value(v) <= 0 ||
@@ -188,8 +177,9 @@ read_long_reply(const json_t *reply, struct ig_token *t)
  * On failure the token is released, so a caller never holds a half
  * filled one.
  */
-static enum ig_err
-finish(enum ig_err er, json_t *reply, struct ig_token *t, const char *what)
+enum ig_err
+ig_token_finish(enum ig_err er, json_t *reply, struct ig_token *t,
+    const char *what)
 {
 	json_decref(reply);
 	if (er == IG_EUPSTREAM)
@@ -220,7 +210,7 @@ ig_insta_exchange_code(struct ig_ctx *ctx, const char *code,
 	    "/oauth/access_token", NULL, form, &reply, merr);
 	if (er == IG_OK)
 		er = read_code_reply(reply, ctx->cfg->ig_scopes, t);
-	return finish(er, reply, t, "code exchange");
+	return ig_token_finish(er, reply, t, "code exchange");
 }
 
 /* A.3 or A.4: a GET answered by a long-lived token. */
@@ -269,7 +259,7 @@ ig_insta_read_token(const json_t *reply, struct ig_token *t)
 
 	memset(t, 0, sizeof(*t));
 	er = read_long_reply(reply, t);
-	return finish(er, NULL, t, "token reply");
+	return ig_token_finish(er, NULL, t, "token reply");
 }
 
 enum ig_err
@@ -313,8 +303,8 @@ static const struct {
  * Copy the known fields; absent ones stay absent (graph-api.md 0.3), a
  * field of the wrong type is dropped rather than stored as garbage.
  */
-static enum ig_err
-read_profile_fields(const json_t *o, json_t *fields)
+enum ig_err
+ig_read_profile_fields(const json_t *o, json_t *fields)
 {
 	const json_t	*v;
 	size_t		 i;
@@ -371,7 +361,7 @@ ig_insta_read_profile(const json_t *reply, struct ig_profile *p)
 	if (er == IG_OK && (p->fields = json_object()) == NULL)
 		er = IG_ENOMEM;
 	if (er == IG_OK)
-		er = read_profile_fields(o, p->fields);
+		er = ig_read_profile_fields(o, p->fields);
 	if (er == IG_EUPSTREAM)
 		ig_log_warnx("profile: Meta's reply lacks a usable id");
 	if (er != IG_OK)

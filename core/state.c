@@ -121,3 +121,146 @@ ig_state_consume(struct ig_ctx *ctx, const char *user, const char *state,
 	PQclear(res);
 	return er;
 }
+
+/* ---------------------------------------------------------- selections */
+
+/*
+ * A selection is stored like a state (only its hash), with the sealed
+ * user token it lets the caller finish with.  Expired ones are swept a
+ * few at a time by each insert.
+ */
+static const struct ig_stmt selection_insert = { "selection_insert",
+	"WITH gc AS (DELETE FROM account_selections WHERE selectionHash IN "
+	"  (SELECT selectionHash FROM account_selections WHERE expiresAt < "
+	"  now() LIMIT 8 FOR UPDATE SKIP LOCKED)) "
+	"INSERT INTO account_selections (selectionHash, userId, userToken, "
+	"  tokenKind, tokenExpiresAt, candidates, expiresAt) "
+	"VALUES ($1::bytea, $2, $3, $4, CASE WHEN $5::int > 0 THEN now() + "
+	"  $5::int * interval '1 second' END, $6::jsonb, now() + $7::int * "
+	"  interval '1 second') "
+	"RETURNING floor(extract(epoch FROM expiresAt))::bigint", 7 };
+
+/* Taken only with an account it offered; once. */
+static const struct ig_stmt selection_take = { "selection_take",
+	"DELETE FROM account_selections s USING users u "
+	"WHERE s.selectionHash = $1::bytea AND s.userId = u.id AND "
+	"  u.externalId = $2 AND s.expiresAt > now() AND EXISTS (SELECT 1 "
+	"  FROM jsonb_array_elements(s.candidates) e WHERE "
+	"  e->>'pageId' = $3 OR e->>'businessAccountId' = $4) "
+	"RETURNING s.userId, s.userToken, s.tokenKind, CASE WHEN "
+	"  s.tokenExpiresAt IS NULL THEN 0 ELSE greatest(1, floor(extract("
+	"  epoch FROM s.tokenExpiresAt - now())))::int END", 4 };
+
+static const struct ig_stmt selection_live = { "selection_live",
+	"SELECT 1 FROM account_selections s JOIN users u ON u.id = s.userId "
+	"WHERE s.selectionHash = $1::bytea AND u.externalId = $2 AND "
+	"  s.expiresAt > now()", 2 };
+
+/* AAD of a sealed selection token: the users row and the purpose. */
+static void
+selection_aad(char *out, size_t sz, const char *user_uuid)
+{
+	(void)snprintf(out, sz, "%s|selection", user_uuid);
+}
+
+enum ig_err
+ig_selection_new(struct ig_ctx *ctx, const char *user_uuid,
+    const struct ig_token *user_token, enum ig_token_kind kind,
+    json_t *candidates, char *selection, time_t *expires)
+{
+	unsigned char	 raw[32];
+	char		 hash[67], ttl[16], life[24], aad[64];
+	char		*sealed = NULL, *cands = NULL;
+	const char	*vals[7];
+	PGresult	*res;
+	enum ig_err	 er;
+
+	if ((er = ig_rand_bytes(raw, sizeof(raw))) != IG_OK)
+		return er;
+	ig_b64url_enc(selection, raw, sizeof(raw));
+	ig_wipe(raw, sizeof(raw));
+	if ((er = state_hash(selection, hash)) != IG_OK)
+		return er;
+	selection_aad(aad, sizeof(aad), user_uuid);
+	if ((er = ig_seal(ctx->cfg, user_token->access_token, aad, &sealed)) !=
+	    IG_OK)
+		return er;
+	if ((cands = json_dumps(candidates, JSON_COMPACT)) == NULL) {
+		free(sealed);
+		return IG_ENOMEM;
+	}
+	(void)snprintf(ttl, sizeof(ttl), "%d", IG_STATE_TTL);
+	(void)snprintf(life, sizeof(life), "%ld", user_token->expires_in);
+	vals[0] = hash;
+	vals[1] = user_uuid;
+	vals[2] = sealed;
+	vals[3] = ig_token_kind_name(kind);
+	vals[4] = life;
+	vals[5] = cands;
+	vals[6] = ttl;
+	er = ig_db_exec(ctx->db, &selection_insert, vals, &res);
+	free(sealed);
+	free(cands);
+	if (er != IG_OK)
+		return er;
+	if (PQntuples(res) != 1)
+		er = IG_EDB;
+	else
+		*expires = (time_t)strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return er;
+}
+
+/* Why a selection could not be taken: not offered, or not there at all. */
+static enum ig_err
+selection_refused(struct ig_ctx *ctx, const char *const *vals)
+{
+	PGresult	*res;
+	enum ig_err	 er;
+
+	if ((er = ig_db_exec(ctx->db, &selection_live, vals, &res)) != IG_OK)
+		return er;
+	er = PQntuples(res) == 1 ? IG_ENOTOFFERED : IG_ESELECTION;
+	PQclear(res);
+	return er;
+}
+
+enum ig_err
+ig_selection_take(struct ig_ctx *ctx, const char *user, const char *selection,
+    const char *page_id, const char *account_id, char *user_uuid,
+    struct ig_token *user_token, enum ig_token_kind *kind)
+{
+	char		 hash[67], aad[64];
+	const char	*vals[4];
+	PGresult	*res;
+	enum ig_err	 er;
+
+	memset(user_token, 0, sizeof(*user_token));
+	if (strlen(selection) != IG_STATE_LEN ||
+	    !ig_valid_state(selection, IG_STATE_LEN))
+		return IG_ESELECTION;
+	if ((er = state_hash(selection, hash)) != IG_OK)
+		return er;
+	vals[0] = hash;
+	vals[1] = user;
+	vals[2] = page_id;
+	vals[3] = account_id;
+	if ((er = ig_db_exec(ctx->db, &selection_take, vals, &res)) != IG_OK)
+		return er;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return selection_refused(ctx, vals);
+	}
+	if (PQgetlength(res, 0, 0) != 36 ||
+	    !ig_token_kind_parse(PQgetvalue(res, 0, 2), kind)) {
+		PQclear(res);
+		return IG_EDB;
+	}
+	memcpy(user_uuid, PQgetvalue(res, 0, 0), 37);
+	user_token->expires_in = strtol(PQgetvalue(res, 0, 3), NULL, 10);
+	selection_aad(aad, sizeof(aad), user_uuid);
+	er = ig_open(ctx->cfg, PQgetvalue(res, 0, 1), aad,
+	    &user_token->access_token);
+	PQclear(res);
+	return er;
+}

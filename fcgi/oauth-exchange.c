@@ -1,84 +1,134 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * oauth-exchange: POST /oauth/instagram/exchange with {code, state} (JSON
- * or form), or {state, error, error_description} when the user denied
- * access.  The state is consumed first, in one statement, and nothing
- * reaches Meta unless it was the caller's own live state; the state
- * says which flavor's login the code comes from, and ig_link_account()
- * does the rest.
+ * oauth-exchange: POST /oauth/instagram/exchange (JSON or form) with
+ *   {code, state[, pageId | instagramAccountId]}  after a login,
+ *   {state, error, error_description}             when the user denied,
+ *   {selection, pageId | instagramAccountId}      to finish a choice.
+ * The state is consumed first, in one statement, and nothing reaches
+ * Meta unless it was the caller's own live state; the state says which
+ * flavor's login the code comes from, and ig_link_account() does the
+ * rest for both.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "ig.h"
 
-enum { P_CODE, P_STATE, P_ERROR, P_ERROR_DESCRIPTION, P_ERROR_REASON };
+enum { P_CODE, P_STATE, P_ERROR, P_ERROR_DESCRIPTION, P_ERROR_REASON,
+    P_SELECTION, P_PAGE_ID, P_ACCOUNT_ID };
 
 static const struct ig_param params[] = {
-	/* +2: a code pasted with Meta's "#_" suffix (graph-api.md A.1). */
-	[P_CODE] = { "code", IG_MAX_CODE + 2, ig_valid_token },
+	/* +4: a code pasted with Meta's "#_" or "#_=_" (A.1, B.1). */
+	[P_CODE] = { "code", IG_MAX_CODE + 4, ig_valid_token },
 	/* Any printable text, so a bad state is invalid_state, not a 400
 	 * about its shape. */
 	[P_STATE] = { "state", 256, ig_valid_printable },
 	[P_ERROR] = { "error", 128, ig_valid_printable },
 	[P_ERROR_DESCRIPTION] = { "error_description", 1024, ig_valid_utf8 },
 	[P_ERROR_REASON] = { "error_reason", 128, ig_valid_printable },
+	[P_SELECTION] = { "selection", 256, ig_valid_printable },
+	[P_PAGE_ID] = { "pageId", 30, ig_valid_digits },
+	[P_ACCOUNT_ID] = { "instagramAccountId", 30, ig_valid_digits },
 };
 
-/* Link the account and answer with the connection or Meta's refusal. */
+/* 409 account_choice_required with the candidates and the selection. */
 static enum ig_err
-link_and_answer(struct ig_ctx *ctx, enum ig_flavor flavor,
-    const char *user_uuid, const char *code, const char *redirect_uri)
+ask_choice(struct ig_ctx *ctx, const struct ig_link_res *res)
 {
-	struct ig_conn		conn;
-	struct ig_meta_error	m;
+	char		 expires[21];
+	json_t		*extra;
+	enum ig_err	 er;
+
+	ig_iso8601(expires, res->selection_expires);
+	extra = json_pack("{s:s, s:s, s:O}", "selection", res->selection,
+	    "expiresAt", expires, "candidates", res->candidates);
+	if (extra == NULL)
+		return IG_ENOMEM;
+	er = ig_resp_error_ex(ctx->req, ig_err_http(IG_ECHOICE),
+	    ig_err_code(IG_ECHOICE), ig_strerror(IG_ECHOICE), 0, extra);
+	json_decref(extra);
+	return er;
+}
+
+/* Link the account and answer with the connection or why not. */
+static enum ig_err
+link_and_answer(struct ig_ctx *ctx, const struct ig_link_req *rq)
+{
+	struct ig_link_res	res;
 	enum ig_err		er;
 
-	er = ig_link_account(ctx, flavor, user_uuid, code, redirect_uri,
-	    &conn, &m);
-	switch (er) {
+	switch ((er = ig_link_account(ctx, rq, &res))) {
 	case IG_OK:
-		er = ig_resp_conn(ctx, &conn);
-		ig_conn_free(&conn);
-		return er;
+		er = ig_resp_conn(ctx, res.conn);
+		break;
 	case IG_EMETA:
 	case IG_ERATELIMIT:
 	case IG_EUPSTREAM:
-		return ig_resp_meta(ctx->req, er, &m);
+		er = ig_resp_meta(ctx->req, er, &res.merr);
+		break;
+	case IG_ECHOICE:
+		er = ask_choice(ctx, &res);
+		break;
+	case IG_ESCOPE:
+	case IG_ENOACCOUNT:
+	case IG_ENOTOFFERED:
+	case IG_ESELECTION:
+		er = ig_resp_fail(ctx->req, er);
+		break;
 	default:
-		return er;
+		break;
 	}
+	ig_link_res_free(&res);
+	return er;
+}
+
+/* The code without Meta's "#_" (Instagram) or "#_=_" (Facebook) suffix. */
+static int
+clean_code(const char *code, char *out)
+{
+	size_t	n = strlen(code);
+
+	if (n >= 4 && strcmp(code + n - 4, "#_=_") == 0)
+		n -= 4;
+	else if (n >= 2 && strcmp(code + n - 2, "#_") == 0)
+		n -= 2;
+	if (n == 0 || n > IG_MAX_CODE)
+		return 0;
+	memcpy(out, code, n);
+	out[n] = '\0';
+	return 1;
 }
 
 static enum ig_err
 handle(struct ig_ctx *ctx)
 {
-	const char	*state = ig_req_get(ctx->req, P_STATE);
-	const char	*code = ig_req_get(ctx->req, P_CODE);
-	const char	*denied = ig_req_get(ctx->req, P_ERROR);
-	char		 user[IG_MAX_USER_ID + 1], uuid[37], clean[IG_MAX_CODE + 1];
-	char		*redirect_uri = NULL;
-	enum ig_flavor	 flavor;
-	size_t		 n;
-	enum ig_err	 er;
+	const char		*state = ig_req_get(ctx->req, P_STATE);
+	const char		*code = ig_req_get(ctx->req, P_CODE);
+	const char		*denied = ig_req_get(ctx->req, P_ERROR);
+	char			 user[IG_MAX_USER_ID + 1], uuid[37];
+	char			 clean[IG_MAX_CODE + 1];
+	char			*redirect_uri = NULL;
+	struct ig_link_req	 rq;
+	enum ig_err		 er;
 
 	if ((er = ig_auth_caller(ctx->cfg, ctx->req, user, sizeof(user))) !=
 	    IG_OK)
 		return er;
+	memset(&rq, 0, sizeof(rq));
+	rq.user = user;
+	rq.page_id = ig_req_get(ctx->req, P_PAGE_ID);
+	rq.account_id = ig_req_get(ctx->req, P_ACCOUNT_ID);
+	if ((rq.selection = ig_req_get(ctx->req, P_SELECTION)) != NULL)
+		return link_and_answer(ctx, &rq);
 	if (state == NULL || (code == NULL && denied == NULL))
 		return ig_resp_error(ctx->req, 400, "invalid_request",
-		    "expected {code, state} or {state, error}", 0);
-	if (code != NULL) {
-		n = strlen(code);
-		if (n >= 2 && strcmp(code + n - 2, "#_") == 0)
-			n -= 2;
-		if (n == 0 || n > IG_MAX_CODE)
-			return ig_resp_error(ctx->req, 400, "invalid_request",
-			    "invalid parameter \"code\"", 0);
-		memcpy(clean, code, n);
-		clean[n] = '\0';
-	}
-	er = ig_state_consume(ctx, user, state, uuid, &flavor, &redirect_uri);
+		    "expected {code, state}, {state, error} or {selection, "
+		    "pageId}", 0);
+	if (code != NULL && !clean_code(code, clean))
+		return ig_resp_error(ctx->req, 400, "invalid_request",
+		    "invalid parameter \"code\"", 0);
+	er = ig_state_consume(ctx, user, state, uuid, &rq.flavor,
+	    &redirect_uri);
 	if (er == IG_ENOTFOUND)
 		return ig_resp_error(ctx->req, 400, "invalid_state", "the "
 		    "state is unknown, expired, already used or not yours; "
@@ -89,9 +139,13 @@ handle(struct ig_ctx *ctx)
 	if (denied != NULL)
 		er = ig_resp_error(ctx->req, 400, "access_denied",
 		    "the user did not authorize the app", 0);
-	else
-		er = link_and_answer(ctx, flavor, uuid, clean, redirect_uri);
-	ig_wipe(clean, sizeof(clean));
+	else {
+		rq.user_uuid = uuid;
+		rq.code = clean;
+		rq.redirect_uri = redirect_uri;
+		er = link_and_answer(ctx, &rq);
+		ig_wipe(clean, sizeof(clean));
+	}
 	free(redirect_uri);
 	return er;
 }

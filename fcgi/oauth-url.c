@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * oauth-url: GET /oauth/instagram/url[?redirect_uri=URI].  A fresh
- * single-use state bound to the caller and the redirect URI, and the
- * Instagram Login authorize URL carrying it (graph-api.md A.1).  The
- * URL is built from configuration only; the one value a caller may
- * choose, the redirect URI, must be on the allow-list exactly
- * (SECURITY 1, 10).
+ * oauth-url: GET /oauth/instagram/url[?redirect_uri=URI][&flavor=F].
+ * A fresh single-use state bound to the caller, the flavor and the
+ * redirect URI, and the login URL carrying it: Instagram Login's
+ * authorize page (graph-api.md A.1), or with flavor=facebook the
+ * Facebook Login dialog (B.1).  The URL is built from configuration
+ * only; the one value a caller may choose, the redirect URI, must be on
+ * the allow-list exactly.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,8 @@ handle(struct ig_ctx *ctx)
 {
 	const struct ig_cfg	*cfg = ctx->cfg;
 	const char		*redirect = ig_req_get(ctx->req, P_REDIRECT_URI);
-	const char		*flavor = ig_req_get(ctx->req, P_FLAVOR);
+	const char		*flavor_name = ig_req_get(ctx->req, P_FLAVOR);
+	enum ig_flavor		 flavor;
 	char			 user[IG_MAX_USER_ID + 1], state[IG_STATE_LEN + 1];
 	char			 expires[21], *url = NULL;
 	time_t			 exp;
@@ -49,18 +51,29 @@ handle(struct ig_ctx *ctx)
 
 	if ((er = ig_auth_caller(cfg, ctx->req, user, sizeof(user))) != IG_OK)
 		return er;
-	if (flavor != NULL && strcmp(flavor, "instagram") != 0)
+	if (flavor_name == NULL)
+		flavor = IG_FLAVOR_INSTAGRAM;
+	else if (!ig_flavor_parse(flavor_name, &flavor))
 		return ig_resp_error(ctx->req, 400, "invalid_request",
-		    "flavor must be \"instagram\"", 0);
+		    "flavor must be \"instagram\" or \"facebook\"", 0);
+	if (flavor == IG_FLAVOR_FACEBOOK && (cfg->fb_app_id == NULL ||
+	    cfg->fb_app_secret == NULL))
+		return ig_resp_error(ctx->req, 400, "invalid_request",
+		    "Facebook Login is not configured here (FACEBOOK_APP_ID "
+		    "and FACEBOOK_APP_SECRET)", 0);
 	if (redirect == NULL)
 		redirect = cfg->ig_redirect_uri;
 	else if (!redirect_allowed(cfg->redirect_uris, redirect))
 		return ig_resp_error(ctx->req, 400, "invalid_request",
 		    "redirect_uri is not one of the allowed redirect URIs", 0);
-	if ((er = ig_state_new(ctx, user, IG_FLAVOR_INSTAGRAM, redirect, state,
-	    &exp)) != IG_OK)
+	if ((er = ig_state_new(ctx, user, flavor, redirect, state, &exp)) !=
+	    IG_OK)
 		return er;
-	if ((er = ig_insta_authorize_url(cfg, redirect, state, &url)) != IG_OK)
+	if (flavor == IG_FLAVOR_FACEBOOK)
+		er = ig_fb_authorize_url(cfg, redirect, state, &url);
+	else
+		er = ig_insta_authorize_url(cfg, redirect, state, &url);
+	if (er != IG_OK)
 		return er;
 	ig_iso8601(expires, exp);
 	body = json_pack("{s:s, s:s, s:s}", "authUrl", url, "state", state,
