@@ -9,6 +9,7 @@
 #   make deps          install the Debian packages we need (idempotent)
 #   make install       PREFIX=/usr/local DESTDIR=: programs, tools, SQL,
 #                      samples, systemd units, tmpfiles.d and sysusers.d
+#   make deb           igconnect_VERSION_ARCH.deb (deploy/debian/)
 
 PREFIX	?= /usr/local
 SYSCONFDIR ?= /etc
@@ -18,6 +19,11 @@ SHARE	 = $(PREFIX)/share/igconnect
 UNITDIR	?= $(PREFIX)/lib/systemd/system
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+
+# The version lives in core/ig.h alone; the package takes it from there.
+VERSION	:= $(shell sed -n 's/.*define IG_VERSION[[:space:]]*"\(.*\)"/\1/p' core/ig.h)
+DEBARCH	:= $(shell dpkg --print-architecture 2>/dev/null)
+DEB	 = igconnect_$(VERSION)_$(DEBARCH).deb
 
 CC	?= cc
 CFLAGS	?= -O2 -g
@@ -150,10 +156,19 @@ install: all
 	    install -m 0640 deploy/igconnect.env.sample \
 	    $(DESTDIR)$(SYSCONFDIR)/igconnect/igconnect.env
 
+# The package is made from what "make install" puts in a staging tree.
+deb: all
+	rm -rf build/deb
+	@$(MAKE) --no-print-directory install PREFIX=/usr SYSCONFDIR=/etc \
+	    DESTDIR=$(CURDIR)/build/deb/debian/igconnect
+	sh deploy/debian/mkdeb build/deb '$(VERSION)' '$(DEBARCH)' $(DEB)
+
 clean:
 	rm -f core/*.[oad] fcgi/*.[od] tools/*.[od] tests/*/*.[od] bench/*.[od] \
-	    $(FCGI) $(TOOLS) $(UNIT) $(E2E) $(FAKE) $(BENCH) .flags
+	    $(FCGI) $(TOOLS) $(UNIT) $(E2E) $(FAKE) $(BENCH) .flags \
+	    igconnect_*.deb
+	rm -rf build
 
 -include $(wildcard core/*.d fcgi/*.d tools/*.d tests/*/*.d bench/*.d)
 
-.PHONY: all build-tests test check bench run stop deps install clean FORCE
+.PHONY: all build-tests test check bench run stop deps install deb clean FORCE
