@@ -8,12 +8,23 @@
 #   make bench         the benchmark suite (bench/run, bench/RESULTS.md)
 #   make run / stop    the local stack on http://127.0.0.1:8080
 #   make deps          install the Debian packages we need (idempotent)
-#   make install       PREFIX=/usr/local DESTDIR=
+#   make install       PREFIX=/usr/local DESTDIR=: programs, tools, SQL,
+#                      samples, systemd units, tmpfiles.d and sysusers.d
+#   make deb           igconnect_VERSION_ARCH.deb (deploy/debian/)
 
 PREFIX	?= /usr/local
+SYSCONFDIR ?= /etc
 BINDIR	 = $(PREFIX)/bin
 LIBEXEC	 = $(PREFIX)/libexec/igconnect
 SHARE	 = $(PREFIX)/share/igconnect
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+
+# The version lives in core/ig.h alone; the package takes it from there.
+VERSION	:= $(shell sed -n 's/.*define IG_VERSION[[:space:]]*"\(.*\)"/\1/p' core/ig.h)
+DEBARCH	:= $(shell dpkg --print-architecture 2>/dev/null)
+DEB	 = igconnect_$(VERSION)_$(DEBARCH).deb
 
 CC	?= cc
 CFLAGS	?= -O2 -g
@@ -116,22 +127,54 @@ stop:
 deps:
 	@sh deploy/install-deps
 
+# The units and the crontab name /usr/libexec/igconnect, /usr/bin and
+# /etc/igconnect; they are rewritten for this PREFIX and SYSCONFDIR.  An
+# existing environment file is an operator's: it is never overwritten.
+UNITSED	 = -e 's|/usr/libexec/igconnect/|$(LIBEXEC)/|' \
+	   -e 's|/usr/bin/igconnect-|$(BINDIR)/igconnect-|' \
+	   -e 's|/etc/igconnect/|$(SYSCONFDIR)/igconnect/|'
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXEC) \
-	    $(DESTDIR)$(SHARE)/sql $(DESTDIR)$(SHARE)/deploy/systemd
+	    $(DESTDIR)$(SHARE)/sql $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(SYSUSERSDIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/igconnect
 	for p in $(FCGI); do \
 	    install -m 0755 $$p $(DESTDIR)$(LIBEXEC)/$${p#fcgi/}; done
 	install -m 0755 $(TOOLS) $(DESTDIR)$(BINDIR)
 	install -m 0644 sql/*.sql $(DESTDIR)$(SHARE)/sql
-	install -m 0644 nginx.conf.sample $(DESTDIR)$(SHARE)
-	install -m 0644 deploy/igconnect.env.sample deploy/crontab \
-	    $(DESTDIR)$(SHARE)/deploy
-	install -m 0644 deploy/systemd/* $(DESTDIR)$(SHARE)/deploy/systemd
+	install -m 0644 nginx.conf.sample deploy/igconnect.env.sample \
+	    $(DESTDIR)$(SHARE)
+	sed $(UNITSED) deploy/crontab > $(DESTDIR)$(SHARE)/crontab
+	chmod 0644 $(DESTDIR)$(SHARE)/crontab
+	if [ -d deploy/apache ]; then \
+	    install -d $(DESTDIR)$(SHARE)/apache && \
+	    install -m 0644 deploy/apache/* $(DESTDIR)$(SHARE)/apache; fi
+	for u in deploy/systemd/*.service deploy/systemd/*.socket \
+	    deploy/systemd/*.timer; do \
+	    sed $(UNITSED) $$u > $(DESTDIR)$(UNITDIR)/$${u##*/} && \
+	    chmod 0644 $(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; done
+	install -m 0644 deploy/systemd/igconnect.tmpfiles \
+	    $(DESTDIR)$(TMPFILESDIR)/igconnect.conf
+	install -m 0644 deploy/systemd/igconnect.sysusers \
+	    $(DESTDIR)$(SYSUSERSDIR)/igconnect.conf
+	[ -e $(DESTDIR)$(SYSCONFDIR)/igconnect/igconnect.env ] || \
+	    install -m 0640 deploy/igconnect.env.sample \
+	    $(DESTDIR)$(SYSCONFDIR)/igconnect/igconnect.env
+
+# The package is made from what "make install" puts in a staging tree.
+deb: all
+	rm -rf build/deb
+	@$(MAKE) --no-print-directory install PREFIX=/usr SYSCONFDIR=/etc \
+	    DESTDIR=$(CURDIR)/build/deb/debian/igconnect
+	sh deploy/debian/mkdeb build/deb '$(VERSION)' '$(DEBARCH)' $(DEB)
 
 clean:
 	rm -f core/*.[oad] fcgi/*.[od] tools/*.[od] tests/*/*.[od] bench/*.[od] \
-	    $(FCGI) $(TOOLS) $(UNIT) $(E2E) $(FAKE) $(BENCH) .flags
+	    $(FCGI) $(TOOLS) $(UNIT) $(E2E) $(FAKE) $(BENCH) .flags \
+	    igconnect_*.deb
+	rm -rf build
 
 -include $(wildcard core/*.d fcgi/*.d tools/*.d tests/*/*.d bench/*.d)
 
-.PHONY: all build-tests test check unit bench run stop deps install clean FORCE
+.PHONY: all build-tests test check unit bench run stop deps install deb clean FORCE

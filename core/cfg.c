@@ -3,8 +3,9 @@
  * cfg.c: configuration, read once at start from the environment (names
  * from SPEC.md, seed aliases included).  Each secret may come from a file
  * named by <NAME>_FILE instead, which must not be readable by group or
- * others.  Every value present is validated; a bad or missing one stops
- * the program with one line that names the variable, never its value.
+ * others; a file of nothing but line ends counts as unset.  Every value
+ * present is validated; a bad or missing one stops the program with one
+ * line that names the variable, never its value.
  */
 #include <sys/stat.h>
 
@@ -488,16 +489,31 @@ lookup(const struct var *v, char **val, char *msg, size_t sz)
 	    (s = getenv(v->alias)) != NULL)
 		name = v->alias;
 	if (v->secret) {
-		const char *f;
+		const char	*f;
+		enum ig_err	 er;
 
 		(void)snprintf(fvar, sizeof(fvar), "%s_FILE", v->name);
 		if ((f = getenv(fvar)) != NULL) {
-			if (s != NULL) {
+			if ((er = read_secret_file(fvar, f, val, msg, sz)) !=
+			    IG_OK)
+				return er;
+			/*
+			 * A file of nothing but line ends is no value: it is
+			 * the systemd units' stand-in for a credential the
+			 * operator did not create (SetCredential= may not be
+			 * empty), so the variable itself applies.
+			 */
+			if (**val == '\0') {
+				free(*val);
+				*val = NULL;
+			} else if (s != NULL) {
+				ig_free_secret(*val);
+				*val = NULL;
 				(void)snprintf(msg, sz, "both %s and %s are "
 				    "set", name, fvar);
 				return IG_EINPUT;
-			}
-			return read_secret_file(fvar, f, val, msg, sz);
+			} else
+				return IG_OK;
 		}
 	}
 	if (s == NULL)

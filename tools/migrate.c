@@ -9,6 +9,8 @@
 
 #include "ig.h"
 
+static const char usage[] = "usage: igconnect-migrate [--dir sql-dir]\n";
+
 int
 main(int argc, char *argv[])
 {
@@ -22,9 +24,12 @@ main(int argc, char *argv[])
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
 			dir = argv[++i];
-		else {
-			fprintf(stderr, "usage: igconnect-migrate [--dir sql-dir]"
-			    "\n");
+		else if (strcmp(argv[i], "--help") == 0) {
+			/* Asked for: on stdout, and not a failure. */
+			printf("%s", usage);
+			return 0;
+		} else {
+			fprintf(stderr, "%s", usage);
 			return 2;
 		}
 	}

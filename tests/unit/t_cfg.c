@@ -503,6 +503,27 @@ t_secret_file(void)
 	load_fails(IG_NEED_AUTH, "invalid value for JWT_SECRET", NULL);
 	(void)unlink(path);
 
+	/*
+	 * Nothing but a line end (the systemd units' stand-in for a
+	 * credential not made): unset, so the value applies, and a required
+	 * secret with no value is missing.
+	 */
+	test_clear_config_env();
+	(void)unlink(path);
+	if (!CHECK(mkfile(path, sizeof(path), "\n", 0400)))
+		return;
+	set("JWT_SECRET_FILE", path);
+	load_fails(IG_NEED_AUTH, "missing required setting JWT_SECRET", NULL);
+	set("JWT_SECRET", SECRET32);
+	if (CHECK(ig_cfg_load(&c, IG_NEED_AUTH, msg, sizeof(msg)) ==
+	    IG_OK)) {
+		CHECK(c.jwt_secret != NULL &&
+		    strcmp(c.jwt_secret, SECRET32) == 0);
+		ig_cfg_free(&c);
+	} else
+		printf("  msg \"%s\"\n", msg);
+	(void)unlink(path);
+
 	/* A file that is not there. */
 	test_clear_config_env();
 	set("JWT_SECRET_FILE", path);
