@@ -276,6 +276,7 @@ void		 fm_rand_b64url(char *, size_t);
 long		 fm_rand_range(long, long);
 void		 fm_fbtrace(char *, size_t);
 int		 fm_pct_encode(struct fm_buf *, const char *);
+int		 fm_html_escape(struct fm_buf *, const char *, size_t);
 size_t		 fm_pct_decode(char *, size_t, int);
 void		 fm_sha256_hex16(const char *, char [17]);
 void		 fm_hmac_hex(const char *, const char *, char [65]);
@@ -384,11 +385,18 @@ int		 fm_route_by_name(const char *);
 void		 fm_route_handle(struct fm_req *, struct fm_resp *);
 
 /* iglogin.c */
+enum fm_consent {
+	FM_CONSENT_ASKED,	/* the page (or a page error) was answered */
+	FM_CONSENT_ALLOW,
+	FM_CONSENT_DENY
+};
 int		 fm_redirect_allowed(const char *);
 void		 fm_redirect(struct fm_call *, const char *, const char *,
 		    const char *, const char *);
 int		 fm_login_knobs(struct fm_call *, enum fm_flavor,
 		    struct fm_grant *);
+enum fm_consent	 fm_consent(struct fm_call *, const struct fm_grant *,
+		    unsigned, const char *);
 void		 fm_ig_authorize(struct fm_call *);
 void		 fm_ig_code_exchange(struct fm_call *);
 void		 fm_ig_exchange(struct fm_call *);

@@ -69,6 +69,7 @@ fm_fb_dialog(struct fm_call *c)
 	struct fm_grant	 g;
 	struct fm_buf	 bad, params;
 	char		 code[256], msg[512];
+	unsigned	 requested;
 	int		 nbad;
 
 	if (!app_ok(c, fm_query(c->req, "client_id")))
@@ -105,16 +106,21 @@ fm_fb_dialog(struct fm_call *c)
 		return;
 	}
 	fm_buf_free(&bad);
+	requested = g.perms;
 	if (fm_login_knobs(c, FM_FB, &g) == -1)
 		return;
 	g.unlinked = (v = fm_query(c->req, "fake_unlinked")) != NULL &&
 	    strcmp(v, "1") == 0;
-	if ((v = fm_query(c->req, "fake_deny")) != NULL &&
-	    strcmp(v, "1") == 0) {
+	switch (fm_consent(c, &g, requested, fm_cfg->fb_app_id)) {
+	case FM_CONSENT_ASKED:
+		return;
+	case FM_CONSENT_DENY:
 		fm_redirect(c, redirect, "error=access_denied&error_code=200&"
 		    "error_description=Permissions+error&error_reason="
 		    "user_denied", state, "#_=_");
 		return;
+	case FM_CONSENT_ALLOW:
+		break;
 	}
 	if (fm_code_new(&g, redirect, code, sizeof(code)) == -1)
 		return;

@@ -114,13 +114,82 @@ fm_login_knobs(struct fm_call *c, enum fm_flavor fl, struct fm_grant *g)
 	return nbad == 0 ? 0 : -1;
 }
 
+/*
+ * Meta's consent page, reduced to what a person needs to click through
+ * it: the app, the account and the requested scopes, and a form that
+ * GETs the same URL again with fake_consent=allow or deny.  Tests skip
+ * it by sending fake_consent themselves; fake_deny=1 still denies.
+ * FM_CONSENT_ASKED means the page (or a page error) is the answer.
+ */
+enum fm_consent
+fm_consent(struct fm_call *c, const struct fm_grant *g, unsigned requested,
+    const char *app_id)
+{
+	struct fm_account	 a;
+	struct fm_buf		 b;
+	const struct fm_kv	*kv;
+	const char		*v;
+	json_t			*names, *name;
+	size_t			 i;
+	int			 rc;
+
+	if ((v = fm_query(c->req, "fake_deny")) != NULL &&
+	    strcmp(v, "1") == 0)
+		return FM_CONSENT_DENY;
+	if ((v = fm_query(c->req, "fake_consent")) != NULL) {
+		if (strcmp(v, "allow") == 0)
+			return FM_CONSENT_ALLOW;
+		if (strcmp(v, "deny") == 0)
+			return FM_CONSENT_DENY;
+		page_error(c, "fake_consent must be allow or deny");
+		return FM_CONSENT_ASKED;
+	}
+	fm_account_get(g->account, &a);
+	fm_buf_init(&b, 64 * 1024);
+	rc = fm_buf_addf(&b, "<!DOCTYPE html>\n<html><head>"
+	    "<meta charset=\"utf-8\">"
+	    "<title>%s (fakemeta)</title></head>\n<body>\n<h1>%s</h1>\n"
+	    "<p>App <b>", g->flavor == FM_IG ? "Instagram" : "Facebook",
+	    g->flavor == FM_IG ? "Log in with Instagram" :
+	    "Log in with Facebook");
+	rc |= fm_html_escape(&b, app_id, strlen(app_id));
+	rc |= fm_buf_addf(&b, "</b> asks <b>%s</b> (account %lld) for:</p>\n"
+	    "<ul>\n", g->flavor == FM_IG ? a.username : a.fb_name, a.n);
+	names = fm_scopes_array(requested);
+	json_array_foreach(names, i, name)
+		rc |= fm_buf_addf(&b, "<li>%s</li>\n", json_string_value(name));
+	json_decref(names);
+	rc |= fm_buf_adds(&b, "</ul>\n<form method=\"get\" action=\"");
+	rc |= fm_html_escape(&b, c->req->path, strlen(c->req->path));
+	rc |= fm_buf_adds(&b, "\">\n");
+	for (i = 0; i < c->req->nquery; i++) {
+		kv = &c->req->query[i];
+		rc |= fm_buf_adds(&b, "<input type=\"hidden\" name=\"");
+		rc |= fm_html_escape(&b, kv->name, strlen(kv->name));
+		rc |= fm_buf_adds(&b, "\" value=\"");
+		rc |= fm_html_escape(&b, kv->value, kv->vlen);
+		rc |= fm_buf_adds(&b, "\">\n");
+	}
+	rc |= fm_buf_adds(&b, "<button type=\"submit\" name=\"fake_consent\" "
+	    "value=\"allow\">Continue</button>\n<button type=\"submit\" "
+	    "name=\"fake_consent\" value=\"deny\">Cancel</button>\n"
+	    "</form>\n</body></html>\n");
+	if (rc != 0)
+		page_error(c, "the request is too large for the consent page");
+	else
+		fm_resp_text(c->resp, 200, "text/html; charset=utf-8", b.p);
+	fm_buf_free(&b);
+	return FM_CONSENT_ASKED;
+}
+
 void
 fm_ig_authorize(struct fm_call *c)
 {
-	const char	*client_id, *redirect, *rtype, *scope, *state, *deny;
+	const char	*client_id, *redirect, *rtype, *scope, *state;
 	struct fm_grant	 g;
 	struct fm_buf	 bad, params;
 	char		 code[256], msg[512];
+	unsigned	 requested;
 	int		 nbad;
 
 	client_id = fm_query(c->req, "client_id");
@@ -159,16 +228,20 @@ fm_ig_authorize(struct fm_call *c)
 		    "instagram_business_basic is required");
 		return;
 	}
+	requested = g.perms;
 	if (fm_login_knobs(c, FM_IG, &g) == -1)
 		return;
-
-	if ((deny = fm_query(c->req, "fake_deny")) != NULL &&
-	    strcmp(deny, "1") == 0) {
+	switch (fm_consent(c, &g, requested, client_id)) {
+	case FM_CONSENT_ASKED:
+		return;
+	case FM_CONSENT_DENY:
 		fm_redirect(c, redirect, "error=access_denied&"
 		    "error_reason=user_denied&"
 		    "error_description=The+user+denied+your+request", state,
 		    "#_");
 		return;
+	case FM_CONSENT_ALLOW:
+		break;
 	}
 	if (fm_code_new(&g, redirect, code, sizeof(code)) == -1) {
 		page_error(c, "could not mint a code");

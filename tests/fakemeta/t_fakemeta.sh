@@ -142,7 +142,7 @@ check "one readiness line" [ "$(wc -l <"$tmp/out")" -eq 1 ]
 check "pidfile written" [ "$(cat "$tmp/pid" 2>/dev/null)" = "$pid" ]
 
 authq="client_id=$APP_ID&redirect_uri=$CB_ENC&response_type=code"
-authq="$authq&scope=$SCOPE"
+authq="$authq&scope=$SCOPE&fake_consent=allow"
 form="-d client_id=$APP_ID -d client_secret=$SECRET"
 form="$form -d grant_type=authorization_code"
 
@@ -170,6 +170,33 @@ check "legacy scope rejected" \
 call "$base/oauth/authorize?$authq&fake_deny=1&state=abc"
 check "denial redirects with error=access_denied" \
     has "$(header location)" "$CB?$DENIED&state=abc#_"
+
+# The consent page, as a browser sees it.
+pageq="client_id=$APP_ID&redirect_uri=$CB_ENC&response_type=code&scope=$SCOPE"
+call "$base/oauth/authorize?$pageq&state=a%22b&fake_account=5"
+check "without fake_consent: a 200 HTML consent page" \
+    has "$status $(header content-type)" "200 text/html"
+check "... naming the app, the account and the scopes" \
+    has "$body" "$APP_ID</b> asks <b>fake_user_5</b> (account 5) for:</p>
+<ul>
+<li>instagram_business_basic</li>
+<li>instagram_business_content_publish</li>"
+check "... a form back to the same URL, parameters escaped" \
+    has "$body" '<form method="get" action="/oauth/authorize">'
+check "... the state kept as a hidden field" \
+    has "$body" '<input type="hidden" name="state" value="a&quot;b">'
+check "... Continue and Cancel answer fake_consent" \
+    has "$body" '<button type="submit" name="fake_consent" value="allow">Continue</button>
+<button type="submit" name="fake_consent" value="deny">Cancel</button>'
+call "$base/oauth/authorize?$pageq&state=abc&fake_consent=deny"
+check "Cancel: the denial redirect" \
+    has "$status $(header location)" "302 $CB?$DENIED&state=abc#_"
+call "$base/oauth/authorize?$pageq&state=abc&fake_consent=allow"
+check "Continue: the code redirect" \
+    has "$status $(header location)" "302 $CB?code=AQ"
+call "$base/oauth/authorize?$pageq&fake_consent=maybe"
+check "fake_consent must be allow or deny" \
+    has "$status $body" '400 {"error_type":"OAuthException"'
 
 # --- A.2 code exchange ---------------------------------------------------
 call -X POST $form --data-urlencode "redirect_uri=$CB" -d "code=$code#_" \
@@ -306,7 +333,21 @@ check "20 parallel exchanges of one code: exactly one 200" \
     [ "$(cat "$tmp"/par.* | grep -c '^200$')" -eq 1 ]
 
 # --- B: Facebook Login ---------------------------------------------------
-call "$base/v26.0/dialog/oauth?client_id=$FB_APP_ID&redirect_uri=$CB_ENC&state=f&scope=pages_show_list,instagram_basic,instagram_content_publish&fake_account=2"
+dialq="client_id=$FB_APP_ID&redirect_uri=$CB_ENC&state=f"
+dialq="$dialq&scope=pages_show_list,instagram_basic,instagram_content_publish"
+call "$base/v26.0/dialog/oauth?$dialq&fake_account=2"
+check "Facebook dialog: a consent page first" \
+    has "$status $body" '200 <!DOCTYPE html>'
+check "... naming the Facebook app and user" \
+    has "$body" "$FB_APP_ID</b> asks <b>Fake Facebook User 2</b>"
+check "... with a form back to the dialog" \
+    has "$body" '<form method="get" action="/v26.0/dialog/oauth">'
+call "$base/v26.0/dialog/oauth?$dialq&fake_account=2&fake_consent=deny"
+check "Cancel: Facebook's denial redirect" \
+    has "$(header location)" "$CB?error=access_denied&error_code=200&error_description=Permissions+error&error_reason=user_denied&state=f#_=_"
+call "$base/v26.0/dialog/oauth?$dialq&fake_account=2&fake_deny=1"
+check "fake_deny=1 still denies" has "$(header location)" "error=access_denied"
+call "$base/v26.0/dialog/oauth?$dialq&fake_account=2&fake_consent=allow"
 check "Facebook dialog redirects with #_=_" has "$(header location)" "#_=_"
 code=$(code_of)
 fbq="client_id=$FB_APP_ID&client_secret=$FB_SECRET&redirect_uri=$CB_ENC"
