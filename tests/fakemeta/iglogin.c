@@ -7,6 +7,7 @@
  */
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -80,9 +81,61 @@ fm_redirect(struct fm_call *c, const char *redirect, const char *params,
 	fm_buf_free(&b);
 }
 
+/* Integer knob name in [min, max] into *out: 0 (also if absent), -1. */
+static int
+int_knob(struct fm_call *c, const char *name, long long min, long long max,
+    long long *out)
+{
+	const char	*v;
+	char		 msg[128];
+
+	if ((v = fm_query(c->req, name)) == NULL ||
+	    fm_parse_ll(v, min, max, out) == 0)
+		return 0;
+	fm_msgf(msg, sizeof(msg), "%s must be an integer from %lld to %lld",
+	    name, min, max);
+	page_error(c, msg);
+	return -1;
+}
+
+/*
+ * fake_linked=LIST: the comma-separated numbers of the Pages that hold
+ * an Instagram account, each at most npages ("" for none).
+ */
+static int
+linked_knob(struct fm_call *c, struct fm_grant *g)
+{
+	const char	*v, *p;
+	char		 msg[128], *e;
+	long		 i;
+
+	if ((v = fm_query(c->req, "fake_linked")) == NULL)
+		return 0;
+	g->linked = 0;
+	for (p = v; *p != '\0'; p = e + (*e == ',')) {
+		e = NULL;
+		i = 0;
+		if (*p >= '0' && *p <= '9')
+			i = strtol(p, &e, 10);
+		if (e == NULL || i < 1 || i > g->npages ||
+		    (*e != ',' && *e != '\0')) {
+			fm_msgf(msg, sizeof(msg), "fake_linked must list Page "
+			    "numbers from 1 to fake_pages (%d)", g->npages);
+			page_error(c, msg);
+			return -1;
+		}
+		g->linked |= 1ULL << (i - 1);
+	}
+	return 0;
+}
+
 /*
  * The test knobs that stand in for the user's choices on the consent
- * page: fake_account=N and fake_permissions=a,b.  0, or -1 after
+ * page: fake_account=N and fake_permissions=a,b; for Facebook Login
+ * also the user's Pages (fake_pages, fake_linked, fake_unlinked), the
+ * /me/accounts page size (fake_page_size), the data access expiry
+ * (fake_data_access_days) and fake_short_lived=1 (the code gives a 1 h
+ * user token).  The grant was set by fm_grant_init.  0, or -1 after
  * answering with a page error.
  */
 int
@@ -91,15 +144,32 @@ fm_login_knobs(struct fm_call *c, enum fm_flavor fl, struct fm_grant *g)
 	const char	*v;
 	struct fm_buf	 bad;
 	char		 msg[256];
+	long long	 n;
 	int		 nbad;
 
-	g->account = 1;
-	if ((v = fm_query(c->req, "fake_account")) != NULL &&
-	    fm_parse_ll(v, 1, FM_MAX_ACCOUNT, &g->account) == -1) {
-		fm_msgf(msg, sizeof(msg), "fake_account must be an "
-		    "integer from 1 to %lld", FM_MAX_ACCOUNT);
-		page_error(c, msg);
+	if (int_knob(c, "fake_account", 1, FM_MAX_ACCOUNT, &g->account) == -1)
 		return -1;
+	if (fl == FM_FB) {
+		n = g->npages;
+		if (int_knob(c, "fake_pages", 0, FM_MAX_PAGES, &n) == -1)
+			return -1;
+		g->npages = (int)n;
+		g->linked = g->npages > 0 ? 1 : 0;
+		if (linked_knob(c, g) == -1)
+			return -1;
+		if ((v = fm_query(c->req, "fake_unlinked")) != NULL &&
+		    strcmp(v, "1") == 0)
+			g->linked = 0;
+		n = 0;
+		if (int_knob(c, "fake_page_size", 1, FM_PAGE_MAXLIM, &n) == -1)
+			return -1;
+		g->page_size = (int)n;
+		n = FM_DATA_DAYS;
+		if (int_knob(c, "fake_data_access_days", 0, 3650, &n) == -1)
+			return -1;
+		g->data_access = g->login + (time_t)n * 86400;
+		g->short_lived = (v = fm_query(c->req, "fake_short_lived")) !=
+		    NULL && strcmp(v, "1") == 0;
 	}
 	if ((v = fm_query(c->req, "fake_permissions")) == NULL)
 		return 0;
@@ -209,8 +279,7 @@ fm_ig_authorize(struct fm_call *c)
 		page_error(c, "Invalid response_type");
 		return;
 	}
-	memset(&g, 0, sizeof(g));
-	g.flavor = FM_IG;
+	fm_grant_init(&g, FM_IG);
 	fm_buf_init(&bad, 512);
 	nbad = fm_scopes_parse(scope != NULL ? scope : "", FM_IG, &g.perms,
 	    &bad);

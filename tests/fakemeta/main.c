@@ -219,7 +219,7 @@ main(int argc, char *argv[])
 	sigset_t			 set;
 	const char			*listen_arg = NULL, *cert = NULL;
 	const char			*key = NULL, *pidfile = NULL;
-	char				 host[64];
+	char				 host[64], base[96];
 	FILE				*f;
 	int				 ch, lfd, port, sig;
 
@@ -281,13 +281,16 @@ main(int argc, char *argv[])
 			return 1;
 		}
 	}
+	/* Paging links point back here (B.4). */
+	fm_msgf(base, sizeof(base), "https://%s%s%s:%d",
+	    ss.ss_family == AF_INET6 ? "[" : "", host,
+	    ss.ss_family == AF_INET6 ? "]" : "", port);
+	cfg.base_url = base;
 	if (pthread_create(&acceptor, NULL, accept_loop, &lfd) != 0) {
 		fputs("fakemeta: could not start the accept thread\n", stderr);
 		return 1;
 	}
-	printf("fakemeta listening on https://%s%s%s:%d\n",
-	    ss.ss_family == AF_INET6 ? "[" : "", host,
-	    ss.ss_family == AF_INET6 ? "]" : "", port);
+	printf("fakemeta listening on %s\n", base);
 	fflush(stdout);
 
 	while (sigwait(&set, &sig) != 0)

@@ -150,8 +150,8 @@ classify(struct fm_call *c)
 	}
 	if (n != 2 || c->node[0] == '\0')
 		return NULL;
-	if (seg_is(seg[0], len[0], "me") && seg_is(seg[1], len[1],
-	    "accounts")) {
+	/* Paging links name the user by id (B.4). */
+	if (seg_is(seg[1], len[1], "accounts")) {
 		c->route = FM_R_FB_ACCOUNTS;
 		return "GET";
 	}

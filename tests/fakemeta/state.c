@@ -40,6 +40,7 @@ static struct fm_map	 codes;		/* code -> struct code */
 static struct fm_map	 tokens;	/* token -> struct fm_token */
 static struct fm_map	 containers;	/* decimal id -> fm_container */
 static struct fm_map	 published;	/* decimal account -> pubs */
+static long long	 session_seq;	/* logins; not reset either */
 static long long	 container_seq;	/* not reset: ids stay unique */
 static long long	 media_seq;
 
@@ -139,6 +140,27 @@ fm_latency_get(void)
 	ms = latency_ms;
 	pthread_mutex_unlock(&mu);
 	return ms;
+}
+
+/*
+ * A new login of account 1 at the fake's now, with the defaults of the
+ * dialog knobs: FM_PAGES Pages, the first linked to the account's
+ * Instagram account, Meta's page size, data access for FM_DATA_DAYS
+ * (B.6).  The caller sets the account and overrides the rest.
+ */
+void
+fm_grant_init(struct fm_grant *g, enum fm_flavor fl)
+{
+	memset(g, 0, sizeof(*g));
+	g->flavor = fl;
+	g->account = 1;
+	g->npages = FM_PAGES;
+	g->linked = 1;
+	pthread_mutex_lock(&mu);
+	g->session = ++session_seq;
+	g->login = now_locked();
+	pthread_mutex_unlock(&mu);
+	g->data_access = g->login + FM_DATA_DAYS * 86400;
 }
 
 /*

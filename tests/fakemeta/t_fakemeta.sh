@@ -60,6 +60,10 @@ check() {
 	if "$@"; then ok "$name"; else nok "$name"; fi
 }
 
+not() {
+	! "$@"
+}
+
 has() {
 	case $1 in
 	*"$2"*) return 0 ;;
@@ -89,6 +93,24 @@ jstr() {
 # header NAME (lower case): the first value of that response header.
 header() {
 	printf '%s\n' "$headers" | grep -i "^$1: " | head -n 1 | cut -d' ' -f2-
+}
+
+# jnext: paging.next of $body, its escaped slashes (0.3.4) undone.
+jnext() {
+	printf '%s' "$body" | sed -n 's/.*"next":"\([^"]*\)".*/\1/p' |
+	    sed 's,\\/,/,g'
+}
+
+# fbcode KNOBS: log in on the Facebook dialog (consent given), the code.
+fbcode() {
+	call "$base/v26.0/dialog/oauth?$dialq&fake_consent=allow$1"
+	code_of
+}
+
+# fbtoken KNOBS: the user token of a Facebook login with those knobs.
+fbtoken() {
+	call "$base/v26.0/oauth/access_token?$fbq&code=$(fbcode "$1")"
+	jstr access_token
 }
 
 # code_of: the code in the Location of the last response.
@@ -368,6 +390,90 @@ check "Instagram user node through Facebook Login" \
     [ "$body" = '{"id":"17841457215396813","ig_id":5370000002,"username":"fake_user_2"}' ]
 call "$base/v26.0/me/accounts?access_token=$long"
 check "an Instagram token cannot be parsed there" has "$body" '"code":190'
+
+# --- B.4 several Pages, paging, Page tokens ------------------------------
+port=${base##*:}
+fb3=$(fbtoken "&fake_account=3&fake_pages=5&fake_linked=2,4&fake_page_size=2")
+p3=$(proof "$fb3")
+acq="access_token=$fb3&appsecret_proof=$p3"
+call "$base/v26.0/me/accounts?fields=id,name,instagram_business_account&$acq"
+want='{"data":[{"id":"134895700000301","name":"Fake Page 3.1"},'
+want="$want"'{"id":"134895700000302","name":"Fake Page 3.2",'
+want="$want"'"instagram_business_account":{"id":"17841457215396815"}}],'
+want="$want"'"paging":{"cursors":{"before":"'
+check "fake_page_size=2: Pages 1 and 2; Page 2 holds account 4" \
+    has "$body" "$want"
+check "... paging.next is absolute, slashes escaped" \
+    has "$body" "\"next\":\"https:\\/\\/127.0.0.1:$port\\/v26.0\\/10161234567890003\\/accounts?access_token=$fb3&fields=id%2Cname%2Cinstagram_business_account&limit=2&after="
+next=$(jnext)
+check "... and carries the proof over the token" \
+    has "$next" "&appsecret_proof=$p3"
+check "... no previous link on the first page" not has "$body" previous
+call "$next"
+want='{"data":[{"id":"134895700000303","name":"Fake Page 3.3"},'
+want="$want"'{"id":"134895700000304","name":"Fake Page 3.4",'
+want="$want"'"instagram_business_account":{"id":"17841457215396817"}}],'
+check "following next: Pages 3 and 4; Page 4 holds account 6" \
+    has "$body" "$want"
+check "... with a previous link" has "$body" '"previous":"https:\/\/'
+call "$(jnext)"
+check "the last page: Page 5 alone, no next" \
+    has "$body" '{"data":[{"id":"134895700000305","name":"Fake Page 3.5"}],"paging":{"cursors":{"before":"'
+check "... and no next" not has "$body" '"next"'
+call "$base/v26.0/me/accounts?fields=id&limit=4&$acq"
+check "limit overrides fake_page_size" \
+    [ "$(printf '%s' "$body" | grep -o '"id":"1348957' | wc -l)" -eq 4 ]
+call "$base/v26.0/me/accounts?fields=id&after=bm9wZQ==&$acq"
+check "an unknown cursor: (#100)" has "$status $body" '400 {"error":{"message":"(#100)'
+call "$base/v26.0/10161234567890002/accounts?$acq"
+check "another user's accounts: no such object" has "$body" '"code":100,"error_subcode":33'
+call "$base/v26.0/me/accounts?fields=access_token,id&limit=2&$acq"
+page2=$(printf '%s' "$body" | sed -n 's/.*"id":"134895700000302","access_token":"\(EAA[^"]*\)".*/\1/p')
+check "each entry has its Page token" has "$page2" EAA
+pp2=$(proof "$page2")
+call "$base/v26.0/17841457215396815?fields=id,ig_id,username,name,biography,website,profile_picture_url,followers_count,follows_count,media_count&access_token=$page2&appsecret_proof=$pp2"
+want='{"id":"17841457215396815","ig_id":5370000004,"username":"fake_user_4",'
+want="$want"'"name":"Fake User 4","biography":"Fake account 4 \u2014 caf\u00E9 & \"tests\"",'
+want="$want"'"website":"https:\/\/example.com\/fake_user_4","profile_picture_url":"https:\/\/scontent'
+check "a Page token reads its Instagram account (B.5)" has "$body" "$want"
+check "... with counts as numbers" \
+    has "$body" '"followers_count":1148,"follows_count":104,"media_count":14}'
+call "$base/v26.0/17841457215396817?fields=id&access_token=$page2&appsecret_proof=$pp2"
+check "... but not another Page's account" has "$body" '"error_subcode":33'
+call "$base/v26.0/17841457215396817?fields=id&$acq"
+check "the user token reads every linked account" \
+    [ "$body" = '{"id":"17841457215396817"}' ]
+call "$base/v26.0/17841457215396816?fields=id&$acq"
+check "... and nothing behind an unlinked Page" has "$body" '"error_subcode":33'
+call "$base/v26.0/me?fields=id,name&access_token=$page2&appsecret_proof=$pp2"
+check "/me with a Page token: the Page" \
+    [ "$body" = '{"id":"134895700000302","name":"Fake Page 3.2"}' ]
+call "$base/v26.0/134895700000305?fields=id&$acq"
+check "the user token reads its Page node" [ "$body" = '{"id":"134895700000305"}' ]
+call "$base/v26.0/me?access_token=$page2&appsecret_proof=$p3"
+check "a Page token with the user token's proof: invalid" \
+    has "$body" '{"error":{"message":"Invalid appsecret_proof provided in the API argument","type":"GraphMethodException","code":100,'
+call "$base/v26.0/me?access_token=$page2"
+check "a Page token without proof: required" \
+    has "$body" '{"error":{"message":"API calls from the server require an appsecret_proof argument","type":"GraphMethodException","code":100,'
+rs="--resolve graph.instagram.com:$port:127.0.0.1"
+rs="$rs --resolve graph.facebook.com:$port:127.0.0.1"
+call $rs "https://graph.instagram.com:$port/v26.0/me?access_token=$page2&appsecret_proof=$pp2"
+check "a Page token on graph.instagram.com: 190 Cannot parse" \
+    has "$body" '{"error":{"message":"Invalid OAuth access token - Cannot parse access token","type":"OAuthException","code":190,'
+call $rs "https://graph.facebook.com:$port/v26.0/me?access_token=$long"
+check "an Instagram token on graph.facebook.com: the same" \
+    has "$body" '"message":"Invalid OAuth access token - Cannot parse access token","type":"OAuthException","code":190,'
+call $rs "https://graph.facebook.com:$port/v26.0/me?fields=id&access_token=$page2&appsecret_proof=$pp2"
+check "a Page token on graph.facebook.com works" \
+    [ "$body" = '{"id":"134895700000302"}' ]
+fb4=$(fbtoken "&fake_account=4&fake_unlinked=1")
+call "$base/v26.0/me/accounts?fields=instagram_business_account&access_token=$fb4&appsecret_proof=$(proof "$fb4")"
+check "fake_unlinked=1: no Page holds an account" \
+    has "$body" '{"data":[{},{}],"paging":'
+call "$base/v26.0/dialog/oauth?$dialq&fake_pages=2&fake_linked=3"
+check "fake_linked beyond fake_pages: a page error" \
+    has "$status $body" '400 {"error_type":"OAuthException","code":400,"error_message":"fake_linked must list'
 
 # --- D: publishing -------------------------------------------------------
 call -X POST "$base/v26.0/me/media?media_type=REELS&video_url=https://cdn.example.com/v.mp4&access_token=$refreshed"
