@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * fakemeta: the test-only control API under /_fake/ (JSON in and out):
- * reset, clock, inject, latency, tokens, codes, stats, requests.  It is never
- * delayed, injected or counted, so tests can always steer the fake.
+ * reset, clock, inject, latency, tokens, codes, revoke, proof, stats,
+ * requests.  It is never delayed, injected or counted, so tests can
+ * always steer the fake.
  */
 
 #include <stdio.h>
@@ -367,6 +368,78 @@ out:
 	json_decref(b);
 }
 
+/*
+ * POST /_fake/revoke {"account":N, "flavor":"facebook"|"instagram",
+ * "error_subcode":460|458}: every login of account N so far (both
+ * flavors unless one is named) dies, with all its user and Page tokens,
+ * as when the user changes their password (460, the default) or
+ * removes the app (458) (C.2).
+ */
+static void
+revoke(struct fm_call *c)
+{
+	static const char *const keys[] = {
+		"account", "flavor", "error_subcode", NULL
+	};
+	json_t		*b, *v;
+	const char	*fl = NULL;
+	long long	 acct = 0, sub = 460;
+
+	if ((b = body(c)) == NULL)
+		return;
+	if (only(c, b, keys) == -1 ||
+	    opt_int(c, b, "account", 1, FM_MAX_ACCOUNT, &acct) == -1 ||
+	    opt_int(c, b, "error_subcode", 458, 460, &sub) == -1)
+		goto out;
+	if ((v = json_object_get(b, "flavor")) != NULL &&
+	    ((fl = json_string_value(v)) == NULL ||
+	    (strcmp(fl, "facebook") != 0 && strcmp(fl, "instagram") != 0))) {
+		error(c, 400, "flavor must be facebook or instagram");
+		goto out;
+	}
+	if (acct == 0 || sub == 459) {
+		error(c, 400, "account is required; error_subcode is 460 or "
+		    "458");
+		goto out;
+	}
+	if (fl == NULL || *fl == 'f')
+		fm_revoke(FM_FB, acct, (int)sub);
+	if (fl == NULL || *fl == 'i')
+		fm_revoke(FM_IG, acct, (int)sub);
+	reply(c, 200, json_pack("{s:b}", "ok", 1));
+out:
+	json_decref(b);
+}
+
+/*
+ * GET or POST /_fake/proof {"instagram":true}: whether
+ * graph.instagram.com calls need appsecret_proof (C.4 leaves it
+ * UNCONFIRMED); reset restores --require-ig-proof.
+ */
+static void
+proof(struct fm_call *c)
+{
+	static const char *const keys[] = { "instagram", NULL };
+	json_t		*b, *v;
+
+	if (strcmp(c->req->method, "POST") == 0) {
+		if ((b = body(c)) == NULL)
+			return;
+		if (only(c, b, keys) == -1) {
+			json_decref(b);
+			return;
+		}
+		if (!json_is_boolean(v = json_object_get(b, "instagram"))) {
+			json_decref(b);
+			error(c, 400, "instagram must be true or false");
+			return;
+		}
+		fm_ig_proof_set(json_is_true(v));
+		json_decref(b);
+	}
+	reply(c, 200, json_pack("{s:b}", "instagram", fm_ig_proof()));
+}
+
 static void
 stats(struct fm_call *c)
 {
@@ -409,6 +482,8 @@ fm_control(struct fm_call *c)
 		{ "latency", "GET POST", latency },
 		{ "tokens", "POST", tokens },
 		{ "codes", "POST", codes },
+		{ "revoke", "POST", revoke },
+		{ "proof", "GET POST", proof },
 		{ "stats", "GET", stats },
 		{ "requests", "GET", requests },
 	};

@@ -67,6 +67,7 @@ enum fm_route {
 	FM_R_FB_EXCHANGE,
 	FM_R_FB_ACCOUNTS,
 	FM_R_FB_PERMISSIONS,
+	FM_R_FB_DEBUG_TOKEN,
 	FM_R_NODE,
 	FM_R_MEDIA,
 	FM_R_MEDIA_PUBLISH,
@@ -156,6 +157,7 @@ struct fm_cfg {
 	const char	**redirects;	/* allowed redirect URIs */
 	size_t		  nredirects;
 	const char	 *base_url;	/* https://HOST:PORT, for paging */
+	int		  require_ig_proof; /* initial fm_ig_proof() */
 	int		  verbose;
 };
 extern const struct fm_cfg *fm_cfg;
@@ -344,6 +346,11 @@ enum fm_codeerr	 fm_code_take(const char *, enum fm_flavor, const char *,
 		    struct fm_grant *);
 int		 fm_token_new(const struct fm_token *, char *, size_t);
 int		 fm_token_get(const char *, struct fm_token *);
+void		 fm_revoke(enum fm_flavor, long long, int);
+int		 fm_token_revoked(const struct fm_token *);
+void		 fm_revoked_message(int, char *, size_t);
+int		 fm_ig_proof(void);
+void		 fm_ig_proof_set(int);
 size_t		 fm_token_count(void);
 long long	 fm_container_new(const struct fm_container *);
 int		 fm_container_get(long long, struct fm_container *);
@@ -360,6 +367,7 @@ void		 fm_stats_reset(void);
 void		 fm_stats_connection(void);
 void		 fm_stats_request(enum fm_route);
 void		 fm_stats_refresh(const char *);
+void		 fm_stats_proof(int);
 void		 fm_stats_log(enum fm_route, const struct fm_req *);
 json_t		*fm_stats_json(void);
 json_t		*fm_stats_requests(enum fm_route, size_t);
@@ -431,6 +439,7 @@ void		 fm_fb_code_exchange(struct fm_call *);
 void		 fm_fb_exchange(struct fm_call *);
 void		 fm_fb_accounts(struct fm_call *);
 void		 fm_fb_permissions(struct fm_call *);
+void		 fm_fb_debug_token(struct fm_call *);
 void		 fm_fb_me(struct fm_call *, const struct fm_token *);
 void		 fm_fb_page(struct fm_call *, const struct fm_token *, int);
 long long	 fm_fb_page_ig(const struct fm_grant *, int);

@@ -464,6 +464,122 @@ fm_fb_permissions(struct fm_call *c)
 	fm_graph_ok(c->resp, json_pack("{s:o}", "data", data));
 }
 
+/*
+ * granular_scopes (B.6): Instagram scopes name the login's linked
+ * Instagram accounts, Page scopes other than pages_show_list its Pages
+ * (as the sample's pages_show_list has none); target_ids is left out
+ * when there is nothing to name.
+ */
+static json_t *
+granular(const struct fm_grant *g)
+{
+	struct fm_account	 a;
+	json_t			*out, *names, *name, *ids, *e;
+	const char		*s;
+	char			 id[FM_IDLEN];
+	size_t			 k;
+	int			 i;
+	long long		 ig;
+
+	if ((out = json_array()) == NULL ||
+	    (names = fm_scopes_array(g->perms)) == NULL)
+		return out;
+	json_array_foreach(names, k, name) {
+		s = json_string_value(name);
+		e = json_pack("{s:s}", "scope", s);
+		ids = json_array();
+		for (i = 1; i <= g->npages && ids != NULL; i++) {
+			if (strncmp(s, "instagram_", 10) == 0 &&
+			    (ig = fm_fb_page_ig(g, i)) != 0) {
+				fm_account_get(ig, &a);
+				json_array_append_new(ids,
+				    json_string(fm_idstr(a.ig_id, id)));
+			} else if (strncmp(s, "pages_", 6) == 0 &&
+			    strcmp(s, "pages_show_list") != 0)
+				json_array_append_new(ids, json_string(
+				    fm_idstr(fm_page_id(g->account, i), id)));
+		}
+		if (json_array_size(ids) > 0)
+			json_object_set(e, "target_ids", ids);
+		json_decref(ids);
+		json_array_append_new(out, e);
+	}
+	json_decref(names);
+	return out;
+}
+
+/*
+ * GET /{ver}/debug_token?input_token=T (B.6), asked with the app
+ * access token APP_ID|APP_SECRET (its appsecret_proof checked when
+ * sent).  A Facebook token answers its metadata, is_valid false once
+ * revoked or expired, with the error Graph would give (that member's
+ * shape is UNCONFIRMED); any other string answers the bare invalid
+ * shape.  Both are 200: only a bad app token is an error.
+ */
+void
+fm_fb_debug_token(struct fm_call *c)
+{
+	struct fm_account	 a;
+	struct fm_token		 t;
+	const char		*app, *input;
+	json_t			*d;
+	char			 want[512], id[FM_IDLEN], msg[256];
+	time_t			 now = fm_now();
+	int			 sub = 0;
+
+	app = fm_req_token(c->req);
+	if (fm_cfg->fb_app_id == NULL || app == NULL ||
+	    snprintf(want, sizeof(want), "%s|%s", fm_cfg->fb_app_id,
+	    fm_cfg->fb_app_secret) >= (int)sizeof(want) ||
+	    strcmp(app, want) != 0) {
+		fm_graph_fail(c->resp, 190, "OAuthException",
+		    "Invalid OAuth access token - Cannot parse access token");
+		return;
+	}
+	if (fm_param(c->req, "appsecret_proof") != NULL &&
+	    fm_appsecret_proof(c, app, fm_cfg->fb_app_secret) == -1)
+		return;
+	input = fm_param(c->req, "input_token");
+	if (!required(c, input, "input_token"))
+		return;
+	if (fm_token_get(input, &t) == -1 ||
+	    !(FM_TOKBIT(t.kind) & FM_TOK_FB)) {
+		fm_graph_ok(c->resp, json_pack("{s:{s:{s:i, s:s}, s:b, s:[]}}",
+		    "data", "error", "code", 190, "message",
+		    "Invalid OAuth access token.", "is_valid", 0, "scopes"));
+		return;
+	}
+	fm_account_get(t.grant.account, &a);
+	d = json_pack("{s:s, s:s, s:s, s:I}",
+	    "app_id", fm_cfg->fb_app_id,
+	    "type", t.kind == FM_TOK_FB_PAGE ? "PAGE" : "USER",
+	    "application", "fakemeta",
+	    "data_access_expires_at", (json_int_t)t.grant.data_access);
+	if (d == NULL)
+		return;
+	if ((sub = fm_token_revoked(&t)) != 0)
+		fm_revoked_message(sub, msg, sizeof(msg));
+	else if (t.expires != 0 && now >= t.expires) {
+		sub = 463;
+		fm_expired_message(t.expires, now, msg, sizeof(msg));
+	}
+	if (sub != 0)
+		json_object_set_new(d, "error", json_pack("{s:i, s:s, s:i}",
+		    "code", 190, "message", msg, "subcode", sub));
+	/* expires_at 0 is "never" (B.4, B.6). */
+	json_object_set_new(d, "expires_at", json_integer(t.expires));
+	json_object_set_new(d, "is_valid", json_boolean(sub == 0));
+	json_object_set_new(d, "issued_at", json_integer(t.issued));
+	json_object_set_new(d, "scopes", fm_scopes_array(t.grant.perms));
+	json_object_set_new(d, "granular_scopes", granular(&t.grant));
+	json_object_set_new(d, "user_id",
+	    json_string(fm_idstr(a.fb_user_id, id)));
+	if (t.kind == FM_TOK_FB_PAGE)
+		json_object_set_new(d, "profile_id", json_string(
+		    fm_idstr(fm_page_id(t.grant.account, t.page), id)));
+	fm_graph_ok(c->resp, json_pack("{s:o}", "data", d));
+}
+
 static const char *const fbuser_fields[] = { "id", "name", NULL };
 
 /* /me with a Facebook user token: the Facebook user. */

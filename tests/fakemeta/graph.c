@@ -140,8 +140,8 @@ host_kinds(const struct fm_req *req)
  * Look up token str and check that it is of one of kinds (a set of
  * FM_TOKBIT()s) that the host takes and unexpired.  A token of another
  * kind is as unparseable to that host as it is to Meta (F.4).  0 and *t
- * filled, or -1 after writing the Graph error (190, subcode 463 when
- * expired).
+ * filled, or -1 after writing the Graph error (190; subcode 460 or 458
+ * when its login was revoked, 463 when expired, C.2).
  */
 int
 fm_token_check(struct fm_call *c, const char *str, unsigned kinds,
@@ -157,14 +157,19 @@ fm_token_check(struct fm_call *c, const char *str, unsigned kinds,
 		    "Invalid OAuth access token - Cannot parse access token");
 		return -1;
 	}
+	memset(&g, 0, sizeof(g));
+	g.code = 190;
+	g.message = msg;
+	g.transient = -1;
+	if ((g.subcode = fm_token_revoked(t)) != 0) {
+		fm_revoked_message((int)g.subcode, msg, sizeof(msg));
+		fm_graph_error(c->resp, &g);
+		return -1;
+	}
 	now = fm_now();
 	if (t->expires != 0 && now >= t->expires) {
 		fm_expired_message(t->expires, now, msg, sizeof(msg));
-		memset(&g, 0, sizeof(g));
-		g.code = 190;
 		g.subcode = 463;
-		g.message = msg;
-		g.transient = -1;
 		fm_graph_error(c->resp, &g);
 		return -1;
 	}
@@ -194,9 +199,9 @@ fm_req_token(const struct fm_req *req)
 /*
  * The caller's token (fm_req_token), checked by fm_token_check, then
  * its appsecret_proof: always for Facebook tokens ("Require App
- * Secret" on, C.4).  On success fills *t and *str (borrowed from the
- * request) and returns 0; otherwise writes the Graph error and returns
- * -1.
+ * Secret" on, C.4), for Instagram ones when fm_ig_proof() says so.
+ * On success fills *t and *str (borrowed from the request) and returns
+ * 0; otherwise writes the Graph error and returns -1.
  */
 int
 fm_auth(struct fm_call *c, unsigned kinds, struct fm_token *t,
@@ -216,6 +221,8 @@ fm_auth(struct fm_call *c, unsigned kinds, struct fm_token *t,
 	*str = s;
 	if (FM_TOKBIT(t->kind) & FM_TOK_FB)
 		return fm_appsecret_proof(c, s, fm_cfg->fb_app_secret);
+	if (fm_ig_proof())
+		return fm_appsecret_proof(c, s, fm_cfg->app_secret);
 	return 0;
 }
 
@@ -286,6 +293,7 @@ fm_appsecret_proof(struct fm_call *c, const char *token, const char *secret)
 		return -1;
 	}
 	if ((proof = fm_param(c->req, "appsecret_proof")) == NULL) {
+		fm_stats_proof(0);
 		fm_graph_fail(c->resp, 100, "GraphMethodException",
 		    "API calls from the server require an appsecret_proof "
 		    "argument");
@@ -293,9 +301,11 @@ fm_appsecret_proof(struct fm_call *c, const char *token, const char *secret)
 	}
 	fm_hmac_hex(secret, token, want);
 	if (strlen(proof) != 64 || CRYPTO_memcmp(proof, want, 64) != 0) {
+		fm_stats_proof(0);
 		fm_graph_fail(c->resp, 100, "GraphMethodException",
 		    "Invalid appsecret_proof provided in the API argument");
 		return -1;
 	}
+	fm_stats_proof(1);
 	return 0;
 }

@@ -75,7 +75,8 @@ usage(void)
 	fputs("usage: fakemeta --listen 127.0.0.1:PORT --cert FILE --key FILE\n"
 	    "\t--app-id ID --app-secret SECRET\n"
 	    "\t[--fb-app-id ID --fb-app-secret SECRET]\n"
-	    "\t[--redirect-uri URI ...] [--pidfile FILE] [--verbose]\n",
+	    "\t[--redirect-uri URI ...] [--pidfile FILE] [--require-ig-proof]\n"
+	    "\t[--verbose]\n",
 	    stderr);
 	exit(2);
 }
@@ -208,6 +209,7 @@ main(int argc, char *argv[])
 		{ "fb-app-secret", required_argument, NULL, 'S' },
 		{ "redirect-uri", required_argument, NULL, 'r' },
 		{ "pidfile", required_argument, NULL, 'p' },
+		{ "require-ig-proof", no_argument, NULL, 'P' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -236,6 +238,7 @@ main(int argc, char *argv[])
 		case 'S': cfg.fb_app_secret = optarg; break;
 		case 'r': cfg.redirects[cfg.nredirects++] = optarg; break;
 		case 'p': pidfile = optarg; break;
+		case 'P': cfg.require_ig_proof = 1; break;
 		case 'v': cfg.verbose = 1; break;
 		default: usage();
 		}

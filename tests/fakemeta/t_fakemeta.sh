@@ -475,6 +475,94 @@ call "$base/v26.0/dialog/oauth?$dialq&fake_pages=2&fake_linked=3"
 check "fake_linked beyond fake_pages: a page error" \
     has "$status $body" '400 {"error_type":"OAuthException","code":400,"error_message":"fake_linked must list'
 
+# --- B.2 recorded errors of the code exchange ----------------------------
+code=$(fbcode "&fake_account=5")
+call "$base/v26.0/oauth/access_token?client_id=$APP_ID&client_secret=$FB_SECRET&redirect_uri=$CB_ENC&code=$code"
+check "the Instagram app id: 101 (appendix 7)" \
+    has "$status $body" '400 {"error":{"message":"Error validating application. Invalid application ID.","type":"OAuthException","code":101,"fbtrace_id":"'
+call "$base/v26.0/oauth/access_token?client_id=$FB_APP_ID&client_secret=x&redirect_uri=$CB_ENC&code=$code"
+check "a wrong secret: code 1" \
+    has "$body" '{"error":{"message":"Error validating client secret.","type":"OAuthException","code":1,"fbtrace_id":"'
+call "$base/v26.0/oauth/access_token?$fbq%2F&code=$code"
+check "another redirect_uri: code 100, the recorded message" \
+    has "$body" '{"error":{"message":"Error validating verification code. Please make sure your redirect_uri is identical to the one you used in the OAuth dialog request","type":"OAuthException","code":100,"fbtrace_id":"'
+call "$base/v26.0/oauth/access_token?$fbq&code=not-a-code"
+check "a malformed code: Invalid verification code format." \
+    has "$body" '{"error":{"message":"Invalid verification code format.","type":"OAuthException","code":100,"fbtrace_id":"'
+call "$base/v26.0/oauth/access_token?$fbq&code=$code"
+check "the code still works after those" has "$body" '"expires_in":5183827}'
+call "$base/v26.0/oauth/access_token?$fbq&code=$code"
+check "used: the recorded body" \
+    has "$body" '{"error":{"message":"This authorization code has been used.","type":"OAuthException","code":100,"fbtrace_id":"'
+
+# --- B.6 debug_token -----------------------------------------------------
+apptok="$FB_APP_ID|$FB_SECRET"
+dbg() {
+	call -G "$base/v26.0/debug_token" --data-urlencode "input_token=$1" \
+	    --data-urlencode "access_token=${2:-$apptok}"
+}
+dbg "$fb3"
+now=$(printf '%s' "$body" | sed -n 's/.*"issued_at":\([0-9]*\).*/\1/p')
+want="{\"data\":{\"app_id\":\"$FB_APP_ID\",\"type\":\"USER\",\"application\":\"fakemeta\","
+want="$want\"data_access_expires_at\":$((now + 90 * 86400)),"
+want="$want\"expires_at\":$((now + 5183827)),\"is_valid\":true,\"issued_at\":$now,"
+want="$want\"scopes\":[\"pages_show_list\",\"instagram_basic\",\"instagram_content_publish\"],"
+want="$want\"granular_scopes\":[{\"scope\":\"pages_show_list\"},"
+want="$want{\"scope\":\"instagram_basic\",\"target_ids\":[\"17841457215396815\",\"17841457215396817\"]},"
+want="$want{\"scope\":\"instagram_content_publish\",\"target_ids\":[\"17841457215396815\",\"17841457215396817\"]}],"
+want="$want\"user_id\":\"10161234567890003\"}}"
+check "debug_token of a user token: B.6's members and types" \
+    [ "$body" = "$want" ]
+dbg "$page2"
+check "a Page token: type PAGE, never expires, profile_id" \
+    has "$body" '"type":"PAGE",'
+check "... expires_at 0" has "$body" '"expires_at":0,"is_valid":true,'
+check "... profile_id the Page" \
+    has "$body" '"user_id":"10161234567890003","profile_id":"134895700000302"}}'
+dbg "$long"
+check "an Instagram token: is_valid false, still 200" \
+    [ "$status $body" = '200 {"data":{"error":{"code":190,"message":"Invalid OAuth access token."},"is_valid":false,"scopes":[]}}' ]
+dbg "$fb3" "$FB_APP_ID|wrong"
+check "a bad app token: 190 in the Graph envelope" \
+    has "$status $body" '400 {"error":{"message":"Invalid OAuth access token - Cannot parse access token","type":"OAuthException","code":190,'
+call -G "$base/v26.0/debug_token" --data-urlencode "input_token=$fb3" \
+    --data-urlencode "access_token=$apptok" \
+    --data-urlencode "appsecret_proof=$(proof "$apptok")"
+check "the app token's proof is accepted" has "$body" '"is_valid":true'
+fb6=$(fbtoken "&fake_account=6&fake_data_access_days=3&fake_short_lived=1")
+dbg "$fb6"
+now=$(printf '%s' "$body" | sed -n 's/.*"issued_at":\([0-9]*\).*/\1/p')
+check "fake_short_lived=1, fake_data_access_days=3" \
+    has "$body" "\"data_access_expires_at\":$((now + 3 * 86400)),\"expires_at\":$((now + 3600)),"
+call "$base/v26.0/me/accounts?fields=access_token&limit=1&access_token=$fb6&appsecret_proof=$(proof "$fb6")"
+page6=$(jstr access_token)
+dbg "$page6"
+check "a Page token from a short-lived user token expires with it" \
+    has "$body" "\"expires_at\":$((now + 3600)),"
+
+# --- revocation ----------------------------------------------------------
+call -X POST -d '{"account":3,"flavor":"facebook"}' "$base/_fake/revoke"
+check "revoke accepted" [ "$status $body" = '200 {"ok":true}' ]
+call "$base/v26.0/me?access_token=$fb3&appsecret_proof=$p3"
+check "the user token now answers 190/460" \
+    has "$status $body" '400 {"error":{"message":"Error validating access token: The session has been invalidated because the user changed their password or Facebook has changed the session for security reasons.","type":"OAuthException","code":190,"error_subcode":460,"fbtrace_id":"'
+check "... with WWW-Authenticate" \
+    has "$(header www-authenticate)" 'OAuth "Facebook Platform" "invalid_token" "Error validating access token: The session has been invalidated'
+call "$base/v26.0/me?access_token=$page2&appsecret_proof=$pp2"
+check "so does its Page token" has "$body" '"code":190,"error_subcode":460,'
+dbg "$page2"
+check "debug_token: is_valid false, with the error" \
+    has "$status $body" '200 {"data":{"app_id":"'
+check "... error and is_valid" \
+    has "$body" '"error":{"code":190,"message":"Error validating access token: The session has been invalidated because the user changed their password or Facebook has changed the session for security reasons.","subcode":460},"expires_at":0,"is_valid":false,'
+fb3b=$(fbtoken "&fake_account=3")
+call "$base/v26.0/me?fields=id&access_token=$fb3b&appsecret_proof=$(proof "$fb3b")"
+check "a new login works again" [ "$body" = '{"id":"10161234567890003"}' ]
+call -X POST -d '{"account":3,"error_subcode":458}' "$base/_fake/revoke"
+call "$base/v26.0/me?fields=id&access_token=$fb3b&appsecret_proof=$(proof "$fb3b")"
+check "error_subcode 458: the app was removed" \
+    has "$body" "\"message\":\"Error validating access token: The user has not authorized application $FB_APP_ID.\",\"type\":\"OAuthException\",\"code\":190,\"error_subcode\":458,"
+
 # --- D: publishing -------------------------------------------------------
 call -X POST "$base/v26.0/me/media?media_type=REELS&video_url=https://cdn.example.com/v.mp4&access_token=$refreshed"
 container=$(jstr id)
@@ -491,6 +579,43 @@ check "published" has "$status $body" '200 {"id":"'
 call "$base/v26.0/$IGID1/content_publishing_limit?fields=quota_usage,config&access_token=$refreshed"
 check "publishing limit counts it" \
     [ "$body" = '{"data":[{"quota_usage":1,"config":{"quota_total":50,"quota_duration":86400}}]}' ]
+
+# --- appsecret_proof counts, and on graph.instagram.com ------------------
+call -X POST "$base/_fake/reset"
+fb7=$(fbtoken "&fake_account=7")
+p7=$(proof "$fb7")
+call "$base/v26.0/me?access_token=$fb7&appsecret_proof=$p7"
+call "$base/v26.0/me/permissions?access_token=$fb7&appsecret_proof=$p7"
+call "$base/_fake/stats"
+check "right proofs are counted, no failures" \
+    has "$body" '"proof_checks":2,"proof_failures":0'
+call "$base/v26.0/me?access_token=$fb7&appsecret_proof=$(proof x)"
+call "$base/v26.0/me/accounts?access_token=$fb7"
+call "$base/_fake/stats"
+check "wrong and missing proofs are failures" \
+    has "$body" '"proof_checks":4,"proof_failures":2'
+call "$base/_fake/proof"
+check "Instagram proofs are off by default" [ "$body" = '{"instagram":false}' ]
+call -X POST -d '{"instagram":true}' "$base/_fake/proof"
+check "... and can be turned on" [ "$body" = '{"instagram":true}' ]
+call -X POST -d '{"account":8,"kind":"long"}' "$base/_fake/tokens"
+ig8=$(jstr access_token)
+call "$base/v26.0/me?fields=username&access_token=$ig8"
+check "then an Instagram call without proof fails" \
+    has "$body" '"message":"API calls from the server require an appsecret_proof argument","type":"GraphMethodException","code":100,'
+call "$base/v26.0/me?fields=username&access_token=$ig8&appsecret_proof=$(proof "$ig8")"
+check "... one with the Facebook secret too" \
+    has "$body" '"message":"Invalid appsecret_proof provided in the API argument"'
+igp=$(printf '%s' "$ig8" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/.*= //')
+call "$base/v26.0/me?fields=username&access_token=$ig8&appsecret_proof=$igp"
+check "... the Instagram app secret's proof passes" \
+    [ "$body" = '{"username":"fake_user_8"}' ]
+call -X POST "$base/_fake/reset"
+call -X POST -d '{"account":8,"kind":"long"}' "$base/_fake/tokens"
+ig8=$(jstr access_token)
+call "$base/v26.0/me?fields=username&access_token=$ig8"
+check "reset turns them off again (no --require-ig-proof)" \
+    [ "$body" = '{"username":"fake_user_8"}' ]
 
 # --- keep-alive and the request log --------------------------------------
 call -X POST "$base/_fake/reset"
@@ -524,6 +649,14 @@ check "a minted code works once" [ "$status" = 400 ]
 call -X POST -d '{"count":1,"redirect_uri":"https://evil.example/cb"}' \
     "$base/_fake/codes"
 check "codes only for registered redirect URIs" [ "$status" = 400 ]
+call -X POST -d "{\"account\":9,\"redirect_uri\":\"$CB\",\"flavor\":\"facebook\"}" \
+    "$base/_fake/codes"
+mcode=$(printf '%s' "$body" | sed -n 's/.*"codes":\["\([^"]*\)".*/\1/p')
+call "$base/v26.0/oauth/access_token?$fbq&code=$mcode"
+fb9=$(jstr access_token)
+call "$base/v26.0/me?fields=id&access_token=$fb9&appsecret_proof=$(proof "$fb9")"
+check "a minted Facebook code logs account 9 in" \
+    [ "$body" = '{"id":"10161234567890009"}' ]
 
 # --- stop ----------------------------------------------------------------
 kill -TERM "$pid"
