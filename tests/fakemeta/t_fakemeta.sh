@@ -95,6 +95,21 @@ header() {
 	printf '%s\n' "$headers" | grep -i "^$1: " | head -n 1 | cut -d' ' -f2-
 }
 
+# jnum KEY: the number value of "KEY" in $body.
+jnum() {
+	printf '%s' "$body" | sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"
+}
+
+# login_days D: data_access_expires_at is D days after the login, which
+# came at most 5 s before the token's issued_at.
+login_days() {
+	da=$(jnum data_access_expires_at)
+	ia=$(jnum issued_at)
+	[ -n "$da" ] && [ -n "$ia" ] &&
+	    [ "$da" -le $((ia + $1 * 86400)) ] &&
+	    [ "$da" -ge $((ia + $1 * 86400 - 5)) ]
+}
+
 # jnext: paging.next of $body, its escaped slashes (0.3.4) undone.
 jnext() {
 	printf '%s' "$body" | sed -n 's/.*"next":"\([^"]*\)".*/\1/p' |
@@ -502,9 +517,10 @@ dbg() {
 	    --data-urlencode "access_token=${2:-$apptok}"
 }
 dbg "$fb3"
-now=$(printf '%s' "$body" | sed -n 's/.*"issued_at":\([0-9]*\).*/\1/p')
+now=$(jnum issued_at)
+check "data access ends 90 days after the login" login_days 90
 want="{\"data\":{\"app_id\":\"$FB_APP_ID\",\"type\":\"USER\",\"application\":\"fakemeta\","
-want="$want\"data_access_expires_at\":$((now + 90 * 86400)),"
+want="$want\"data_access_expires_at\":$(jnum data_access_expires_at),"
 want="$want\"expires_at\":$((now + 5183827)),\"is_valid\":true,\"issued_at\":$now,"
 want="$want\"scopes\":[\"pages_show_list\",\"instagram_basic\",\"instagram_content_publish\"],"
 want="$want\"granular_scopes\":[{\"scope\":\"pages_show_list\"},"
@@ -531,9 +547,10 @@ call -G "$base/v26.0/debug_token" --data-urlencode "input_token=$fb3" \
 check "the app token's proof is accepted" has "$body" '"is_valid":true'
 fb6=$(fbtoken "&fake_account=6&fake_data_access_days=3&fake_short_lived=1")
 dbg "$fb6"
-now=$(printf '%s' "$body" | sed -n 's/.*"issued_at":\([0-9]*\).*/\1/p')
-check "fake_short_lived=1, fake_data_access_days=3" \
-    has "$body" "\"data_access_expires_at\":$((now + 3 * 86400)),\"expires_at\":$((now + 3600)),"
+now=$(jnum issued_at)
+check "fake_data_access_days=3" login_days 3
+check "fake_short_lived=1: the user token lives 1 h" \
+    has "$body" "\"expires_at\":$((now + 3600)),"
 call "$base/v26.0/me/accounts?fields=access_token&limit=1&access_token=$fb6&appsecret_proof=$(proof "$fb6")"
 page6=$(jstr access_token)
 dbg "$page6"
