@@ -247,7 +247,8 @@ authorize(char *code, size_t codesz)
 	ru = curl_easy_escape(c, cfg.ig_redirect_uri, 0);
 	(void)snprintf(url, sizeof(url), "%s/oauth/authorize?client_id=%s&"
 	    "redirect_uri=%s&response_type=code&scope=instagram_business_basic"
-	    "&state=abc&fake_account=3", fake(), cfg.ig_app_id, ru);
+	    "&state=abc&fake_account=3&fake_consent=allow", fake(),
+	    cfg.ig_app_id, ru);
 	curl_free(ru);
 	curl_easy_cleanup(c);
 	http_do("GET", url, NULL, NULL, 0, cfg.ca_file, &r);

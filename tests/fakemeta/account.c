@@ -19,7 +19,7 @@
 #define IG_ID_BASE	17841457215396811LL
 #define LEGACY_BASE	5370000000LL
 #define FB_USER_BASE	10161234567890000LL
-#define PAGE_BASE	134895793791914LL
+#define PAGE_BASE	134895700000000LL	/* + 100 N + i */
 
 static const struct {
 	const char	*name;
@@ -56,8 +56,6 @@ fm_account_get(long long n, struct fm_account *a)
 	a->ig_id = IG_ID_BASE + n;
 	a->legacy_ig_id = LEGACY_BASE + n;
 	a->fb_user_id = FB_USER_BASE + n;
-	a->page_id = PAGE_BASE + 2 * n;
-	a->page2_id = PAGE_BASE + 2 * n + 1;
 	a->followers = 1000 + 37 * n;
 	a->follows = 100 + n;
 	a->media = 10 + n % 1000;
@@ -66,10 +64,6 @@ fm_account_get(long long n, struct fm_account *a)
 	fm_msgf(a->name, sizeof(a->name), "Fake User %lld", n);
 	fm_msgf(a->fb_name, sizeof(a->fb_name),
 	    "Fake Facebook User %lld", n);
-	fm_msgf(a->page_name, sizeof(a->page_name), "Fake Page %lld",
-	    n);
-	fm_msgf(a->page2_name, sizeof(a->page2_name),
-	    "Fake Unlinked Page %lld", n);
 	/*
 	 * Non-ASCII on purpose: Graph sends it as \uXXXX escapes (0.3.4),
 	 * which a conforming JSON parser must turn back into UTF-8.
@@ -103,6 +97,13 @@ fm_account_by_app_scoped_id(const char *id)
 	return by_base(id, APP_SCOPED_BASE);
 }
 
+/* Account number for a Facebook Login user id, or 0. */
+long long
+fm_account_by_fb_user_id(const char *id)
+{
+	return by_base(id, FB_USER_BASE);
+}
+
 /* Account number for an IG_ID, or 0. */
 long long
 fm_account_by_ig_id(const char *id)
@@ -110,18 +111,37 @@ fm_account_by_ig_id(const char *id)
 	return by_base(id, IG_ID_BASE);
 }
 
-/* Account number owning Page id (second sets *linked), or 0. */
+/*
+ * Page i (1..FM_MAX_PAGES) of account n: PAGE_BASE + 100 n + i, so a
+ * test reads both numbers off the id.  Which Pages a user has, and
+ * which hold an Instagram account, is the login's business (fblogin.c).
+ */
 long long
-fm_account_by_page_id(const char *id, int *linked)
+fm_page_id(long long n, int i)
+{
+	return PAGE_BASE + 100 * n + i;
+}
+
+void
+fm_page_name(long long n, int i, char *buf, size_t sz)
+{
+	fm_msgf(buf, sz, "Fake Page %lld.%d", n, i);
+}
+
+/* Account number owning Page id (its number in *i), or 0. */
+long long
+fm_account_by_page_id(const char *id, int *i)
 {
 	long long	 v;
 
-	if (fm_parse_ll(id, PAGE_BASE + 2, PAGE_BASE + 2 * FM_MAX_ACCOUNT + 1,
-	    &v) == -1)
+	if (fm_parse_ll(id, PAGE_BASE + 101, PAGE_BASE + 100 * FM_MAX_ACCOUNT +
+	    FM_MAX_PAGES, &v) == -1)
 		return 0;
 	v -= PAGE_BASE;
-	*linked = v % 2 == 0;
-	return v / 2;
+	if (v % 100 == 0 || v % 100 > FM_MAX_PAGES)
+		return 0;
+	*i = (int)(v % 100);
+	return v / 100;
 }
 
 unsigned

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * fakemeta: the test-only control API under /_fake/ (JSON in and out):
- * reset, clock, inject, latency, tokens, codes, stats, requests.  It is never
- * delayed, injected or counted, so tests can always steer the fake.
+ * reset, clock, inject, latency, tokens, codes, revoke, proof, stats,
+ * requests.  It is never delayed, injected or counted, so tests can
+ * always steer the fake.
  */
 
 #include <stdio.h>
@@ -240,14 +241,14 @@ tokens(struct fm_call *c)
 {
 	static const char *const keys[] = {
 		"account", "kind", "age", "expires_in", "permissions",
-		"count", "unlinked", NULL
+		"count", "unlinked", "pages", "page", NULL
 	};
-	struct fm_account	 a;
 	struct fm_token		 t;
 	json_t			*b, *v, *list = NULL;
 	const char		*kind = "long";
 	char			 tok[FM_TOKEN_LEN + 1];
 	long long		 acct = 1, age = 0, life = -1, count = -1, i;
+	long long		 npages = FM_PAGES, page = 1;
 	time_t			 now;
 
 	if ((b = body(c)) == NULL)
@@ -257,7 +258,9 @@ tokens(struct fm_call *c)
 	    opt_int(c, b, "account", 1, FM_MAX_ACCOUNT, &acct) == -1 ||
 	    opt_int(c, b, "age", 0, 100LL * 365 * 86400, &age) == -1 ||
 	    opt_int(c, b, "expires_in", 0, 100LL * 365 * 86400, &life) ==
-	    -1 || opt_int(c, b, "count", 1, MAX_MINT, &count) == -1)
+	    -1 || opt_int(c, b, "count", 1, MAX_MINT, &count) == -1 ||
+	    opt_int(c, b, "pages", 1, FM_MAX_PAGES, &npages) == -1 ||
+	    opt_int(c, b, "page", 1, npages, &page) == -1)
 		goto out;
 	if ((v = json_object_get(b, "kind")) != NULL)
 		kind = json_is_string(v) ? json_string_value(v) : "";
@@ -273,23 +276,27 @@ tokens(struct fm_call *c)
 		error(c, 400, "kind must be short, long, fb_user or fb_page");
 		goto out;
 	}
-	t.grant.flavor = t.kind == FM_TOK_IG_SHORT || t.kind ==
-	    FM_TOK_IG_LONG ? FM_IG : FM_FB;
+	fm_grant_init(&t.grant, t.kind == FM_TOK_IG_SHORT ||
+	    t.kind == FM_TOK_IG_LONG ? FM_IG : FM_FB);
 	if (t.grant.flavor == FM_FB && fm_cfg->fb_app_id == NULL) {
 		error(c, 400, "Facebook tokens need --fb-app-id");
 		goto out;
 	}
 	t.grant.account = acct;
-	t.grant.unlinked = json_is_true(json_object_get(b, "unlinked"));
+	t.grant.npages = (int)npages;
+	if (json_is_true(json_object_get(b, "unlinked")))
+		t.grant.linked = 0;
 	if (perms(c, b, &t) == -1)
 		goto out;
 	if (life == -1)
 		life = t.kind == FM_TOK_IG_SHORT ? FM_SHORT_TTL :
 		    t.kind == FM_TOK_FB_PAGE ? 0 : FM_LONG_TTL;
-	fm_account_get(acct, &a);
-	t.page_id = a.page_id;
+	t.page = (int)page;
 	now = fm_now();
 	t.issued = now - (time_t)age;
+	/* The login happened when the token was first issued. */
+	t.grant.login = t.issued;
+	t.grant.data_access = t.issued + FM_DATA_DAYS * 86400;
 	/* Page tokens never expire unless told otherwise (B.4). */
 	t.expires = t.kind == FM_TOK_FB_PAGE && life == 0 ? 0 :
 	    t.issued + (time_t)life;
@@ -309,21 +316,22 @@ out:
 }
 
 /*
- * POST /_fake/codes: mint Instagram Login codes for accounts "account",
- * "account"+1, ... as if each user had consented to every business
- * scope, so benchmarks can drive the code exchange without the browser
- * step.  Codes are bound to "redirect_uri" as /oauth/authorize binds
- * them.
+ * POST /_fake/codes: mint login codes for accounts "account",
+ * "account"+1, ... as if each user had consented to every scope of the
+ * "flavor" ("instagram", the default, or "facebook", with the dialog's
+ * default Pages), so benchmarks can drive the code exchange without the
+ * browser step.  Codes are bound to "redirect_uri" as the login pages
+ * bind them.
  */
 static void
 codes(struct fm_call *c)
 {
 	static const char *const keys[] = {
-		"account", "count", "redirect_uri", NULL
+		"account", "count", "redirect_uri", "flavor", NULL
 	};
 	struct fm_grant	 g;
 	json_t		*b, *list = NULL;
-	const char	*redirect;
+	const char	*redirect, *fl;
 	char		 code[256];
 	long long	 acct = 1, count = 1, i;
 
@@ -338,12 +346,19 @@ codes(struct fm_call *c)
 		error(c, 400, "redirect_uri must be a registered redirect URI");
 		goto out;
 	}
+	if ((fl = json_string_value(json_object_get(b, "flavor"))) == NULL)
+		fl = json_object_get(b, "flavor") == NULL ? "instagram" : "";
+	if (strcmp(fl, "instagram") != 0 && (strcmp(fl, "facebook") != 0 ||
+	    fm_cfg->fb_app_id == NULL)) {
+		error(c, 400, "flavor must be instagram, or facebook with "
+		    "--fb-app-id");
+		goto out;
+	}
 	if ((list = json_array()) == NULL)
 		goto out;
-	memset(&g, 0, sizeof(g));
-	g.flavor = FM_IG;
-	g.perms = fm_scopes_all(FM_IG);
 	for (i = 0; i < count; i++) {
+		fm_grant_init(&g, *fl == 'i' ? FM_IG : FM_FB);
+		g.perms = fm_scopes_all(g.flavor);
 		g.account = acct + i;
 		if (fm_code_new(&g, redirect, code, sizeof(code)) == 0)
 			json_array_append_new(list, json_string(code));
@@ -351,6 +366,78 @@ codes(struct fm_call *c)
 	reply(c, 200, json_pack("{s:o}", "codes", list));
 out:
 	json_decref(b);
+}
+
+/*
+ * POST /_fake/revoke {"account":N, "flavor":"facebook"|"instagram",
+ * "error_subcode":460|458}: every login of account N so far (both
+ * flavors unless one is named) dies, with all its user and Page tokens,
+ * as when the user changes their password (460, the default) or
+ * removes the app (458) (C.2).
+ */
+static void
+revoke(struct fm_call *c)
+{
+	static const char *const keys[] = {
+		"account", "flavor", "error_subcode", NULL
+	};
+	json_t		*b, *v;
+	const char	*fl = NULL;
+	long long	 acct = 0, sub = 460;
+
+	if ((b = body(c)) == NULL)
+		return;
+	if (only(c, b, keys) == -1 ||
+	    opt_int(c, b, "account", 1, FM_MAX_ACCOUNT, &acct) == -1 ||
+	    opt_int(c, b, "error_subcode", 458, 460, &sub) == -1)
+		goto out;
+	if ((v = json_object_get(b, "flavor")) != NULL &&
+	    ((fl = json_string_value(v)) == NULL ||
+	    (strcmp(fl, "facebook") != 0 && strcmp(fl, "instagram") != 0))) {
+		error(c, 400, "flavor must be facebook or instagram");
+		goto out;
+	}
+	if (acct == 0 || sub == 459) {
+		error(c, 400, "account is required; error_subcode is 460 or "
+		    "458");
+		goto out;
+	}
+	if (fl == NULL || *fl == 'f')
+		fm_revoke(FM_FB, acct, (int)sub);
+	if (fl == NULL || *fl == 'i')
+		fm_revoke(FM_IG, acct, (int)sub);
+	reply(c, 200, json_pack("{s:b}", "ok", 1));
+out:
+	json_decref(b);
+}
+
+/*
+ * GET or POST /_fake/proof {"instagram":true}: whether
+ * graph.instagram.com calls need appsecret_proof (C.4 leaves it
+ * UNCONFIRMED); reset restores --require-ig-proof.
+ */
+static void
+proof(struct fm_call *c)
+{
+	static const char *const keys[] = { "instagram", NULL };
+	json_t		*b, *v;
+
+	if (strcmp(c->req->method, "POST") == 0) {
+		if ((b = body(c)) == NULL)
+			return;
+		if (only(c, b, keys) == -1) {
+			json_decref(b);
+			return;
+		}
+		if (!json_is_boolean(v = json_object_get(b, "instagram"))) {
+			json_decref(b);
+			error(c, 400, "instagram must be true or false");
+			return;
+		}
+		fm_ig_proof_set(json_is_true(v));
+		json_decref(b);
+	}
+	reply(c, 200, json_pack("{s:b}", "instagram", fm_ig_proof()));
 }
 
 static void
@@ -395,6 +482,8 @@ fm_control(struct fm_call *c)
 		{ "latency", "GET POST", latency },
 		{ "tokens", "POST", tokens },
 		{ "codes", "POST", codes },
+		{ "revoke", "POST", revoke },
+		{ "proof", "GET POST", proof },
 		{ "stats", "GET", stats },
 		{ "requests", "GET", requests },
 	};

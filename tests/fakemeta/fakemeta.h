@@ -37,6 +37,14 @@
 #define FM_EXCHANGE_TTL	5183944		/* documented sample */
 #define FM_FB_CODE_TTL	5183827		/* recorded FB exchange */
 #define FM_REFRESH_AGE	86400		/* min. age to refresh */
+#define FM_FB_SHORT_MAX	7200		/* short-lived FB user token */
+#define FM_DATA_DAYS	90		/* data access after login (B.6) */
+
+/* Facebook Login Pages (B.4). */
+#define FM_MAX_PAGES	50		/* fake_pages cap */
+#define FM_PAGES	2		/* Pages per user by default */
+#define FM_PAGE_LIMIT	25		/* /me/accounts default limit */
+#define FM_PAGE_MAXLIM	100		/* larger limits are cut to this */
 
 /* Publishing (graph-api.md D). */
 #define FM_QUOTA_TOTAL	50		/* reference sample value */
@@ -59,6 +67,7 @@ enum fm_route {
 	FM_R_FB_EXCHANGE,
 	FM_R_FB_ACCOUNTS,
 	FM_R_FB_PERMISSIONS,
+	FM_R_FB_DEBUG_TOKEN,
 	FM_R_NODE,
 	FM_R_MEDIA,
 	FM_R_MEDIA_PUBLISH,
@@ -147,6 +156,8 @@ struct fm_cfg {
 	const char	 *fb_app_secret;
 	const char	**redirects;	/* allowed redirect URIs */
 	size_t		  nredirects;
+	const char	 *base_url;	/* https://HOST:PORT, for paging */
+	int		  require_ig_proof; /* initial fm_ig_proof() */
 	int		  verbose;
 };
 extern const struct fm_cfg *fm_cfg;
@@ -158,33 +169,40 @@ struct fm_account {
 	long long	 ig_id;		/* IG professional account id */
 	long long	 legacy_ig_id;	/* FB flavor's ig_id */
 	long long	 fb_user_id;	/* FB Login app-scoped user id */
-	long long	 page_id;	/* Page linked to ig_id */
-	long long	 page2_id;	/* Page without an IG account */
 	long long	 followers;
 	long long	 follows;
 	long long	 media;
 	char		 username[32];
 	char		 name[48];
 	char		 fb_name[48];
-	char		 page_name[48];
-	char		 page2_name[48];
 	char		 biography[96];
 	char		 website[64];	/* empty: none */
 	char		 picture[128];
 };
 
-/* What a code or token carries. */
+/*
+ * What a code or token carries: one login (consent) of one user, with
+ * the dialog's knobs.  Every token minted from it shares its session,
+ * which is what revocation kills.
+ */
 struct fm_grant {
 	enum fm_flavor	 flavor;
 	long long	 account;
 	unsigned	 perms;		/* bits of the scope table */
-	int		 unlinked;	/* FB: no Page has an IG account */
+	long long	 session;	/* login number (state.c) */
+	time_t		 login;
+	time_t		 data_access;	/* data_access_expires_at (B.6) */
+	/* Facebook Login only. */
+	int		 npages;	/* Pages 1..npages */
+	unsigned long long linked;	/* bit i-1: Page i has an IG account */
+	int		 page_size;	/* /me/accounts limit; 0: Meta's */
+	int		 short_lived;	/* the code gives a 1 h token */
 };
 
 struct fm_token {
 	enum fm_tokkind	 kind;
 	struct fm_grant	 grant;
-	long long	 page_id;	/* FM_TOK_FB_PAGE only */
+	int		 page;		/* FM_TOK_FB_PAGE: Page number */
 	time_t		 issued;
 	time_t		 expires;	/* 0: never */
 };
@@ -276,6 +294,7 @@ void		 fm_rand_b64url(char *, size_t);
 long		 fm_rand_range(long, long);
 void		 fm_fbtrace(char *, size_t);
 int		 fm_pct_encode(struct fm_buf *, const char *);
+int		 fm_html_escape(struct fm_buf *, const char *, size_t);
 size_t		 fm_pct_decode(char *, size_t, int);
 void		 fm_sha256_hex16(const char *, char [17]);
 void		 fm_hmac_hex(const char *, const char *, char [65]);
@@ -301,7 +320,10 @@ void		 fm_map_free(struct fm_map *, void (*)(void *));
 void		 fm_account_get(long long, struct fm_account *);
 long long	 fm_account_by_app_scoped_id(const char *);
 long long	 fm_account_by_ig_id(const char *);
+long long	 fm_account_by_fb_user_id(const char *);
 long long	 fm_account_by_page_id(const char *, int *);
+long long	 fm_page_id(long long, int);
+void		 fm_page_name(long long, int, char *, size_t);
 int		 fm_scopes_parse(const char *, enum fm_flavor, unsigned *,
 		    struct fm_buf *);
 unsigned	 fm_scope_bit(const char *);
@@ -314,6 +336,7 @@ void		 fm_state_init(void);
 void		 fm_state_free(void);
 void		 fm_state_reset(void);
 time_t		 fm_now(void);
+void		 fm_grant_init(struct fm_grant *, enum fm_flavor);
 time_t		 fm_clock_advance(long long);
 void		 fm_latency_set(long);
 long		 fm_latency_get(void);
@@ -323,6 +346,11 @@ enum fm_codeerr	 fm_code_take(const char *, enum fm_flavor, const char *,
 		    struct fm_grant *);
 int		 fm_token_new(const struct fm_token *, char *, size_t);
 int		 fm_token_get(const char *, struct fm_token *);
+void		 fm_revoke(enum fm_flavor, long long, int);
+int		 fm_token_revoked(const struct fm_token *);
+void		 fm_revoked_message(int, char *, size_t);
+int		 fm_ig_proof(void);
+void		 fm_ig_proof_set(int);
 size_t		 fm_token_count(void);
 long long	 fm_container_new(const struct fm_container *);
 int		 fm_container_get(long long, struct fm_container *);
@@ -339,6 +367,7 @@ void		 fm_stats_reset(void);
 void		 fm_stats_connection(void);
 void		 fm_stats_request(enum fm_route);
 void		 fm_stats_refresh(const char *);
+void		 fm_stats_proof(int);
 void		 fm_stats_log(enum fm_route, const struct fm_req *);
 json_t		*fm_stats_json(void);
 json_t		*fm_stats_requests(enum fm_route, size_t);
@@ -376,7 +405,8 @@ int		 fm_auth(struct fm_call *, unsigned, struct fm_token *,
 void		 fm_expired_message(time_t, time_t, char *, size_t);
 int		 fm_fields(struct fm_call *, const char *const *,
 		    const char *, const char *, unsigned *);
-int		 fm_appsecret_proof(struct fm_call *, const char *);
+int		 fm_appsecret_proof(struct fm_call *, const char *,
+		    const char *);
 
 /* route.c */
 const char	*fm_route_name(enum fm_route);
@@ -384,11 +414,18 @@ int		 fm_route_by_name(const char *);
 void		 fm_route_handle(struct fm_req *, struct fm_resp *);
 
 /* iglogin.c */
+enum fm_consent {
+	FM_CONSENT_ASKED,	/* the page (or a page error) was answered */
+	FM_CONSENT_ALLOW,
+	FM_CONSENT_DENY
+};
 int		 fm_redirect_allowed(const char *);
 void		 fm_redirect(struct fm_call *, const char *, const char *,
 		    const char *, const char *);
 int		 fm_login_knobs(struct fm_call *, enum fm_flavor,
 		    struct fm_grant *);
+enum fm_consent	 fm_consent(struct fm_call *, const struct fm_grant *,
+		    unsigned, const char *);
 void		 fm_ig_authorize(struct fm_call *);
 void		 fm_ig_code_exchange(struct fm_call *);
 void		 fm_ig_exchange(struct fm_call *);
@@ -402,9 +439,10 @@ void		 fm_fb_code_exchange(struct fm_call *);
 void		 fm_fb_exchange(struct fm_call *);
 void		 fm_fb_accounts(struct fm_call *);
 void		 fm_fb_permissions(struct fm_call *);
+void		 fm_fb_debug_token(struct fm_call *);
 void		 fm_fb_me(struct fm_call *, const struct fm_token *);
-void		 fm_fb_page(struct fm_call *, const struct fm_token *,
-		    long long, int);
+void		 fm_fb_page(struct fm_call *, const struct fm_token *, int);
+long long	 fm_fb_page_ig(const struct fm_grant *, int);
 void		 fm_fb_ig_user(struct fm_call *, const struct fm_token *,
 		    long long);
 

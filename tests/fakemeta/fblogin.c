@@ -4,14 +4,17 @@
  * the login dialog, the code and fb_exchange_token exchanges on
  * graph.facebook.com, /me/accounts with Page tokens, and the Page and
  * Instagram user nodes.  Every call made with a Facebook token must
- * carry appsecret_proof ("Require App Secret" on, C.4).
+ * carry appsecret_proof ("Require App Secret" on, C.4; fm_auth checks
+ * it).
  * Answers 400 with code 101 when the fake runs without --fb-app-id.
  */
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #include "fakemeta.h"
 
@@ -57,18 +60,18 @@ required(struct fm_call *c, const char *v, const char *name)
 }
 
 /*
- * GET www.facebook.com/{ver}/dialog/oauth (B.1).  The same test knobs
- * as the Instagram page, plus fake_unlinked=1: no Page of the user has
- * an Instagram account.  config_id (Login for Business) grants a fixed
+ * GET www.facebook.com/{ver}/dialog/oauth (B.1).  The test knobs are
+ * fm_login_knobs's.  config_id (Login for Business) grants a fixed
  * configuration's permissions.
  */
 void
 fm_fb_dialog(struct fm_call *c)
 {
-	const char	*redirect, *rtype, *scope, *state, *v;
+	const char	*redirect, *rtype, *scope, *state;
 	struct fm_grant	 g;
 	struct fm_buf	 bad, params;
 	char		 code[256], msg[512];
+	unsigned	 requested;
 	int		 nbad;
 
 	if (!app_ok(c, fm_query(c->req, "client_id")))
@@ -88,8 +91,7 @@ fm_fb_dialog(struct fm_call *c)
 		    "(#100) Invalid response_type");
 		return;
 	}
-	memset(&g, 0, sizeof(g));
-	g.flavor = FM_FB;
+	fm_grant_init(&g, FM_FB);
 	if (scope == NULL && fm_query(c->req, "config_id") != NULL)
 		scope = "public_profile,pages_show_list,pages_read_engagement,"
 		    "business_management,instagram_basic,"
@@ -105,16 +107,19 @@ fm_fb_dialog(struct fm_call *c)
 		return;
 	}
 	fm_buf_free(&bad);
+	requested = g.perms;
 	if (fm_login_knobs(c, FM_FB, &g) == -1)
 		return;
-	g.unlinked = (v = fm_query(c->req, "fake_unlinked")) != NULL &&
-	    strcmp(v, "1") == 0;
-	if ((v = fm_query(c->req, "fake_deny")) != NULL &&
-	    strcmp(v, "1") == 0) {
+	switch (fm_consent(c, &g, requested, fm_cfg->fb_app_id)) {
+	case FM_CONSENT_ASKED:
+		return;
+	case FM_CONSENT_DENY:
 		fm_redirect(c, redirect, "error=access_denied&error_code=200&"
 		    "error_description=Permissions+error&error_reason="
 		    "user_denied", state, "#_=_");
 		return;
+	case FM_CONSENT_ALLOW:
+		break;
 	}
 	if (fm_code_new(&g, redirect, code, sizeof(code)) == -1)
 		return;
@@ -162,8 +167,12 @@ fm_fb_code_exchange(struct fm_call *c)
 		return;
 	switch (fm_code_take(code, FM_FB, redirect, &g)) {
 	case FM_CODE_OK:
-		/* The server-side flow can return ~60 days at once (B.2). */
-		user_token(c, &g, FM_FB_CODE_TTL);
+		/*
+		 * The server-side flow can return ~60 days at once;
+		 * otherwise user tokens last 1-2 h (B.2).
+		 */
+		user_token(c, &g, g.short_lived ? FM_SHORT_TTL :
+		    FM_FB_CODE_TTL);
 		break;
 	case FM_CODE_USED:
 		fm_graph_fail(c->resp, 100, "OAuthException",
@@ -202,64 +211,73 @@ fm_fb_exchange(struct fm_call *c)
 	user_token(c, &t.grant, FM_EXCHANGE_TTL);
 }
 
-/* Token check for graph.facebook.com calls: token, then proof. */
-static int
-fb_auth(struct fm_call *c, unsigned kinds, struct fm_token *t)
-{
-	const char	*str;
-
-	if (fm_auth(c, kinds, t, &str) == -1 ||
-	    fm_appsecret_proof(c, str) == -1)
-		return -1;
-	return 0;
-}
-
 static const char *const page_fields[] = {
 	"id", "name", "access_token", "category", "tasks",
 	"instagram_business_account", NULL
 };
 
-/* One Page of account a as Graph shows it, with the selected fields. */
-static json_t *
-page_json(const struct fm_token *user, const struct fm_account *a,
-    int second, unsigned m)
+/* The account whose Instagram account Page i of the login holds, or 0. */
+long long
+fm_fb_page_ig(const struct fm_grant *g, int i)
+{
+	if (i < 1 || i > g->npages || !(g->linked & 1ULL << (i - 1)))
+		return 0;
+	/* Each linked Page has its own Instagram account. */
+	return g->account + i - 1;
+}
+
+/*
+ * A new Page token for Page i, seen through token t.  From a long-lived
+ * user token it never expires; from a short-lived one it lives as long
+ * as that token, about an hour (B.4).
+ */
+static int
+page_token(const struct fm_token *t, int i, char *tok, size_t toksz)
 {
 	struct fm_token	 pt;
-	json_t		*j;
-	char		 id[FM_IDLEN], tok[FM_TOKEN_LEN + 1];
-	long long	 pid = second ? a->page2_id : a->page_id;
+
+	memset(&pt, 0, sizeof(pt));
+	pt.kind = FM_TOK_FB_PAGE;
+	pt.grant = t->grant;
+	pt.page = i;
+	pt.issued = fm_now();
+	if (t->kind == FM_TOK_FB_PAGE || (t->expires != 0 &&
+	    t->expires - t->issued <= FM_FB_SHORT_MAX))
+		pt.expires = t->expires;
+	return fm_token_new(&pt, tok, toksz);
+}
+
+/* Page i of t's login as Graph shows it, with the selected fields. */
+static json_t *
+page_json(const struct fm_token *t, int i, unsigned m)
+{
+	struct fm_account	 ia;
+	json_t			*j;
+	char			 id[FM_IDLEN], tok[FM_TOKEN_LEN + 1];
+	char			 name[64];
+	long long		 ig;
 
 	if ((j = json_object()) == NULL)
 		return NULL;
-	if (m & 1U << 2) {
-		/*
-		 * A Page token derived from a long-lived user token never
-		 * expires (B.4); it carries the user's grant.
-		 */
-		memset(&pt, 0, sizeof(pt));
-		pt.kind = FM_TOK_FB_PAGE;
-		pt.grant = user->grant;
-		pt.page_id = pid;
-		pt.issued = fm_now();
-		if (fm_token_new(&pt, tok, sizeof(tok)) == 0)
-			json_object_set_new(j, "access_token",
-			    json_string(tok));
-	}
-	if (m & 1U << 3)
-		json_object_set_new(j, "category", json_string("Brand"));
-	if (m & 1U << 1)
-		json_object_set_new(j, "name",
-		    json_string(second ? a->page2_name : a->page_name));
-	fm_idstr(pid, id);
+	/* In the order of B.4's sample. */
+	fm_idstr(fm_page_id(t->grant.account, i), id);
 	if (m & 1U << 0)
 		json_object_set_new(j, "id", json_string(id));
+	fm_page_name(t->grant.account, i, name, sizeof(name));
+	if (m & 1U << 1)
+		json_object_set_new(j, "name", json_string(name));
+	if ((m & 1U << 2) && page_token(t, i, tok, sizeof(tok)) == 0)
+		json_object_set_new(j, "access_token", json_string(tok));
+	if (m & 1U << 3)
+		json_object_set_new(j, "category", json_string("Brand"));
 	if (m & 1U << 4)
 		json_object_set_new(j, "tasks", json_pack("[s,s,s,s,s,s]",
 		    "ANALYZE", "ADVERTISE", "MESSAGING", "MODERATE",
 		    "CREATE_CONTENT", "MANAGE"));
 	/* Pages without a linked account lack the field (B.4). */
-	if ((m & 1U << 5) && !second && !user->grant.unlinked) {
-		fm_idstr(a->ig_id, id);
+	if ((m & 1U << 5) && (ig = fm_fb_page_ig(&t->grant, i)) != 0) {
+		fm_account_get(ig, &ia);
+		fm_idstr(ia.ig_id, id);
 		json_object_set_new(j, "instagram_business_account",
 		    json_pack("{s:s}", "id", id));
 	}
@@ -267,19 +285,93 @@ page_json(const struct fm_token *user, const struct fm_account *a,
 }
 
 /*
- * GET /{ver}/me/accounts (B.4): the user's two Pages, the first linked
- * to the Instagram account.  Without pages_show_list no Page is listed.
+ * A paging cursor: base64 of the Page id, as Meta's older cursors are.
+ * Clients must treat it as opaque.
+ */
+static void
+cursor(long long account, int i, char out[32])
+{
+	char	 id[FM_IDLEN];
+
+	fm_idstr(fm_page_id(account, i), id);
+	EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)id,
+	    (int)strlen(id));
+}
+
+/* The Page number a cursor of account's list names, or 0. */
+static int
+cursor_page(const char *s, long long account, int npages)
+{
+	unsigned char	 id[FM_IDLEN + 4];
+	size_t		 n = strlen(s);
+	int		 len, i;
+
+	if (n == 0 || n > 28 || n % 4 != 0 ||
+	    (len = EVP_DecodeBlock(id, (const unsigned char *)s, (int)n)) < 0)
+		return 0;
+	while (len > 0 && id[len - 1] == '\0')
+		len--;		/* EVP_DecodeBlock keeps the padding */
+	id[len] = '\0';
+	if (fm_account_by_page_id((char *)id, &i) != account || i > npages)
+		return 0;
+	return i;
+}
+
+/*
+ * paging.next or paging.previous: an absolute URL back to this fake,
+ * on the user id's node as Meta writes it, carrying the token used,
+ * its proof, fields, limit and the cursor (B.4).
+ */
+static json_t *
+paging_url(struct fm_call *c, const char *token, long long user,
+    int limit, const char *dir, const char *cur)
+{
+	struct fm_buf	 b;
+	const char	*f;
+	char		 id[FM_IDLEN], proof[65];
+	json_t		*j = NULL;
+	int		 rc;
+
+	fm_buf_init(&b, FM_MAX_HEAD);
+	rc = fm_buf_adds(&b, fm_cfg->base_url);
+	rc |= fm_buf_add(&b, c->req->path, (size_t)(c->rest - c->req->path));
+	rc |= fm_buf_addf(&b, "/%s/accounts?access_token=",
+	    fm_idstr(user, id));
+	rc |= fm_pct_encode(&b, token);
+	if ((f = fm_param(c->req, "fields")) != NULL) {
+		rc |= fm_buf_adds(&b, "&fields=");
+		rc |= fm_pct_encode(&b, f);
+	}
+	rc |= fm_buf_addf(&b, "&limit=%d&%s=", limit, dir);
+	rc |= fm_pct_encode(&b, cur);
+	fm_hmac_hex(fm_cfg->fb_app_secret, token, proof);
+	rc |= fm_buf_addf(&b, "&appsecret_proof=%s", proof);
+	if (rc == 0)
+		j = json_string(b.p);
+	fm_buf_free(&b);
+	return j;
+}
+
+/*
+ * GET /{ver}/me/accounts or /{ver}/{user-id}/accounts (B.4): the
+ * user's Pages, limit (or the login's fake_page_size, else 25) at a
+ * time from the after or before cursor, with paging.cursors and
+ * paging.next / previous when there is more that way.  Without
+ * pages_show_list no Page is listed.
  */
 void
 fm_fb_accounts(struct fm_call *c)
 {
 	struct fm_account	 a;
 	struct fm_token		 t;
-	json_t			*data;
-	char			 before[24], after[24];
+	const char		*str, *v;
+	json_t			*data, *paging;
+	char			 first[32], last[32];
+	long long		 limit;
+	int			 total, from, to, i;
 	unsigned		 m;
 
-	if (fb_auth(c, FM_TOK_FB, &t) == -1)
+	if (fm_auth(c, FM_TOK_FB, &t, &str) == -1)
 		return;
 	if (t.kind == FM_TOK_FB_PAGE) {
 		fm_graph_fail(c->resp, 100, "OAuthException", "(#100) Tried "
@@ -287,21 +379,66 @@ fm_fb_accounts(struct fm_call *c)
 		    "(Page)");
 		return;
 	}
+	fm_account_get(t.grant.account, &a);
+	if (strcmp(c->node, "me") != 0 && fm_account_by_fb_user_id(c->node) !=
+	    t.grant.account) {
+		fm_no_object(c);
+		return;
+	}
 	if (fm_fields(c, page_fields, "access_token,category,name,id,tasks",
 	    "Page", &m) == -1)
 		return;
-	fm_account_get(t.grant.account, &a);
+	limit = t.grant.page_size != 0 ? t.grant.page_size : FM_PAGE_LIMIT;
+	if ((v = fm_param(c->req, "limit")) != NULL &&
+	    fm_parse_ll(v, 1, LLONG_MAX, &limit) == -1) {
+		/* Our wording; Meta's for a bad limit is not recorded. */
+		fm_graph_fail(c->resp, 100, "OAuthException",
+		    "(#100) limit must be a positive integer");
+		return;
+	}
+	if (limit > FM_PAGE_MAXLIM)
+		limit = FM_PAGE_MAXLIM;
+	total = t.grant.perms & fm_scope_bit("pages_show_list") ?
+	    t.grant.npages : 0;
+	from = 1;
+	to = total < limit ? total : (int)limit;
+	if ((v = fm_param(c->req, "after")) != NULL ||
+	    (v = fm_param(c->req, "before")) != NULL) {
+		if ((i = cursor_page(v, t.grant.account, total)) == 0) {
+			/* Our wording too. */
+			fm_graph_fail(c->resp, 100, "OAuthException",
+			    "(#100) The cursor is invalid");
+			return;
+		}
+		if (fm_param(c->req, "after") != NULL) {
+			from = i + 1;
+			to = i + (int)limit < total ? i + (int)limit : total;
+		} else {
+			from = i - (int)limit > 1 ? i - (int)limit : 1;
+			to = i - 1;
+		}
+	}
 	if ((data = json_array()) == NULL)
 		return;
-	if (t.grant.perms & fm_scope_bit("pages_show_list")) {
-		json_array_append_new(data, page_json(&t, &a, 0, m));
-		json_array_append_new(data, page_json(&t, &a, 1, m));
+	for (i = from; i <= to; i++)
+		json_array_append_new(data, page_json(&t, i, m));
+	if (from > to) {
+		/* Nothing that way: Graph sends the empty list alone. */
+		fm_graph_ok(c->resp, json_pack("{s:o}", "data", data));
+		return;
 	}
-	fm_rand_b64url(before, 20);
-	fm_rand_b64url(after, 20);
-	fm_graph_ok(c->resp, json_pack("{s:o, s:{s:{s:s, s:s}}}",
-	    "data", data,
-	    "paging", "cursors", "before", before, "after", after));
+	cursor(t.grant.account, from, first);
+	cursor(t.grant.account, to, last);
+	paging = json_pack("{s:{s:s, s:s}}", "cursors", "before", first,
+	    "after", last);
+	if (paging != NULL && from > 1)
+		json_object_set_new(paging, "previous", paging_url(c, str,
+		    a.fb_user_id, (int)limit, "before", first));
+	if (paging != NULL && to < total)
+		json_object_set_new(paging, "next", paging_url(c, str,
+		    a.fb_user_id, (int)limit, "after", last));
+	fm_graph_ok(c->resp, json_pack("{s:o, s:o*}", "data", data,
+	    "paging", paging));
 }
 
 /* GET /{ver}/me/permissions: what the user granted. */
@@ -309,10 +446,11 @@ void
 fm_fb_permissions(struct fm_call *c)
 {
 	struct fm_token	 t;
+	const char	*str;
 	json_t		*names, *data, *v;
 	size_t		 i;
 
-	if (fb_auth(c, FM_TOK_FB, &t) == -1)
+	if (fm_auth(c, FM_TOK_FB, &t, &str) == -1)
 		return;
 	if ((names = fm_scopes_array(t.grant.perms)) == NULL ||
 	    (data = json_array()) == NULL) {
@@ -324,6 +462,122 @@ fm_fb_permissions(struct fm_call *c)
 		    "permission", v, "status", "granted"));
 	json_decref(names);
 	fm_graph_ok(c->resp, json_pack("{s:o}", "data", data));
+}
+
+/*
+ * granular_scopes (B.6): Instagram scopes name the login's linked
+ * Instagram accounts, Page scopes other than pages_show_list its Pages
+ * (as the sample's pages_show_list has none); target_ids is left out
+ * when there is nothing to name.
+ */
+static json_t *
+granular(const struct fm_grant *g)
+{
+	struct fm_account	 a;
+	json_t			*out, *names, *name, *ids, *e;
+	const char		*s;
+	char			 id[FM_IDLEN];
+	size_t			 k;
+	int			 i;
+	long long		 ig;
+
+	if ((out = json_array()) == NULL ||
+	    (names = fm_scopes_array(g->perms)) == NULL)
+		return out;
+	json_array_foreach(names, k, name) {
+		s = json_string_value(name);
+		e = json_pack("{s:s}", "scope", s);
+		ids = json_array();
+		for (i = 1; i <= g->npages && ids != NULL; i++) {
+			if (strncmp(s, "instagram_", 10) == 0 &&
+			    (ig = fm_fb_page_ig(g, i)) != 0) {
+				fm_account_get(ig, &a);
+				json_array_append_new(ids,
+				    json_string(fm_idstr(a.ig_id, id)));
+			} else if (strncmp(s, "pages_", 6) == 0 &&
+			    strcmp(s, "pages_show_list") != 0)
+				json_array_append_new(ids, json_string(
+				    fm_idstr(fm_page_id(g->account, i), id)));
+		}
+		if (json_array_size(ids) > 0)
+			json_object_set(e, "target_ids", ids);
+		json_decref(ids);
+		json_array_append_new(out, e);
+	}
+	json_decref(names);
+	return out;
+}
+
+/*
+ * GET /{ver}/debug_token?input_token=T (B.6), asked with the app
+ * access token APP_ID|APP_SECRET (its appsecret_proof checked when
+ * sent).  A Facebook token answers its metadata, is_valid false once
+ * revoked or expired, with the error Graph would give (that member's
+ * shape is UNCONFIRMED); any other string answers the bare invalid
+ * shape.  Both are 200: only a bad app token is an error.
+ */
+void
+fm_fb_debug_token(struct fm_call *c)
+{
+	struct fm_account	 a;
+	struct fm_token		 t;
+	const char		*app, *input;
+	json_t			*d;
+	char			 want[512], id[FM_IDLEN], msg[256];
+	time_t			 now = fm_now();
+	int			 sub = 0;
+
+	app = fm_req_token(c->req);
+	if (fm_cfg->fb_app_id == NULL || app == NULL ||
+	    snprintf(want, sizeof(want), "%s|%s", fm_cfg->fb_app_id,
+	    fm_cfg->fb_app_secret) >= (int)sizeof(want) ||
+	    strcmp(app, want) != 0) {
+		fm_graph_fail(c->resp, 190, "OAuthException",
+		    "Invalid OAuth access token - Cannot parse access token");
+		return;
+	}
+	if (fm_param(c->req, "appsecret_proof") != NULL &&
+	    fm_appsecret_proof(c, app, fm_cfg->fb_app_secret) == -1)
+		return;
+	input = fm_param(c->req, "input_token");
+	if (!required(c, input, "input_token"))
+		return;
+	if (fm_token_get(input, &t) == -1 ||
+	    !(FM_TOKBIT(t.kind) & FM_TOK_FB)) {
+		fm_graph_ok(c->resp, json_pack("{s:{s:{s:i, s:s}, s:b, s:[]}}",
+		    "data", "error", "code", 190, "message",
+		    "Invalid OAuth access token.", "is_valid", 0, "scopes"));
+		return;
+	}
+	fm_account_get(t.grant.account, &a);
+	d = json_pack("{s:s, s:s, s:s, s:I}",
+	    "app_id", fm_cfg->fb_app_id,
+	    "type", t.kind == FM_TOK_FB_PAGE ? "PAGE" : "USER",
+	    "application", "fakemeta",
+	    "data_access_expires_at", (json_int_t)t.grant.data_access);
+	if (d == NULL)
+		return;
+	if ((sub = fm_token_revoked(&t)) != 0)
+		fm_revoked_message(sub, msg, sizeof(msg));
+	else if (t.expires != 0 && now >= t.expires) {
+		sub = 463;
+		fm_expired_message(t.expires, now, msg, sizeof(msg));
+	}
+	if (sub != 0)
+		json_object_set_new(d, "error", json_pack("{s:i, s:s, s:i}",
+		    "code", 190, "message", msg, "subcode", sub));
+	/* expires_at 0 is "never" (B.4, B.6). */
+	json_object_set_new(d, "expires_at", json_integer(t.expires));
+	json_object_set_new(d, "is_valid", json_boolean(sub == 0));
+	json_object_set_new(d, "issued_at", json_integer(t.issued));
+	json_object_set_new(d, "scopes", fm_scopes_array(t.grant.perms));
+	json_object_set_new(d, "granular_scopes", granular(&t.grant));
+	json_object_set_new(d, "user_id",
+	    json_string(fm_idstr(a.fb_user_id, id)));
+	if (t.kind == FM_TOK_FB_PAGE)
+		json_object_set_new(d, "profile_id", json_string(
+		    fm_idstr(fm_page_id(t.grant.account, t.page), id)));
+	fm_graph_ok(c->resp, json_pack("{s:o}", "data", d));
 }
 
 static const char *const fbuser_fields[] = { "id", "name", NULL };
@@ -350,18 +604,15 @@ fm_fb_me(struct fm_call *c, const struct fm_token *t)
 	fm_graph_ok(c->resp, j);
 }
 
-/* GET /{ver}/{page-id} (B.4), and /me with a Page token. */
+/* GET /{ver}/{page-id} (B.4), and /me with a Page token: Page i. */
 void
-fm_fb_page(struct fm_call *c, const struct fm_token *t, long long n,
-    int linked)
+fm_fb_page(struct fm_call *c, const struct fm_token *t, int i)
 {
-	struct fm_account	 a;
-	unsigned		 m;
+	unsigned	 m;
 
 	if (fm_fields(c, page_fields, "id,name", "Page", &m) == -1)
 		return;
-	fm_account_get(n, &a);
-	fm_graph_ok(c->resp, page_json(t, &a, !linked, m));
+	fm_graph_ok(c->resp, page_json(t, i, m));
 }
 
 static const char *const fbig_fields[] = {

@@ -115,10 +115,33 @@ fm_expired_message(time_t expired, time_t now, char *buf, size_t sz)
 }
 
 /*
+ * The token kinds the request's host takes.  The fake answers for every
+ * Meta host on one address, so only a Host header naming graph.*.com
+ * (curl --resolve, --connect-to) says which one was meant; then the
+ * other flavor's tokens are as unparseable as at Meta (0.1, F.4).
+ */
+static unsigned
+host_kinds(const struct fm_req *req)
+{
+	const char	*h;
+	size_t		 n;
+
+	if ((h = fm_header(req, "host")) == NULL)
+		return FM_TOK_IG | FM_TOK_FB;
+	n = strcspn(h, ":");
+	if (n == 19 && strncasecmp(h, "graph.instagram.com", n) == 0)
+		return FM_TOK_IG;
+	if (n == 18 && strncasecmp(h, "graph.facebook.com", n) == 0)
+		return FM_TOK_FB;
+	return FM_TOK_IG | FM_TOK_FB;
+}
+
+/*
  * Look up token str and check that it is of one of kinds (a set of
- * FM_TOKBIT()s) and unexpired.  A token of another kind is as
- * unparseable to that host as it is to Meta (F.4).  0 and *t filled, or
- * -1 after writing the Graph error (190, subcode 463 when expired).
+ * FM_TOKBIT()s) that the host takes and unexpired.  A token of another
+ * kind is as unparseable to that host as it is to Meta (F.4).  0 and *t
+ * filled, or -1 after writing the Graph error (190; subcode 460 or 458
+ * when its login was revoked, 463 when expired, C.2).
  */
 int
 fm_token_check(struct fm_call *c, const char *str, unsigned kinds,
@@ -128,19 +151,25 @@ fm_token_check(struct fm_call *c, const char *str, unsigned kinds,
 	char		 msg[256];
 	time_t		 now;
 
+	kinds &= host_kinds(c->req);
 	if (fm_token_get(str, t) == -1 || !(kinds & FM_TOKBIT(t->kind))) {
 		fm_graph_fail(c->resp, 190, "OAuthException",
 		    "Invalid OAuth access token - Cannot parse access token");
 		return -1;
 	}
+	memset(&g, 0, sizeof(g));
+	g.code = 190;
+	g.message = msg;
+	g.transient = -1;
+	if ((g.subcode = fm_token_revoked(t)) != 0) {
+		fm_revoked_message((int)g.subcode, msg, sizeof(msg));
+		fm_graph_error(c->resp, &g);
+		return -1;
+	}
 	now = fm_now();
 	if (t->expires != 0 && now >= t->expires) {
 		fm_expired_message(t->expires, now, msg, sizeof(msg));
-		memset(&g, 0, sizeof(g));
-		g.code = 190;
 		g.subcode = 463;
-		g.message = msg;
-		g.transient = -1;
 		fm_graph_error(c->resp, &g);
 		return -1;
 	}
@@ -168,9 +197,11 @@ fm_req_token(const struct fm_req *req)
 }
 
 /*
- * The caller's token (fm_req_token), checked by fm_token_check.  On
- * success fills *t and *str (borrowed from the request) and returns 0;
- * otherwise writes the Graph error and returns -1.
+ * The caller's token (fm_req_token), checked by fm_token_check, then
+ * its appsecret_proof: always for Facebook tokens ("Require App
+ * Secret" on, C.4), for Instagram ones when fm_ig_proof() says so.
+ * On success fills *t and *str (borrowed from the request) and returns
+ * 0; otherwise writes the Graph error and returns -1.
  */
 int
 fm_auth(struct fm_call *c, unsigned kinds, struct fm_token *t,
@@ -188,6 +219,10 @@ fm_auth(struct fm_call *c, unsigned kinds, struct fm_token *t,
 	if (fm_token_check(c, s, kinds, t) == -1)
 		return -1;
 	*str = s;
+	if (FM_TOKBIT(t->kind) & FM_TOK_FB)
+		return fm_appsecret_proof(c, s, fm_cfg->fb_app_secret);
+	if (fm_ig_proof())
+		return fm_appsecret_proof(c, s, fm_cfg->app_secret);
 	return 0;
 }
 
@@ -242,32 +277,35 @@ fm_fields(struct fm_call *c, const char *const *names, const char *dflt,
 }
 
 /*
- * appsecret_proof for Facebook Login calls ("Require App Secret" on,
- * C.4): hex HMAC-SHA256(app secret, token).  0 if right, else the
- * documented GraphMethodException and -1.
+ * appsecret_proof (C.4): hex HMAC-SHA256(app secret, token), over the
+ * token the call uses.  0 if right, else the documented
+ * GraphMethodException and -1.
  */
 int
-fm_appsecret_proof(struct fm_call *c, const char *token)
+fm_appsecret_proof(struct fm_call *c, const char *token, const char *secret)
 {
 	const char	*proof;
 	char		 want[65];
 
-	if (fm_cfg->fb_app_secret == NULL) {
+	if (secret == NULL) {
 		fm_graph_fail(c->resp, 101, "OAuthException", "Error "
 		    "validating application. Invalid application ID.");
 		return -1;
 	}
 	if ((proof = fm_param(c->req, "appsecret_proof")) == NULL) {
+		fm_stats_proof(0);
 		fm_graph_fail(c->resp, 100, "GraphMethodException",
 		    "API calls from the server require an appsecret_proof "
 		    "argument");
 		return -1;
 	}
-	fm_hmac_hex(fm_cfg->fb_app_secret, token, want);
+	fm_hmac_hex(secret, token, want);
 	if (strlen(proof) != 64 || CRYPTO_memcmp(proof, want, 64) != 0) {
+		fm_stats_proof(0);
 		fm_graph_fail(c->resp, 100, "GraphMethodException",
 		    "Invalid appsecret_proof provided in the API argument");
 		return -1;
 	}
+	fm_stats_proof(1);
 	return 0;
 }

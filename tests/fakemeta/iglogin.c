@@ -7,6 +7,7 @@
  */
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -80,9 +81,61 @@ fm_redirect(struct fm_call *c, const char *redirect, const char *params,
 	fm_buf_free(&b);
 }
 
+/* Integer knob name in [min, max] into *out: 0 (also if absent), -1. */
+static int
+int_knob(struct fm_call *c, const char *name, long long min, long long max,
+    long long *out)
+{
+	const char	*v;
+	char		 msg[128];
+
+	if ((v = fm_query(c->req, name)) == NULL ||
+	    fm_parse_ll(v, min, max, out) == 0)
+		return 0;
+	fm_msgf(msg, sizeof(msg), "%s must be an integer from %lld to %lld",
+	    name, min, max);
+	page_error(c, msg);
+	return -1;
+}
+
+/*
+ * fake_linked=LIST: the comma-separated numbers of the Pages that hold
+ * an Instagram account, each at most npages ("" for none).
+ */
+static int
+linked_knob(struct fm_call *c, struct fm_grant *g)
+{
+	const char	*v, *p;
+	char		 msg[128], *e;
+	long		 i;
+
+	if ((v = fm_query(c->req, "fake_linked")) == NULL)
+		return 0;
+	g->linked = 0;
+	for (p = v; *p != '\0'; p = e + (*e == ',')) {
+		e = NULL;
+		i = 0;
+		if (*p >= '0' && *p <= '9')
+			i = strtol(p, &e, 10);
+		if (e == NULL || i < 1 || i > g->npages ||
+		    (*e != ',' && *e != '\0')) {
+			fm_msgf(msg, sizeof(msg), "fake_linked must list Page "
+			    "numbers from 1 to fake_pages (%d)", g->npages);
+			page_error(c, msg);
+			return -1;
+		}
+		g->linked |= 1ULL << (i - 1);
+	}
+	return 0;
+}
+
 /*
  * The test knobs that stand in for the user's choices on the consent
- * page: fake_account=N and fake_permissions=a,b.  0, or -1 after
+ * page: fake_account=N and fake_permissions=a,b; for Facebook Login
+ * also the user's Pages (fake_pages, fake_linked, fake_unlinked), the
+ * /me/accounts page size (fake_page_size), the data access expiry
+ * (fake_data_access_days) and fake_short_lived=1 (the code gives a 1 h
+ * user token).  The grant was set by fm_grant_init.  0, or -1 after
  * answering with a page error.
  */
 int
@@ -91,15 +144,32 @@ fm_login_knobs(struct fm_call *c, enum fm_flavor fl, struct fm_grant *g)
 	const char	*v;
 	struct fm_buf	 bad;
 	char		 msg[256];
+	long long	 n;
 	int		 nbad;
 
-	g->account = 1;
-	if ((v = fm_query(c->req, "fake_account")) != NULL &&
-	    fm_parse_ll(v, 1, FM_MAX_ACCOUNT, &g->account) == -1) {
-		fm_msgf(msg, sizeof(msg), "fake_account must be an "
-		    "integer from 1 to %lld", FM_MAX_ACCOUNT);
-		page_error(c, msg);
+	if (int_knob(c, "fake_account", 1, FM_MAX_ACCOUNT, &g->account) == -1)
 		return -1;
+	if (fl == FM_FB) {
+		n = g->npages;
+		if (int_knob(c, "fake_pages", 0, FM_MAX_PAGES, &n) == -1)
+			return -1;
+		g->npages = (int)n;
+		g->linked = g->npages > 0 ? 1 : 0;
+		if (linked_knob(c, g) == -1)
+			return -1;
+		if ((v = fm_query(c->req, "fake_unlinked")) != NULL &&
+		    strcmp(v, "1") == 0)
+			g->linked = 0;
+		n = 0;
+		if (int_knob(c, "fake_page_size", 1, FM_PAGE_MAXLIM, &n) == -1)
+			return -1;
+		g->page_size = (int)n;
+		n = FM_DATA_DAYS;
+		if (int_knob(c, "fake_data_access_days", 0, 3650, &n) == -1)
+			return -1;
+		g->data_access = g->login + (time_t)n * 86400;
+		g->short_lived = (v = fm_query(c->req, "fake_short_lived")) !=
+		    NULL && strcmp(v, "1") == 0;
 	}
 	if ((v = fm_query(c->req, "fake_permissions")) == NULL)
 		return 0;
@@ -114,13 +184,82 @@ fm_login_knobs(struct fm_call *c, enum fm_flavor fl, struct fm_grant *g)
 	return nbad == 0 ? 0 : -1;
 }
 
+/*
+ * Meta's consent page, reduced to what a person needs to click through
+ * it: the app, the account and the requested scopes, and a form that
+ * GETs the same URL again with fake_consent=allow or deny.  Tests skip
+ * it by sending fake_consent themselves; fake_deny=1 still denies.
+ * FM_CONSENT_ASKED means the page (or a page error) is the answer.
+ */
+enum fm_consent
+fm_consent(struct fm_call *c, const struct fm_grant *g, unsigned requested,
+    const char *app_id)
+{
+	struct fm_account	 a;
+	struct fm_buf		 b;
+	const struct fm_kv	*kv;
+	const char		*v;
+	json_t			*names, *name;
+	size_t			 i;
+	int			 rc;
+
+	if ((v = fm_query(c->req, "fake_deny")) != NULL &&
+	    strcmp(v, "1") == 0)
+		return FM_CONSENT_DENY;
+	if ((v = fm_query(c->req, "fake_consent")) != NULL) {
+		if (strcmp(v, "allow") == 0)
+			return FM_CONSENT_ALLOW;
+		if (strcmp(v, "deny") == 0)
+			return FM_CONSENT_DENY;
+		page_error(c, "fake_consent must be allow or deny");
+		return FM_CONSENT_ASKED;
+	}
+	fm_account_get(g->account, &a);
+	fm_buf_init(&b, 64 * 1024);
+	rc = fm_buf_addf(&b, "<!DOCTYPE html>\n<html><head>"
+	    "<meta charset=\"utf-8\">"
+	    "<title>%s (fakemeta)</title></head>\n<body>\n<h1>%s</h1>\n"
+	    "<p>App <b>", g->flavor == FM_IG ? "Instagram" : "Facebook",
+	    g->flavor == FM_IG ? "Log in with Instagram" :
+	    "Log in with Facebook");
+	rc |= fm_html_escape(&b, app_id, strlen(app_id));
+	rc |= fm_buf_addf(&b, "</b> asks <b>%s</b> (account %lld) for:</p>\n"
+	    "<ul>\n", g->flavor == FM_IG ? a.username : a.fb_name, a.n);
+	names = fm_scopes_array(requested);
+	json_array_foreach(names, i, name)
+		rc |= fm_buf_addf(&b, "<li>%s</li>\n", json_string_value(name));
+	json_decref(names);
+	rc |= fm_buf_adds(&b, "</ul>\n<form method=\"get\" action=\"");
+	rc |= fm_html_escape(&b, c->req->path, strlen(c->req->path));
+	rc |= fm_buf_adds(&b, "\">\n");
+	for (i = 0; i < c->req->nquery; i++) {
+		kv = &c->req->query[i];
+		rc |= fm_buf_adds(&b, "<input type=\"hidden\" name=\"");
+		rc |= fm_html_escape(&b, kv->name, strlen(kv->name));
+		rc |= fm_buf_adds(&b, "\" value=\"");
+		rc |= fm_html_escape(&b, kv->value, kv->vlen);
+		rc |= fm_buf_adds(&b, "\">\n");
+	}
+	rc |= fm_buf_adds(&b, "<button type=\"submit\" name=\"fake_consent\" "
+	    "value=\"allow\">Continue</button>\n<button type=\"submit\" "
+	    "name=\"fake_consent\" value=\"deny\">Cancel</button>\n"
+	    "</form>\n</body></html>\n");
+	if (rc != 0)
+		page_error(c, "the request is too large for the consent page");
+	else
+		fm_resp_text(c->resp, 200, "text/html; charset=utf-8", b.p);
+	fm_buf_free(&b);
+	return FM_CONSENT_ASKED;
+}
+
 void
 fm_ig_authorize(struct fm_call *c)
 {
-	const char	*client_id, *redirect, *rtype, *scope, *state, *deny;
+	const char	*client_id, *redirect, *rtype, *scope, *state;
 	struct fm_grant	 g;
 	struct fm_buf	 bad, params;
 	char		 code[256], msg[512];
+	unsigned	 requested;
 	int		 nbad;
 
 	client_id = fm_query(c->req, "client_id");
@@ -140,8 +279,7 @@ fm_ig_authorize(struct fm_call *c)
 		page_error(c, "Invalid response_type");
 		return;
 	}
-	memset(&g, 0, sizeof(g));
-	g.flavor = FM_IG;
+	fm_grant_init(&g, FM_IG);
 	fm_buf_init(&bad, 512);
 	nbad = fm_scopes_parse(scope != NULL ? scope : "", FM_IG, &g.perms,
 	    &bad);
@@ -159,16 +297,20 @@ fm_ig_authorize(struct fm_call *c)
 		    "instagram_business_basic is required");
 		return;
 	}
+	requested = g.perms;
 	if (fm_login_knobs(c, FM_IG, &g) == -1)
 		return;
-
-	if ((deny = fm_query(c->req, "fake_deny")) != NULL &&
-	    strcmp(deny, "1") == 0) {
+	switch (fm_consent(c, &g, requested, client_id)) {
+	case FM_CONSENT_ASKED:
+		return;
+	case FM_CONSENT_DENY:
 		fm_redirect(c, redirect, "error=access_denied&"
 		    "error_reason=user_denied&"
 		    "error_description=The+user+denied+your+request", state,
 		    "#_");
 		return;
+	case FM_CONSENT_ALLOW:
+		break;
 	}
 	if (fm_code_new(&g, redirect, code, sizeof(code)) == -1) {
 		page_error(c, "could not mint a code");

@@ -75,7 +75,8 @@ usage(void)
 	fputs("usage: fakemeta --listen 127.0.0.1:PORT --cert FILE --key FILE\n"
 	    "\t--app-id ID --app-secret SECRET\n"
 	    "\t[--fb-app-id ID --fb-app-secret SECRET]\n"
-	    "\t[--redirect-uri URI ...] [--pidfile FILE] [--verbose]\n",
+	    "\t[--redirect-uri URI ...] [--pidfile FILE] [--require-ig-proof]\n"
+	    "\t[--verbose]\n",
 	    stderr);
 	exit(2);
 }
@@ -208,6 +209,7 @@ main(int argc, char *argv[])
 		{ "fb-app-secret", required_argument, NULL, 'S' },
 		{ "redirect-uri", required_argument, NULL, 'r' },
 		{ "pidfile", required_argument, NULL, 'p' },
+		{ "require-ig-proof", no_argument, NULL, 'P' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -219,7 +221,7 @@ main(int argc, char *argv[])
 	sigset_t			 set;
 	const char			*listen_arg = NULL, *cert = NULL;
 	const char			*key = NULL, *pidfile = NULL;
-	char				 host[64];
+	char				 host[64], base[96];
 	FILE				*f;
 	int				 ch, lfd, port, sig;
 
@@ -236,6 +238,7 @@ main(int argc, char *argv[])
 		case 'S': cfg.fb_app_secret = optarg; break;
 		case 'r': cfg.redirects[cfg.nredirects++] = optarg; break;
 		case 'p': pidfile = optarg; break;
+		case 'P': cfg.require_ig_proof = 1; break;
 		case 'v': cfg.verbose = 1; break;
 		default: usage();
 		}
@@ -281,13 +284,16 @@ main(int argc, char *argv[])
 			return 1;
 		}
 	}
+	/* Paging links point back here (B.4). */
+	fm_msgf(base, sizeof(base), "https://%s%s%s:%d",
+	    ss.ss_family == AF_INET6 ? "[" : "", host,
+	    ss.ss_family == AF_INET6 ? "]" : "", port);
+	cfg.base_url = base;
 	if (pthread_create(&acceptor, NULL, accept_loop, &lfd) != 0) {
 		fputs("fakemeta: could not start the accept thread\n", stderr);
 		return 1;
 	}
-	printf("fakemeta listening on https://%s%s%s:%d\n",
-	    ss.ss_family == AF_INET6 ? "[" : "", host,
-	    ss.ss_family == AF_INET6 ? "]" : "", port);
+	printf("fakemeta listening on %s\n", base);
 	fflush(stdout);
 
 	while (sigwait(&set, &sig) != 0)

@@ -2,8 +2,9 @@
 /*
  * fakemeta: /me and /{id}.  Which node an id names, and what a token
  * may see of it, depends on the token's flavor: Instagram tokens see
- * their own Instagram user (A.5), Facebook tokens see the user, their
- * Pages and the Instagram account linked to the first Page (B.4, B.5).
+ * their own Instagram user (A.5); a Facebook user token sees the user,
+ * the login's Pages and the Instagram accounts linked to them, a Page
+ * token its Page and that Page's Instagram account (B.4, B.5).
  * Container ids answer their publishing status (D.2).
  */
 
@@ -38,35 +39,28 @@ fm_no_object(struct fm_call *c)
 void
 fm_me(struct fm_call *c)
 {
-	struct fm_account	 a;
 	struct fm_token		 t;
 	const char		*str;
 
 	if (fm_auth(c, FM_TOK_IG | FM_TOK_FB, &t, &str) == -1)
 		return;
-	if (t.kind == FM_TOK_IG_SHORT || t.kind == FM_TOK_IG_LONG) {
+	if (t.kind == FM_TOK_IG_SHORT || t.kind == FM_TOK_IG_LONG)
 		fm_ig_user(c, &t, t.grant.account);
-		return;
-	}
-	if (fm_appsecret_proof(c, str) == -1)
-		return;
-	fm_account_get(t.grant.account, &a);
-	if (t.kind == FM_TOK_FB_USER)
+	else if (t.kind == FM_TOK_FB_USER)
 		fm_fb_me(c, &t);
 	else
-		fm_fb_page(c, &t, t.grant.account, t.page_id == a.page_id);
+		fm_fb_page(c, &t, t.page);
 }
 
-/* The Instagram account Facebook token t may read, or 0. */
+/* Account n if Facebook token t may read its Instagram account, or 0. */
 long long
 fm_fb_visible_ig(const struct fm_token *t, long long n)
 {
-	struct fm_account	 a;
+	long long	 i = n - t->grant.account + 1;
 
-	if (n != t->grant.account || t->grant.unlinked)
+	if (i < 1 || i > FM_MAX_PAGES || fm_fb_page_ig(&t->grant, (int)i) != n)
 		return 0;
-	fm_account_get(n, &a);
-	if (t->kind == FM_TOK_FB_PAGE && t->page_id != a.page_id)
+	if (t->kind == FM_TOK_FB_PAGE && t->page != i)
 		return 0;
 	return n;
 }
@@ -78,7 +72,7 @@ fm_node(struct fm_call *c)
 	struct fm_token		 t;
 	const char		*str;
 	long long		 id, n;
-	int			 linked;
+	int			 i;
 
 	if (fm_parse_ll(c->node, 1, LLONG_MAX, &id) == 0 &&
 	    fm_container_get(id, &ct) == 0) {
@@ -97,14 +91,13 @@ fm_node(struct fm_call *c)
 			fm_no_object(c);
 		return;
 	}
-	if (fm_appsecret_proof(c, str) == -1)
-		return;
 	if ((n = fm_account_by_ig_id(c->node)) != 0 &&
 	    fm_fb_visible_ig(&t, n) != 0)
 		fm_fb_ig_user(c, &t, n);
-	else if ((n = fm_account_by_page_id(c->node, &linked)) != 0 &&
-	    n == t.grant.account)
-		fm_fb_page(c, &t, n, linked);
+	else if ((n = fm_account_by_page_id(c->node, &i)) != 0 &&
+	    n == t.grant.account && i <= t.grant.npages &&
+	    (t.kind == FM_TOK_FB_USER || t.page == i))
+		fm_fb_page(c, &t, i);
 	else
 		fm_no_object(c);
 }

@@ -51,8 +51,6 @@ owner(struct fm_call *c, int publish, long long *n)
 			return -1;
 		}
 	} else {
-		if (fm_appsecret_proof(c, str) == -1)
-			return -1;
 		*n = fm_fb_visible_ig(&t, fm_account_by_ig_id(c->node));
 		need = fm_scope_bit(publish ? "instagram_content_publish" :
 		    "instagram_basic");
@@ -223,8 +221,6 @@ fm_pub_container(struct fm_call *c, const struct fm_container *ct)
 	if (fm_auth(c, FM_TOK_IG | FM_TOK_FB, &t, &str) == -1)
 		return;
 	if (t.kind == FM_TOK_FB_USER || t.kind == FM_TOK_FB_PAGE) {
-		if (fm_appsecret_proof(c, str) == -1)
-			return;
 		if (fm_fb_visible_ig(&t, ct->account) == 0) {
 			fm_no_object(c);
 			return;

@@ -17,7 +17,7 @@
 static const char *const names[FM_R__MAX] = {
 	"authorize", "code_exchange", "ig_exchange", "refresh", "me",
 	"fb_dialog", "fb_code_exchange", "fb_exchange", "fb_accounts",
-	"fb_permissions", "node", "media", "media_publish",
+	"fb_permissions", "debug_token", "node", "media", "media_publish",
 	"publishing_limit", "unknown", "control"
 };
 
@@ -140,6 +140,10 @@ classify(struct fm_call *c)
 		c->route = FM_R_FB_DIALOG;
 		return "GET";
 	}
+	if (n == 1 && seg_is(seg[0], len[0], "debug_token") && c->versioned) {
+		c->route = FM_R_FB_DEBUG_TOKEN;
+		return "GET";
+	}
 	if (n == 1 && seg_is(seg[0], len[0], "me")) {
 		c->route = FM_R_ME;
 		return "GET";
@@ -150,8 +154,8 @@ classify(struct fm_call *c)
 	}
 	if (n != 2 || c->node[0] == '\0')
 		return NULL;
-	if (seg_is(seg[0], len[0], "me") && seg_is(seg[1], len[1],
-	    "accounts")) {
+	/* Paging links name the user by id (B.4). */
+	if (seg_is(seg[1], len[1], "accounts")) {
 		c->route = FM_R_FB_ACCOUNTS;
 		return "GET";
 	}
@@ -214,6 +218,7 @@ dispatch(struct fm_call *c)
 	case FM_R_FB_EXCHANGE:		fm_fb_exchange(c); break;
 	case FM_R_FB_ACCOUNTS:		fm_fb_accounts(c); break;
 	case FM_R_FB_PERMISSIONS:	fm_fb_permissions(c); break;
+	case FM_R_FB_DEBUG_TOKEN:	fm_fb_debug_token(c); break;
 	case FM_R_NODE:			fm_node(c); break;
 	case FM_R_MEDIA:		fm_pub_media(c); break;
 	case FM_R_MEDIA_PUBLISH:	fm_pub_publish(c); break;

@@ -19,6 +19,12 @@
 #define CONTAINER_BASE	17889455560000000LL
 #define MEDIA_BASE	17900000000000000LL
 
+/* Logins of one account and flavor killed by /_fake/revoke. */
+struct revoked {
+	long long	 upto;		/* sessions up to this one */
+	int		 subcode;
+};
+
 struct code {
 	struct fm_grant	 grant;
 	char		*redirect;
@@ -40,6 +46,9 @@ static struct fm_map	 codes;		/* code -> struct code */
 static struct fm_map	 tokens;	/* token -> struct fm_token */
 static struct fm_map	 containers;	/* decimal id -> fm_container */
 static struct fm_map	 published;	/* decimal account -> pubs */
+static struct fm_map	 revoked;	/* "f:N", "i:N" -> struct revoked */
+static int		 ig_proof;	/* graph.instagram.com wants proofs */
+static long long	 session_seq;	/* logins; not reset either */
 static long long	 container_seq;	/* not reset: ids stay unique */
 static long long	 media_seq;
 
@@ -68,6 +77,8 @@ fm_state_init(void)
 	fm_map_init(&tokens);
 	fm_map_init(&containers);
 	fm_map_init(&published);
+	fm_map_init(&revoked);
+	ig_proof = fm_cfg->require_ig_proof;
 }
 
 void
@@ -77,6 +88,7 @@ fm_state_free(void)
 	fm_map_free(&tokens, free);
 	fm_map_free(&containers, free);
 	fm_map_free(&published, pubs_free);
+	fm_map_free(&revoked, free);
 }
 
 void
@@ -87,8 +99,10 @@ fm_state_reset(void)
 	fm_map_clear(&tokens, free);
 	fm_map_clear(&containers, free);
 	fm_map_clear(&published, pubs_free);
+	fm_map_clear(&revoked, free);
 	clock_offset = 0;
 	latency_ms = 0;
+	ig_proof = fm_cfg->require_ig_proof;
 	pthread_mutex_unlock(&mu);
 }
 
@@ -139,6 +153,27 @@ fm_latency_get(void)
 	ms = latency_ms;
 	pthread_mutex_unlock(&mu);
 	return ms;
+}
+
+/*
+ * A new login of account 1 at the fake's now, with the defaults of the
+ * dialog knobs: FM_PAGES Pages, the first linked to the account's
+ * Instagram account, Meta's page size, data access for FM_DATA_DAYS
+ * (B.6).  The caller sets the account and overrides the rest.
+ */
+void
+fm_grant_init(struct fm_grant *g, enum fm_flavor fl)
+{
+	memset(g, 0, sizeof(*g));
+	g->flavor = fl;
+	g->account = 1;
+	g->npages = FM_PAGES;
+	g->linked = 1;
+	pthread_mutex_lock(&mu);
+	g->session = ++session_seq;
+	g->login = now_locked();
+	pthread_mutex_unlock(&mu);
+	g->data_access = g->login + FM_DATA_DAYS * 86400;
 }
 
 /*
@@ -239,6 +274,97 @@ fm_token_get(const char *s, struct fm_token *t)
 		*t = *c;
 	pthread_mutex_unlock(&mu);
 	return c == NULL ? -1 : 0;
+}
+
+static void
+revoked_key(enum fm_flavor fl, long long account, char key[FM_IDLEN + 2])
+{
+	char	 n[FM_IDLEN];
+
+	fm_msgf(key, FM_IDLEN + 2, "%c:%s", fl == FM_IG ? 'i' : 'f',
+	    fm_idstr(account, n));
+}
+
+/*
+ * Kill every login of account so far in flavor fl, so all their tokens
+ * (user and Page) answer 190 with subcode (C.2) from now on.  Later
+ * logins work again, as after the user logs in anew.
+ */
+void
+fm_revoke(enum fm_flavor fl, long long account, int subcode)
+{
+	struct revoked	*r;
+	char		 key[FM_IDLEN + 2];
+
+	revoked_key(fl, account, key);
+	pthread_mutex_lock(&mu);
+	if ((r = fm_map_get(&revoked, key)) == NULL) {
+		r = fm_xmalloc(sizeof(*r));
+		fm_map_put(&revoked, key, r);
+	}
+	r->upto = session_seq;
+	r->subcode = subcode;
+	pthread_mutex_unlock(&mu);
+}
+
+/* The 190 subcode that killed t's login, or 0 if it lives. */
+int
+fm_token_revoked(const struct fm_token *t)
+{
+	struct revoked	*r;
+	char		 key[FM_IDLEN + 2];
+	int		 sub = 0;
+
+	revoked_key(t->grant.flavor, t->grant.account, key);
+	pthread_mutex_lock(&mu);
+	if ((r = fm_map_get(&revoked, key)) != NULL &&
+	    t->grant.session <= r->upto)
+		sub = r->subcode;
+	pthread_mutex_unlock(&mu);
+	return sub;
+}
+
+/*
+ * The message of a revoked token: 460 is A.4's recorded wording; 458's
+ * is ours (C.2 names the case, no recording of the text).
+ */
+void
+fm_revoked_message(int subcode, char *buf, size_t sz)
+{
+	if (subcode == 460)
+		fm_msgf(buf, sz, "Error validating access token: The session "
+		    "has been invalidated because the user changed their "
+		    "password or Facebook has changed the session for "
+		    "security reasons.");
+	else
+		fm_msgf(buf, sz, "Error validating access token: The user has "
+		    "not authorized application %s.",
+		    fm_cfg->fb_app_id != NULL ? fm_cfg->fb_app_id :
+		    fm_cfg->app_id);
+}
+
+/*
+ * Whether graph.instagram.com calls need appsecret_proof (UNCONFIRMED
+ * at Meta, C.4): --require-ig-proof, or /_fake/proof since the last
+ * reset.
+ */
+int
+fm_ig_proof(void)
+{
+	int	 on;
+
+	pthread_mutex_lock(&mu);
+	on = ig_proof;
+	pthread_mutex_unlock(&mu);
+	return on;
+}
+
+void
+fm_ig_proof_set(int on)
+{
+	pthread_mutex_lock(&mu);
+	ig_proof = on;
+	pthread_mutex_unlock(&mu);
 }
 
 size_t

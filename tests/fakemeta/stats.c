@@ -24,6 +24,8 @@
 static pthread_mutex_t	 mu = PTHREAD_MUTEX_INITIALIZER;
 static long long	 connections;
 static long long	 requests[FM_R__MAX];
+static long long	 proof_checks;	/* appsecret_proofs checked */
+static long long	 proof_failures;	/* of which missing or wrong */
 static struct fm_map	 refreshes;	/* sha256 prefix -> long long */
 static json_t		*ring[FM_R__MAX][LOG_RING];
 static size_t		 ringpos[FM_R__MAX];	/* next slot */
@@ -49,6 +51,7 @@ clear_locked(void)
 		requests[r] = 0;
 	}
 	connections = 0;
+	proof_checks = proof_failures = 0;
 	fm_map_clear(&refreshes, free);
 }
 
@@ -102,6 +105,20 @@ fm_stats_refresh(const char *tok)
 		fm_map_put(&refreshes, key, n);
 	}
 	(*n)++;
+	pthread_mutex_unlock(&mu);
+}
+
+/*
+ * Count an appsecret_proof check and whether it passed: tests assert
+ * that a client's proofs were always right.
+ */
+void
+fm_stats_proof(int ok)
+{
+	pthread_mutex_lock(&mu);
+	proof_checks++;
+	if (!ok)
+		proof_failures++;
 	pthread_mutex_unlock(&mu);
 }
 
@@ -209,10 +226,12 @@ fm_stats_json(void)
 			json_object_set_new(rq, fm_route_name(r),
 			    json_integer(requests[r]));
 	fm_map_foreach(&refreshes, add_refresh, rf);
-	o = json_pack("{s:I, s:o, s:o}",
+	o = json_pack("{s:I, s:o, s:o, s:I, s:I}",
 	    "connections_accepted", (json_int_t)connections,
 	    "requests", rq,
-	    "refresh_by_token", rf);
+	    "refresh_by_token", rf,
+	    "proof_checks", (json_int_t)proof_checks,
+	    "proof_failures", (json_int_t)proof_failures);
 	pthread_mutex_unlock(&mu);
 	if (o != NULL)
 		json_object_set_new(o, "tokens",

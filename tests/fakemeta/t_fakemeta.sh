@@ -60,6 +60,10 @@ check() {
 	if "$@"; then ok "$name"; else nok "$name"; fi
 }
 
+not() {
+	! "$@"
+}
+
 has() {
 	case $1 in
 	*"$2"*) return 0 ;;
@@ -89,6 +93,39 @@ jstr() {
 # header NAME (lower case): the first value of that response header.
 header() {
 	printf '%s\n' "$headers" | grep -i "^$1: " | head -n 1 | cut -d' ' -f2-
+}
+
+# jnum KEY: the number value of "KEY" in $body.
+jnum() {
+	printf '%s' "$body" | sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"
+}
+
+# login_days D: data_access_expires_at is D days after the login, which
+# came at most 5 s before the token's issued_at.
+login_days() {
+	da=$(jnum data_access_expires_at)
+	ia=$(jnum issued_at)
+	[ -n "$da" ] && [ -n "$ia" ] &&
+	    [ "$da" -le $((ia + $1 * 86400)) ] &&
+	    [ "$da" -ge $((ia + $1 * 86400 - 5)) ]
+}
+
+# jnext: paging.next of $body, its escaped slashes (0.3.4) undone.
+jnext() {
+	printf '%s' "$body" | sed -n 's/.*"next":"\([^"]*\)".*/\1/p' |
+	    sed 's,\\/,/,g'
+}
+
+# fbcode KNOBS: log in on the Facebook dialog (consent given), the code.
+fbcode() {
+	call "$base/v26.0/dialog/oauth?$dialq&fake_consent=allow$1"
+	code_of
+}
+
+# fbtoken KNOBS: the user token of a Facebook login with those knobs.
+fbtoken() {
+	call "$base/v26.0/oauth/access_token?$fbq&code=$(fbcode "$1")"
+	jstr access_token
 }
 
 # code_of: the code in the Location of the last response.
@@ -142,7 +179,7 @@ check "one readiness line" [ "$(wc -l <"$tmp/out")" -eq 1 ]
 check "pidfile written" [ "$(cat "$tmp/pid" 2>/dev/null)" = "$pid" ]
 
 authq="client_id=$APP_ID&redirect_uri=$CB_ENC&response_type=code"
-authq="$authq&scope=$SCOPE"
+authq="$authq&scope=$SCOPE&fake_consent=allow"
 form="-d client_id=$APP_ID -d client_secret=$SECRET"
 form="$form -d grant_type=authorization_code"
 
@@ -170,6 +207,33 @@ check "legacy scope rejected" \
 call "$base/oauth/authorize?$authq&fake_deny=1&state=abc"
 check "denial redirects with error=access_denied" \
     has "$(header location)" "$CB?$DENIED&state=abc#_"
+
+# The consent page, as a browser sees it.
+pageq="client_id=$APP_ID&redirect_uri=$CB_ENC&response_type=code&scope=$SCOPE"
+call "$base/oauth/authorize?$pageq&state=a%22b&fake_account=5"
+check "without fake_consent: a 200 HTML consent page" \
+    has "$status $(header content-type)" "200 text/html"
+check "... naming the app, the account and the scopes" \
+    has "$body" "$APP_ID</b> asks <b>fake_user_5</b> (account 5) for:</p>
+<ul>
+<li>instagram_business_basic</li>
+<li>instagram_business_content_publish</li>"
+check "... a form back to the same URL, parameters escaped" \
+    has "$body" '<form method="get" action="/oauth/authorize">'
+check "... the state kept as a hidden field" \
+    has "$body" '<input type="hidden" name="state" value="a&quot;b">'
+check "... Continue and Cancel answer fake_consent" \
+    has "$body" '<button type="submit" name="fake_consent" value="allow">Continue</button>
+<button type="submit" name="fake_consent" value="deny">Cancel</button>'
+call "$base/oauth/authorize?$pageq&state=abc&fake_consent=deny"
+check "Cancel: the denial redirect" \
+    has "$status $(header location)" "302 $CB?$DENIED&state=abc#_"
+call "$base/oauth/authorize?$pageq&state=abc&fake_consent=allow"
+check "Continue: the code redirect" \
+    has "$status $(header location)" "302 $CB?code=AQ"
+call "$base/oauth/authorize?$pageq&fake_consent=maybe"
+check "fake_consent must be allow or deny" \
+    has "$status $body" '400 {"error_type":"OAuthException"'
 
 # --- A.2 code exchange ---------------------------------------------------
 call -X POST $form --data-urlencode "redirect_uri=$CB" -d "code=$code#_" \
@@ -306,7 +370,21 @@ check "20 parallel exchanges of one code: exactly one 200" \
     [ "$(cat "$tmp"/par.* | grep -c '^200$')" -eq 1 ]
 
 # --- B: Facebook Login ---------------------------------------------------
-call "$base/v26.0/dialog/oauth?client_id=$FB_APP_ID&redirect_uri=$CB_ENC&state=f&scope=pages_show_list,instagram_basic,instagram_content_publish&fake_account=2"
+dialq="client_id=$FB_APP_ID&redirect_uri=$CB_ENC&state=f"
+dialq="$dialq&scope=pages_show_list,instagram_basic,instagram_content_publish"
+call "$base/v26.0/dialog/oauth?$dialq&fake_account=2"
+check "Facebook dialog: a consent page first" \
+    has "$status $body" '200 <!DOCTYPE html>'
+check "... naming the Facebook app and user" \
+    has "$body" "$FB_APP_ID</b> asks <b>Fake Facebook User 2</b>"
+check "... with a form back to the dialog" \
+    has "$body" '<form method="get" action="/v26.0/dialog/oauth">'
+call "$base/v26.0/dialog/oauth?$dialq&fake_account=2&fake_consent=deny"
+check "Cancel: Facebook's denial redirect" \
+    has "$(header location)" "$CB?error=access_denied&error_code=200&error_description=Permissions+error&error_reason=user_denied&state=f#_=_"
+call "$base/v26.0/dialog/oauth?$dialq&fake_account=2&fake_deny=1"
+check "fake_deny=1 still denies" has "$(header location)" "error=access_denied"
+call "$base/v26.0/dialog/oauth?$dialq&fake_account=2&fake_consent=allow"
 check "Facebook dialog redirects with #_=_" has "$(header location)" "#_=_"
 code=$(code_of)
 fbq="client_id=$FB_APP_ID&client_secret=$FB_SECRET&redirect_uri=$CB_ENC"
@@ -328,6 +406,180 @@ check "Instagram user node through Facebook Login" \
 call "$base/v26.0/me/accounts?access_token=$long"
 check "an Instagram token cannot be parsed there" has "$body" '"code":190'
 
+# --- B.4 several Pages, paging, Page tokens ------------------------------
+port=${base##*:}
+fb3=$(fbtoken "&fake_account=3&fake_pages=5&fake_linked=2,4&fake_page_size=2")
+p3=$(proof "$fb3")
+acq="access_token=$fb3&appsecret_proof=$p3"
+call "$base/v26.0/me/accounts?fields=id,name,instagram_business_account&$acq"
+want='{"data":[{"id":"134895700000301","name":"Fake Page 3.1"},'
+want="$want"'{"id":"134895700000302","name":"Fake Page 3.2",'
+want="$want"'"instagram_business_account":{"id":"17841457215396815"}}],'
+want="$want"'"paging":{"cursors":{"before":"'
+check "fake_page_size=2: Pages 1 and 2; Page 2 holds account 4" \
+    has "$body" "$want"
+check "... paging.next is absolute, slashes escaped" \
+    has "$body" "\"next\":\"https:\\/\\/127.0.0.1:$port\\/v26.0\\/10161234567890003\\/accounts?access_token=$fb3&fields=id%2Cname%2Cinstagram_business_account&limit=2&after="
+next=$(jnext)
+check "... and carries the proof over the token" \
+    has "$next" "&appsecret_proof=$p3"
+check "... no previous link on the first page" not has "$body" previous
+call "$next"
+want='{"data":[{"id":"134895700000303","name":"Fake Page 3.3"},'
+want="$want"'{"id":"134895700000304","name":"Fake Page 3.4",'
+want="$want"'"instagram_business_account":{"id":"17841457215396817"}}],'
+check "following next: Pages 3 and 4; Page 4 holds account 6" \
+    has "$body" "$want"
+check "... with a previous link" has "$body" '"previous":"https:\/\/'
+call "$(jnext)"
+check "the last page: Page 5 alone, no next" \
+    has "$body" '{"data":[{"id":"134895700000305","name":"Fake Page 3.5"}],"paging":{"cursors":{"before":"'
+check "... and no next" not has "$body" '"next"'
+call "$base/v26.0/me/accounts?fields=id&limit=4&$acq"
+check "limit overrides fake_page_size" \
+    [ "$(printf '%s' "$body" | grep -o '"id":"1348957' | wc -l)" -eq 4 ]
+call "$base/v26.0/me/accounts?fields=id&after=bm9wZQ==&$acq"
+check "an unknown cursor: (#100)" has "$status $body" '400 {"error":{"message":"(#100)'
+call "$base/v26.0/10161234567890002/accounts?$acq"
+check "another user's accounts: no such object" has "$body" '"code":100,"error_subcode":33'
+call "$base/v26.0/me/accounts?fields=access_token,id&limit=2&$acq"
+page2=$(printf '%s' "$body" | sed -n 's/.*"id":"134895700000302","access_token":"\(EAA[^"]*\)".*/\1/p')
+check "each entry has its Page token" has "$page2" EAA
+pp2=$(proof "$page2")
+call "$base/v26.0/17841457215396815?fields=id,ig_id,username,name,biography,website,profile_picture_url,followers_count,follows_count,media_count&access_token=$page2&appsecret_proof=$pp2"
+want='{"id":"17841457215396815","ig_id":5370000004,"username":"fake_user_4",'
+want="$want"'"name":"Fake User 4","biography":"Fake account 4 \u2014 caf\u00E9 & \"tests\"",'
+want="$want"'"website":"https:\/\/example.com\/fake_user_4","profile_picture_url":"https:\/\/scontent'
+check "a Page token reads its Instagram account (B.5)" has "$body" "$want"
+check "... with counts as numbers" \
+    has "$body" '"followers_count":1148,"follows_count":104,"media_count":14}'
+call "$base/v26.0/17841457215396817?fields=id&access_token=$page2&appsecret_proof=$pp2"
+check "... but not another Page's account" has "$body" '"error_subcode":33'
+call "$base/v26.0/17841457215396817?fields=id&$acq"
+check "the user token reads every linked account" \
+    [ "$body" = '{"id":"17841457215396817"}' ]
+call "$base/v26.0/17841457215396816?fields=id&$acq"
+check "... and nothing behind an unlinked Page" has "$body" '"error_subcode":33'
+call "$base/v26.0/me?fields=id,name&access_token=$page2&appsecret_proof=$pp2"
+check "/me with a Page token: the Page" \
+    [ "$body" = '{"id":"134895700000302","name":"Fake Page 3.2"}' ]
+call "$base/v26.0/134895700000305?fields=id&$acq"
+check "the user token reads its Page node" [ "$body" = '{"id":"134895700000305"}' ]
+call "$base/v26.0/me?access_token=$page2&appsecret_proof=$p3"
+check "a Page token with the user token's proof: invalid" \
+    has "$body" '{"error":{"message":"Invalid appsecret_proof provided in the API argument","type":"GraphMethodException","code":100,'
+call "$base/v26.0/me?access_token=$page2"
+check "a Page token without proof: required" \
+    has "$body" '{"error":{"message":"API calls from the server require an appsecret_proof argument","type":"GraphMethodException","code":100,'
+rs="--resolve graph.instagram.com:$port:127.0.0.1"
+rs="$rs --resolve graph.facebook.com:$port:127.0.0.1"
+call $rs "https://graph.instagram.com:$port/v26.0/me?access_token=$page2&appsecret_proof=$pp2"
+check "a Page token on graph.instagram.com: 190 Cannot parse" \
+    has "$body" '{"error":{"message":"Invalid OAuth access token - Cannot parse access token","type":"OAuthException","code":190,'
+call $rs "https://graph.facebook.com:$port/v26.0/me?access_token=$long"
+check "an Instagram token on graph.facebook.com: the same" \
+    has "$body" '"message":"Invalid OAuth access token - Cannot parse access token","type":"OAuthException","code":190,'
+call $rs "https://graph.facebook.com:$port/v26.0/me?fields=id&access_token=$page2&appsecret_proof=$pp2"
+check "a Page token on graph.facebook.com works" \
+    [ "$body" = '{"id":"134895700000302"}' ]
+fb4=$(fbtoken "&fake_account=4&fake_unlinked=1")
+call "$base/v26.0/me/accounts?fields=instagram_business_account&access_token=$fb4&appsecret_proof=$(proof "$fb4")"
+check "fake_unlinked=1: no Page holds an account" \
+    has "$body" '{"data":[{},{}],"paging":'
+call "$base/v26.0/dialog/oauth?$dialq&fake_pages=2&fake_linked=3"
+check "fake_linked beyond fake_pages: a page error" \
+    has "$status $body" '400 {"error_type":"OAuthException","code":400,"error_message":"fake_linked must list'
+
+# --- B.2 recorded errors of the code exchange ----------------------------
+code=$(fbcode "&fake_account=5")
+call "$base/v26.0/oauth/access_token?client_id=$APP_ID&client_secret=$FB_SECRET&redirect_uri=$CB_ENC&code=$code"
+check "the Instagram app id: 101 (appendix 7)" \
+    has "$status $body" '400 {"error":{"message":"Error validating application. Invalid application ID.","type":"OAuthException","code":101,"fbtrace_id":"'
+call "$base/v26.0/oauth/access_token?client_id=$FB_APP_ID&client_secret=x&redirect_uri=$CB_ENC&code=$code"
+check "a wrong secret: code 1" \
+    has "$body" '{"error":{"message":"Error validating client secret.","type":"OAuthException","code":1,"fbtrace_id":"'
+call "$base/v26.0/oauth/access_token?$fbq%2F&code=$code"
+check "another redirect_uri: code 100, the recorded message" \
+    has "$body" '{"error":{"message":"Error validating verification code. Please make sure your redirect_uri is identical to the one you used in the OAuth dialog request","type":"OAuthException","code":100,"fbtrace_id":"'
+call "$base/v26.0/oauth/access_token?$fbq&code=not-a-code"
+check "a malformed code: Invalid verification code format." \
+    has "$body" '{"error":{"message":"Invalid verification code format.","type":"OAuthException","code":100,"fbtrace_id":"'
+call "$base/v26.0/oauth/access_token?$fbq&code=$code"
+check "the code still works after those" has "$body" '"expires_in":5183827}'
+call "$base/v26.0/oauth/access_token?$fbq&code=$code"
+check "used: the recorded body" \
+    has "$body" '{"error":{"message":"This authorization code has been used.","type":"OAuthException","code":100,"fbtrace_id":"'
+
+# --- B.6 debug_token -----------------------------------------------------
+apptok="$FB_APP_ID|$FB_SECRET"
+dbg() {
+	call -G "$base/v26.0/debug_token" --data-urlencode "input_token=$1" \
+	    --data-urlencode "access_token=${2:-$apptok}"
+}
+dbg "$fb3"
+now=$(jnum issued_at)
+check "data access ends 90 days after the login" login_days 90
+want="{\"data\":{\"app_id\":\"$FB_APP_ID\",\"type\":\"USER\",\"application\":\"fakemeta\","
+want="$want\"data_access_expires_at\":$(jnum data_access_expires_at),"
+want="$want\"expires_at\":$((now + 5183827)),\"is_valid\":true,\"issued_at\":$now,"
+want="$want\"scopes\":[\"pages_show_list\",\"instagram_basic\",\"instagram_content_publish\"],"
+want="$want\"granular_scopes\":[{\"scope\":\"pages_show_list\"},"
+want="$want{\"scope\":\"instagram_basic\",\"target_ids\":[\"17841457215396815\",\"17841457215396817\"]},"
+want="$want{\"scope\":\"instagram_content_publish\",\"target_ids\":[\"17841457215396815\",\"17841457215396817\"]}],"
+want="$want\"user_id\":\"10161234567890003\"}}"
+check "debug_token of a user token: B.6's members and types" \
+    [ "$body" = "$want" ]
+dbg "$page2"
+check "a Page token: type PAGE, never expires, profile_id" \
+    has "$body" '"type":"PAGE",'
+check "... expires_at 0" has "$body" '"expires_at":0,"is_valid":true,'
+check "... profile_id the Page" \
+    has "$body" '"user_id":"10161234567890003","profile_id":"134895700000302"}}'
+dbg "$long"
+check "an Instagram token: is_valid false, still 200" \
+    [ "$status $body" = '200 {"data":{"error":{"code":190,"message":"Invalid OAuth access token."},"is_valid":false,"scopes":[]}}' ]
+dbg "$fb3" "$FB_APP_ID|wrong"
+check "a bad app token: 190 in the Graph envelope" \
+    has "$status $body" '400 {"error":{"message":"Invalid OAuth access token - Cannot parse access token","type":"OAuthException","code":190,'
+call -G "$base/v26.0/debug_token" --data-urlencode "input_token=$fb3" \
+    --data-urlencode "access_token=$apptok" \
+    --data-urlencode "appsecret_proof=$(proof "$apptok")"
+check "the app token's proof is accepted" has "$body" '"is_valid":true'
+fb6=$(fbtoken "&fake_account=6&fake_data_access_days=3&fake_short_lived=1")
+dbg "$fb6"
+now=$(jnum issued_at)
+check "fake_data_access_days=3" login_days 3
+check "fake_short_lived=1: the user token lives 1 h" \
+    has "$body" "\"expires_at\":$((now + 3600)),"
+call "$base/v26.0/me/accounts?fields=access_token&limit=1&access_token=$fb6&appsecret_proof=$(proof "$fb6")"
+page6=$(jstr access_token)
+dbg "$page6"
+check "a Page token from a short-lived user token expires with it" \
+    has "$body" "\"expires_at\":$((now + 3600)),"
+
+# --- revocation ----------------------------------------------------------
+call -X POST -d '{"account":3,"flavor":"facebook"}' "$base/_fake/revoke"
+check "revoke accepted" [ "$status $body" = '200 {"ok":true}' ]
+call "$base/v26.0/me?access_token=$fb3&appsecret_proof=$p3"
+check "the user token now answers 190/460" \
+    has "$status $body" '400 {"error":{"message":"Error validating access token: The session has been invalidated because the user changed their password or Facebook has changed the session for security reasons.","type":"OAuthException","code":190,"error_subcode":460,"fbtrace_id":"'
+check "... with WWW-Authenticate" \
+    has "$(header www-authenticate)" 'OAuth "Facebook Platform" "invalid_token" "Error validating access token: The session has been invalidated'
+call "$base/v26.0/me?access_token=$page2&appsecret_proof=$pp2"
+check "so does its Page token" has "$body" '"code":190,"error_subcode":460,'
+dbg "$page2"
+check "debug_token: is_valid false, with the error" \
+    has "$status $body" '200 {"data":{"app_id":"'
+check "... error and is_valid" \
+    has "$body" '"error":{"code":190,"message":"Error validating access token: The session has been invalidated because the user changed their password or Facebook has changed the session for security reasons.","subcode":460},"expires_at":0,"is_valid":false,'
+fb3b=$(fbtoken "&fake_account=3")
+call "$base/v26.0/me?fields=id&access_token=$fb3b&appsecret_proof=$(proof "$fb3b")"
+check "a new login works again" [ "$body" = '{"id":"10161234567890003"}' ]
+call -X POST -d '{"account":3,"error_subcode":458}' "$base/_fake/revoke"
+call "$base/v26.0/me?fields=id&access_token=$fb3b&appsecret_proof=$(proof "$fb3b")"
+check "error_subcode 458: the app was removed" \
+    has "$body" "\"message\":\"Error validating access token: The user has not authorized application $FB_APP_ID.\",\"type\":\"OAuthException\",\"code\":190,\"error_subcode\":458,"
+
 # --- D: publishing -------------------------------------------------------
 call -X POST "$base/v26.0/me/media?media_type=REELS&video_url=https://cdn.example.com/v.mp4&access_token=$refreshed"
 container=$(jstr id)
@@ -344,6 +596,43 @@ check "published" has "$status $body" '200 {"id":"'
 call "$base/v26.0/$IGID1/content_publishing_limit?fields=quota_usage,config&access_token=$refreshed"
 check "publishing limit counts it" \
     [ "$body" = '{"data":[{"quota_usage":1,"config":{"quota_total":50,"quota_duration":86400}}]}' ]
+
+# --- appsecret_proof counts, and on graph.instagram.com ------------------
+call -X POST "$base/_fake/reset"
+fb7=$(fbtoken "&fake_account=7")
+p7=$(proof "$fb7")
+call "$base/v26.0/me?access_token=$fb7&appsecret_proof=$p7"
+call "$base/v26.0/me/permissions?access_token=$fb7&appsecret_proof=$p7"
+call "$base/_fake/stats"
+check "right proofs are counted, no failures" \
+    has "$body" '"proof_checks":2,"proof_failures":0'
+call "$base/v26.0/me?access_token=$fb7&appsecret_proof=$(proof x)"
+call "$base/v26.0/me/accounts?access_token=$fb7"
+call "$base/_fake/stats"
+check "wrong and missing proofs are failures" \
+    has "$body" '"proof_checks":4,"proof_failures":2'
+call "$base/_fake/proof"
+check "Instagram proofs are off by default" [ "$body" = '{"instagram":false}' ]
+call -X POST -d '{"instagram":true}' "$base/_fake/proof"
+check "... and can be turned on" [ "$body" = '{"instagram":true}' ]
+call -X POST -d '{"account":8,"kind":"long"}' "$base/_fake/tokens"
+ig8=$(jstr access_token)
+call "$base/v26.0/me?fields=username&access_token=$ig8"
+check "then an Instagram call without proof fails" \
+    has "$body" '"message":"API calls from the server require an appsecret_proof argument","type":"GraphMethodException","code":100,'
+call "$base/v26.0/me?fields=username&access_token=$ig8&appsecret_proof=$(proof "$ig8")"
+check "... one with the Facebook secret too" \
+    has "$body" '"message":"Invalid appsecret_proof provided in the API argument"'
+igp=$(printf '%s' "$ig8" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/.*= //')
+call "$base/v26.0/me?fields=username&access_token=$ig8&appsecret_proof=$igp"
+check "... the Instagram app secret's proof passes" \
+    [ "$body" = '{"username":"fake_user_8"}' ]
+call -X POST "$base/_fake/reset"
+call -X POST -d '{"account":8,"kind":"long"}' "$base/_fake/tokens"
+ig8=$(jstr access_token)
+call "$base/v26.0/me?fields=username&access_token=$ig8"
+check "reset turns them off again (no --require-ig-proof)" \
+    [ "$body" = '{"username":"fake_user_8"}' ]
 
 # --- keep-alive and the request log --------------------------------------
 call -X POST "$base/_fake/reset"
@@ -377,6 +666,14 @@ check "a minted code works once" [ "$status" = 400 ]
 call -X POST -d '{"count":1,"redirect_uri":"https://evil.example/cb"}' \
     "$base/_fake/codes"
 check "codes only for registered redirect URIs" [ "$status" = 400 ]
+call -X POST -d "{\"account\":9,\"redirect_uri\":\"$CB\",\"flavor\":\"facebook\"}" \
+    "$base/_fake/codes"
+mcode=$(printf '%s' "$body" | sed -n 's/.*"codes":\["\([^"]*\)".*/\1/p')
+call "$base/v26.0/oauth/access_token?$fbq&code=$mcode"
+fb9=$(jstr access_token)
+call "$base/v26.0/me?fields=id&access_token=$fb9&appsecret_proof=$(proof "$fb9")"
+check "a minted Facebook code logs account 9 in" \
+    [ "$body" = '{"id":"10161234567890009"}' ]
 
 # --- stop ----------------------------------------------------------------
 kill -TERM "$pid"

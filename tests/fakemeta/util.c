@@ -267,6 +267,31 @@ fm_pct_encode(struct fm_buf *b, const char *s)
 	return 0;
 }
 
+/*
+ * Append n bytes of s escaped for HTML text and quoted attribute
+ * values: the consent page echoes the request's parameters.
+ */
+int
+fm_html_escape(struct fm_buf *b, const char *s, size_t n)
+{
+	const char	*e;
+	size_t		 i;
+	int		 rc = 0;
+
+	for (i = 0; i < n && rc == 0; i++) {
+		switch (s[i]) {
+		case '&':	e = "&amp;"; break;
+		case '<':	e = "&lt;"; break;
+		case '>':	e = "&gt;"; break;
+		case '"':	e = "&quot;"; break;
+		case '\'':	e = "&#39;"; break;
+		default:	e = NULL; break;
+		}
+		rc = e != NULL ? fm_buf_adds(b, e) : fm_buf_add(b, s + i, 1);
+	}
+	return rc;
+}
+
 static int
 hexval(char c)
 {

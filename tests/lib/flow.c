@@ -326,8 +326,9 @@ flow_authorize(struct flow_dance *d, const char *knobs)
 	char			 url[8192];
 	long			 st;
 
-	(void)snprintf(url, sizeof(url), "%s%s", d->authurl,
-	    knobs != NULL ? knobs : "");
+	/* Answer the fake's consent page as the user would (A.1). */
+	(void)snprintf(url, sizeof(url), "%s&fake_consent=allow%s",
+	    d->authurl, knobs != NULL ? knobs : "");
 	st = flow_http(NULL, "GET", url, NULL, NULL, 0, &r);
 	if (st == 302)
 		(void)resp_header(&r, "Location", d->location,

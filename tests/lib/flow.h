@@ -112,9 +112,11 @@ long		 flow_start(const struct flow_user *u, const char *query,
 		    struct flow_dance *d);
 
 /*
- * GET the authUrl at the fake with "knobs" appended ("&fake_account=2",
- * may be NULL), without following the redirect; parse code, error and
- * state from its Location.  Returns 1 when the fake answered 302.
+ * GET the authUrl at the fake with "fake_consent=allow" (the click on
+ * the fake's consent page) and "knobs" appended ("&fake_account=2", may
+ * be NULL; "&fake_deny=1" still denies), without following the
+ * redirect; parse code, error and state from its Location.  Returns 1
+ * when the fake answered 302.
  */
 int		 flow_authorize(struct flow_dance *d, const char *knobs);
 
