@@ -112,7 +112,8 @@ deps:
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXEC) \
-	    $(DESTDIR)$(SHARE)/sql $(DESTDIR)$(SHARE)/deploy/systemd
+	    $(DESTDIR)$(SHARE)/sql $(DESTDIR)$(SHARE)/deploy/systemd \
+	    $(DESTDIR)$(SHARE)/deploy/apache
 	for p in $(FCGI); do \
 	    install -m 0755 $$p $(DESTDIR)$(LIBEXEC)/$${p#fcgi/}; done
 	install -m 0755 $(TOOLS) $(DESTDIR)$(BINDIR)
@@ -121,6 +122,7 @@ install: all
 	install -m 0644 deploy/igconnect.env.sample deploy/crontab \
 	    $(DESTDIR)$(SHARE)/deploy
 	install -m 0644 deploy/systemd/* $(DESTDIR)$(SHARE)/deploy/systemd
+	install -m 0644 deploy/apache/* $(DESTDIR)$(SHARE)/deploy/apache
 
 clean:
 	rm -f core/*.[oad] fcgi/*.[od] tools/*.[od] tests/*/*.[od] bench/*.[od] \
