@@ -118,7 +118,8 @@ install: all
 	    install -m 0755 $$p $(DESTDIR)$(LIBEXEC)/$${p#fcgi/}; done
 	install -m 0755 $(TOOLS) $(DESTDIR)$(BINDIR)
 	install -m 0644 sql/*.sql $(DESTDIR)$(SHARE)/sql
-	install -m 0644 nginx.conf.sample $(DESTDIR)$(SHARE)
+	install -m 0644 nginx.conf.sample deploy/nginx-fcgiwrap.conf.sample \
+	    $(DESTDIR)$(SHARE)
 	install -m 0644 deploy/igconnect.env.sample deploy/crontab \
 	    $(DESTDIR)$(SHARE)/deploy
 	install -m 0644 deploy/systemd/* $(DESTDIR)$(SHARE)/deploy/systemd
