@@ -143,13 +143,12 @@ install: all
 	    install -m 0755 $$p $(DESTDIR)$(LIBEXEC)/$${p#fcgi/}; done
 	install -m 0755 $(TOOLS) $(DESTDIR)$(BINDIR)
 	install -m 0644 sql/*.sql $(DESTDIR)$(SHARE)/sql
-	install -m 0644 nginx.conf.sample deploy/igconnect.env.sample \
-	    $(DESTDIR)$(SHARE)
+	install -m 0644 nginx.conf.sample deploy/nginx-fcgiwrap.conf.sample \
+	    deploy/igconnect.env.sample $(DESTDIR)$(SHARE)
 	sed $(UNITSED) deploy/crontab > $(DESTDIR)$(SHARE)/crontab
 	chmod 0644 $(DESTDIR)$(SHARE)/crontab
-	if [ -d deploy/apache ]; then \
-	    install -d $(DESTDIR)$(SHARE)/apache && \
-	    install -m 0644 deploy/apache/* $(DESTDIR)$(SHARE)/apache; fi
+	install -d $(DESTDIR)$(SHARE)/apache
+	install -m 0644 deploy/apache/* $(DESTDIR)$(SHARE)/apache
 	for u in deploy/systemd/*.service deploy/systemd/*.socket \
 	    deploy/systemd/*.timer; do \
 	    sed $(UNITSED) $$u > $(DESTDIR)$(UNITDIR)/$${u##*/} && \

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * cfg.c: configuration, read once at start from the environment (names
- * from SPEC.md, seed aliases included).  Each secret may come from a file
- * named by <NAME>_FILE instead, which must not be readable by group or
- * others; a file of nothing but line ends counts as unset.  Every value
- * present is validated; a bad or missing one stops the program with one
- * line that names the variable, never its value.
+ * from SPEC.md, seed aliases included), and for what the environment
+ * does not set, from an env file (see envfile_load()).  Each secret may
+ * come from a file named by <NAME>_FILE instead; a file of nothing but
+ * line ends counts as unset.  The env file and those files must be
+ * private to the user we run as.  Every value present is validated; a
+ * bad or missing one stops the program with one line that names the
+ * variable or the file, never a value.
  */
 #include <sys/stat.h>
 
@@ -13,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +24,11 @@
 #include "ig.h"
 
 #define MAX_FILE_SECRET	4096
+#define MAX_ENV_FILE	(64 * 1024)
+#define MAX_ENV_LINE	8192
+#define MAX_ENV_VARS	256
+/* Under the home directory: see envfile_load(). */
+#define ENV_FILE_DEFAULT ".config/igconnect/igconnect.env"
 
 struct	var;
 typedef enum ig_err (*parse_fn)(struct ig_cfg *, const struct var *,
@@ -435,65 +443,305 @@ static const struct var vars[] = {
 	    0, 0 },
 };
 
-/* Read a secret file; refuse one that group or others may read. */
+/*
+ * Read a file that holds secrets: a secret's <NAME>_FILE or the env file.
+ * Both follow one rule: a regular file owned by the user we run as, not
+ * accessible by group or others (0600 or 0400), so no other account on
+ * a shared host can have read or replaced it.  "label" names the file in
+ * messages.  With "missing_ok", a file that does not exist is no error:
+ * *out is then NULL.  The contents go to *out (NUL-terminated, *len
+ * bytes), to be freed with ig_free_secret().
+ */
 static enum ig_err
-read_secret_file(const char *fvar, const char *path, char **out, char *msg,
-    size_t sz)
+read_private(const char *label, const char *path, size_t max, int missing_ok,
+    char **out, size_t *len, char *msg, size_t sz)
 {
-	struct stat	st;
-	char		buf[MAX_FILE_SECRET + 1];
-	ssize_t		n;
-	size_t		len = 0;
-	int		fd;
+	struct stat	 st;
+	char		*buf;
+	ssize_t		 n;
+	size_t		 got = 0;
+	int		 fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	*out = NULL;
+	*len = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1 ||
 	    fstat(fd, &st) == -1) {
-		(void)snprintf(msg, sz, "could not read %s: %s", fvar,
+		if (fd == -1 && missing_ok &&
+		    (errno == ENOENT || errno == ENOTDIR))
+			return IG_OK;
+		(void)snprintf(msg, sz, "could not read %s: %s", label,
 		    strerror(errno));
 		if (fd != -1)
 			close(fd);
 		return IG_EINPUT;
 	}
-	if ((st.st_mode & 077) != 0) {
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077) != 0) {
 		(void)snprintf(msg, sz, "invalid value for %s: the file must "
-		    "not be accessible by group or others", fvar);
+		    "%s", label, !S_ISREG(st.st_mode) ? "be a regular file" :
+		    st.st_uid != geteuid() ? "be owned by the user the "
+		    "program runs as" : "not be accessible by group or "
+		    "others");
 		close(fd);
 		return IG_EINPUT;
 	}
-	while (len < sizeof(buf) &&
-	    (n = read(fd, buf + len, sizeof(buf) - len)) > 0)
-		len += (size_t)n;
+	if ((buf = ig_calloc(1, max + 2)) == NULL) {
+		close(fd);
+		return IG_ENOMEM;
+	}
+	while (got <= max &&
+	    (n = read(fd, buf + got, max + 1 - got)) > 0)
+		got += (size_t)n;
 	close(fd);
-	if (len > MAX_FILE_SECRET) {
-		ig_wipe(buf, sizeof(buf));
+	if (got > max) {
+		ig_wipe(buf, max + 2);
+		free(buf);
 		(void)snprintf(msg, sz, "invalid value for %s: file too large",
-		    fvar);
+		    label);
 		return IG_EINPUT;
 	}
-	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-		len--;
-	*out = ig_strndup(buf, len);
-	ig_wipe(buf, sizeof(buf));
-	return *out == NULL ? IG_ENOMEM : IG_OK;
+	*out = buf;
+	*len = got;
+	return IG_OK;
+}
+
+/* Read a secret file; trailing newlines are not part of the secret. */
+static enum ig_err
+read_secret_file(const char *fvar, const char *path, char **out, char *msg,
+    size_t sz)
+{
+	enum ig_err	er;
+	size_t		len;
+
+	er = read_private(fvar, path, MAX_FILE_SECRET, 0, out, &len, msg, sz);
+	if (er != IG_OK)
+		return er;
+	while (len > 0 && ((*out)[len - 1] == '\n' || (*out)[len - 1] == '\r'))
+		(*out)[--len] = '\0';
+	return IG_OK;
+}
+
+/*
+ * The env file: NAME=VALUE lines for hosts where nothing can set the
+ * programs' environment (shared hosting, where the web server starts
+ * them as CGI).  Its values are kept here, never put into the process
+ * environment, so they are not inherited and setenv never races with
+ * the getenv of a request; lookup() asks the environment first.
+ */
+struct	envfile {
+	struct {
+		char	*name;
+		char	*val;
+	}	 v[MAX_ENV_VARS];
+	size_t	 n;
+};
+
+static void
+envfile_free(struct envfile *ef)
+{
+	size_t	i;
+
+	for (i = 0; i < ef->n; i++) {
+		free(ef->v[i].name);
+		ig_free_secret(ef->v[i].val);
+	}
+	ef->n = 0;
+}
+
+/* The variables the env file may set, as the stack's sh reader has it. */
+static int
+envfile_ours(const char *name)
+{
+	static const char *const exact[] = { "DATABASE_URL",
+	    "DATABASE_URL_FILE", "JWT_SECRET", "JWT_SECRET_FILE" };
+	static const char *const prefix[] = { "INSTAGRAM_", "FACEBOOK_",
+	    "IGCONNECT_" };
+	size_t	i;
+
+	/* Only the environment can name the file. */
+	if (strcmp(name, "IGCONNECT_ENV_FILE") == 0)
+		return 0;
+	for (i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
+		if (strcmp(name, exact[i]) == 0)
+			return 1;
+	for (i = 0; i < sizeof(prefix) / sizeof(prefix[0]); i++)
+		if (strncmp(name, prefix[i], strlen(prefix[i])) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *
+envfile_get(const struct envfile *ef, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < ef->n; i++)
+		if (strcmp(ef->v[i].name, name) == 0)
+			return ef->v[i].val;
+	return NULL;
+}
+
+static int
+is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/*
+ * One line (NUL-terminated, no newline) into "ef".  The format is the one
+ * tests/stack/envfile.sh reads: "# comment", blank, [export ]NAME=VALUE,
+ * the value 'single' or "double" quoted and then taken literally (no
+ * escapes, no $expansion, the rest of the line ignored), or unquoted up
+ * to a " #" comment, blanks trimmed.  A line that is none of these is an
+ * error, where the sh reader warns: a program started by a web server
+ * has no one to warn, and a mistyped secret must not go unnoticed.
+ * Returns NULL, or what is wrong.  The first of repeated names counts.
+ */
+static const char *
+envfile_line(struct envfile *ef, char *p)
+{
+	char	*name, *end, *val, q;
+
+	while (is_blank(*p))
+		p++;
+	if (*p == '\0' || *p == '#')
+		return NULL;
+	if (strncmp(p, "export", 6) == 0 && is_blank(p[6]))
+		for (p += 6; is_blank(*p); p++)
+			continue;
+	if ((val = strchr(p, '=')) == NULL)
+		return "expected NAME=VALUE";
+	for (end = val; end > p && is_blank(end[-1]); end--)
+		continue;
+	*end = '\0';
+	name = p;
+	if (*name == '\0' || isdigit((unsigned char)*name) ||
+	    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789_") != strlen(name))
+		return "invalid variable name";
+	for (val++; is_blank(*val); val++)
+		continue;
+	if (*val == '"' || *val == '\'') {
+		q = *val++;
+		if ((end = strchr(val, q)) == NULL)
+			return "unterminated quote";
+		*end = '\0';
+	} else {
+		for (end = val; *end != '\0' && !(is_blank(*end) &&
+		    end[1] == '#'); end++)
+			continue;
+		while (end > val && is_blank(end[-1]))
+			end--;
+		*end = '\0';
+	}
+	if (!envfile_ours(name) || envfile_get(ef, name) != NULL)
+		return NULL;
+	if (ef->n == MAX_ENV_VARS)
+		return "too many variables";
+	if ((ef->v[ef->n].name = ig_strdup(name)) == NULL ||
+	    (ef->v[ef->n].val = ig_strdup(val)) == NULL) {
+		free(ef->v[ef->n].name);
+		return "out of memory";
+	}
+	ef->n++;
+	return NULL;
+}
+
+/*
+ * Load the env file named by IGCONNECT_ENV_FILE (an empty value: none),
+ * or else the one at ENV_FILE_DEFAULT under the home directory, if it
+ * exists.  That place is outside any document root, so a web server
+ * cannot serve it, and it does not depend on where the binaries were
+ * uploaded.  The home is $HOME, or the password database's entry for
+ * our user when HOME is unset, as it is for CGI programs: web servers
+ * and suexec do not pass it on.
+ */
+static enum ig_err
+envfile_load(struct envfile *ef, char *msg, size_t sz)
+{
+	const char	*label = "IGCONNECT_ENV_FILE", *path, *home;
+	struct passwd	*pw;
+	const char	*why = NULL;
+	char		 dflt[PATH_MAX], *buf, *line, *nl;
+	size_t		 len, n;
+	enum ig_err	 er;
+	int		 missing_ok = 0;
+
+	ef->n = 0;
+	if ((path = getenv(label)) != NULL && *path == '\0')
+		return IG_OK;
+	if (path == NULL) {
+		if ((home = getenv("HOME")) == NULL || *home != '/')
+			home = (pw = getpwuid(geteuid())) != NULL ?
+			    pw->pw_dir : NULL;
+		if (home == NULL || *home != '/' ||
+		    (size_t)snprintf(dflt, sizeof(dflt), "%s/%s", home,
+		    ENV_FILE_DEFAULT) >= sizeof(dflt))
+			return IG_OK;
+		label = path = dflt;
+		missing_ok = 1;
+	}
+	er = read_private(label, path, MAX_ENV_FILE, missing_ok, &buf, &len,
+	    msg, sz);
+	if (er != IG_OK || buf == NULL)
+		return er;
+	for (n = 1, line = buf; line < buf + len; n++) {
+		if ((nl = memchr(line, '\n', len - (size_t)(line - buf))) ==
+		    NULL)
+			nl = buf + len;
+		if ((size_t)(nl - line) > MAX_ENV_LINE)
+			why = "line too long";
+		else if (memchr(line, '\0', (size_t)(nl - line)) != NULL)
+			why = "a NUL byte";
+		else {
+			*nl = '\0';
+			if (nl > line && nl[-1] == '\r')
+				nl[-1] = '\0';
+			why = envfile_line(ef, line);
+		}
+		if (why != NULL)
+			break;
+		line = nl + 1;
+	}
+	if (why != NULL) {
+		(void)snprintf(msg, sz, "invalid value for %s: line %zu: %s",
+		    label, n, why);
+		er = IG_EINPUT;
+	}
+	ig_wipe(buf, len);
+	free(buf);
+	if (er != IG_OK)
+		envfile_free(ef);
+	return er;
+}
+
+/* A variable from the environment, or else from the env file. */
+static const char *
+get(const struct envfile *ef, const char *name)
+{
+	const char	*s;
+
+	return (s = getenv(name)) != NULL ? s : envfile_get(ef, name);
 }
 
 /* The value of a variable, its alias or its _FILE form; NULL if unset. */
 static enum ig_err
-lookup(const struct var *v, char **val, char *msg, size_t sz)
+lookup(const struct envfile *ef, const struct var *v, char **val, char *msg,
+    size_t sz)
 {
 	const char	*s, *name = v->name;
 	char		 fvar[96];
 
 	*val = NULL;
-	if ((s = getenv(v->name)) == NULL && v->alias != NULL &&
-	    (s = getenv(v->alias)) != NULL)
+	if ((s = get(ef, v->name)) == NULL && v->alias != NULL &&
+	    (s = get(ef, v->alias)) != NULL)
 		name = v->alias;
 	if (v->secret) {
 		const char	*f;
 		enum ig_err	 er;
 
 		(void)snprintf(fvar, sizeof(fvar), "%s_FILE", v->name);
-		if ((f = getenv(fvar)) != NULL) {
+		if ((f = get(ef, fvar)) != NULL) {
 			if ((er = read_secret_file(fvar, f, val, msg, sz)) !=
 			    IG_OK)
 				return er;
@@ -572,6 +820,7 @@ set_defaults(struct ig_cfg *c)
 enum ig_err
 ig_cfg_load(struct ig_cfg *c, unsigned needs, char *msg, size_t sz)
 {
+	struct envfile		 ef;
 	const struct var	*v;
 	size_t			 i;
 	char			*val;
@@ -592,9 +841,11 @@ ig_cfg_load(struct ig_cfg *c, unsigned needs, char *msg, size_t sz)
 	c->refresh_window = 10;
 	c->webhook_max_body = 1 << 20;
 	msg[0] = '\0';
+	if ((er = envfile_load(&ef, msg, sz)) != IG_OK)
+		goto out;
 	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
 		v = &vars[i];
-		if ((er = lookup(v, &val, msg, sz)) != IG_OK)
+		if ((er = lookup(&ef, v, &val, msg, sz)) != IG_OK)
 			goto out;
 		if (val == NULL)
 			continue;
@@ -618,6 +869,7 @@ ig_cfg_load(struct ig_cfg *c, unsigned needs, char *msg, size_t sz)
 	}
 	er = set_defaults(c);
 out:
+	envfile_free(&ef);
 	if (er == IG_ENOMEM)
 		(void)snprintf(msg, sz, "out of memory reading configuration");
 	if (er != IG_OK)

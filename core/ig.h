@@ -212,7 +212,9 @@ struct	ig_cfg {
 
 /*
  * Fill "cfg" from the environment (names in SPEC.md, seed aliases and
- * <NAME>_FILE variants for secrets).  Every variable that is present is
+ * <NAME>_FILE variants for secrets), and for what it does not set, from
+ * the env file named by IGCONNECT_ENV_FILE or else found at
+ * ~/.config/igconnect/igconnect.env.  Every variable that is present is
  * validated; those in "needs" must be present.  On failure returns
  * IG_EINPUT with one line naming the variable in "msg" (never its value)
  * and leaves "cfg" freed.  Strings in "cfg" are owned by it until

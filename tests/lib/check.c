@@ -93,4 +93,6 @@ test_clear_config_env(void)
 
 	for (i = 0; i < sizeof(config_env) / sizeof(config_env[0]); i++)
 		(void)unsetenv(config_env[i]);
+	/* An empty name reads no env file: never the operator's. */
+	(void)setenv("IGCONNECT_ENV_FILE", "", 1);
 }

@@ -6,6 +6,7 @@
  */
 #include <sys/stat.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -978,6 +979,309 @@ t_meta_sizing(void)
 	test_clear_config_env();
 }
 
+/* Like mkfile() but "n" bytes of "text", which may hold NUL bytes. */
+static int
+mkfile_n(char *path, size_t pathsz, const char *text, size_t n, mode_t mode)
+{
+	int	fd;
+
+	(void)snprintf(path, pathsz, "/tmp/t_cfg.XXXXXX");
+	if ((fd = mkstemp(path)) == -1)
+		return 0;
+	if (write(fd, text, n) != (ssize_t)n || fchmod(fd, mode) == -1) {
+		close(fd);
+		(void)unlink(path);
+		return 0;
+	}
+	close(fd);
+	return 1;
+}
+
+/* An env file with "text", named by IGCONNECT_ENV_FILE. */
+static int
+envfile(char *path, size_t pathsz, const char *text)
+{
+	test_clear_config_env();
+	if (!CHECK(mkfile(path, pathsz, text, 0600)))
+		return 0;
+	set("IGCONNECT_ENV_FILE", path);
+	return 1;
+}
+
+static int
+streq(const char *a, const char *b)
+{
+	return a != NULL && strcmp(a, b) == 0;
+}
+
+/* Every form the stack's sh reader accepts, CRLF included. */
+static void
+t_envfile_parse(void)
+{
+	static const char text[] =
+	    "# comment\n"
+	    "\n"
+	    "   \t\n"
+	    "  # indented comment\n"
+	    "INSTAGRAM_APP_ID=1234\r\n"
+	    "export INSTAGRAM_REDIRECT_URI = https://app.example/cb # note\n"
+	    "JWT_SECRET='" SECRET32 "' ignored after the quote\n"
+	    "IGCONNECT_JWT_ISSUER=\"an issuer # not a comment\"\n"
+	    "IGCONNECT_JWT_AUDIENCE=aud#1\r\n"
+	    "DATABASE_URL=\"host=/tmp dbname='ig'\"\n"
+	    "PATH=/nowhere\n"
+	    "INSTAGRAM_APP_ID=5678\n"
+	    "IGCONNECT_ENV_FILE=/etc/passwd\n"
+	    "IGCONNECT_LOG_LEVEL=warn";	/* no final newline */
+	struct ig_cfg	c;
+	char		path[64], msg[256];
+	const char	*p;
+
+	if (!envfile(path, sizeof(path), text))
+		return;
+	p = getenv("PATH");
+	if (CHECK(ig_cfg_load(&c, IG_NEED_AUTH | IG_NEED_DB, msg,
+	    sizeof(msg)) == IG_OK)) {
+		/* The first of two lines for one name counts. */
+		CHECK(streq(c.ig_app_id, "1234"));
+		CHECK(streq(c.ig_redirect_uri, "https://app.example/cb"));
+		CHECK(streq(c.jwt_secret, SECRET32));
+		CHECK(streq(c.jwt_issuer, "an issuer # not a comment"));
+		CHECK(streq(c.jwt_audience, "aud#1"));
+		CHECK(streq(c.database_url, "host=/tmp dbname='ig'"));
+		CHECK(c.log_level == IG_LOG_WARN);
+		ig_cfg_free(&c);
+	} else
+		printf("  msg \"%s\"\n", msg);
+	/* Values stay out of the environment; other names are ignored. */
+	CHECK(getenv("JWT_SECRET") == NULL);
+	CHECK(p != NULL && streq(getenv("PATH"), p));
+	(void)unlink(path);
+
+	/* A secret's _FILE form may come from the env file too. */
+	{
+		char	sec[64], line[128];
+
+		test_clear_config_env();
+		if (!CHECK(mkfile(sec, sizeof(sec), SECRET32 "\n", 0600)))
+			return;
+		(void)snprintf(line, sizeof(line), "JWT_SECRET_FILE=%s\n", sec);
+		if (!envfile(path, sizeof(path), line))
+			return;
+		if (CHECK(ig_cfg_load(&c, IG_NEED_AUTH, msg, sizeof(msg)) ==
+		    IG_OK)) {
+			CHECK(streq(c.jwt_secret, SECRET32));
+			ig_cfg_free(&c);
+		}
+		(void)unlink(sec);
+		(void)unlink(path);
+	}
+	test_clear_config_env();
+}
+
+/* The environment wins over the file, name by name. */
+static void
+t_envfile_precedence(void)
+{
+	struct ig_cfg	c;
+	char		path[64], msg[256];
+
+	if (!envfile(path, sizeof(path), "INSTAGRAM_APP_ID=2222\n"
+	    "IGCONNECT_JWT_ISSUER=from-file\n"))
+		return;
+	set("INSTAGRAM_APP_ID", "1111");
+	if (CHECK(ig_cfg_load(&c, 0, msg, sizeof(msg)) == IG_OK)) {
+		CHECK(streq(c.ig_app_id, "1111"));
+		CHECK(streq(c.jwt_issuer, "from-file"));
+		ig_cfg_free(&c);
+	}
+	/* A value in one place and its _FILE form in the other: refused. */
+	(void)unlink(path);
+	if (!envfile(path, sizeof(path), "JWT_SECRET_FILE=/nonexistent\n"))
+		return;
+	set("JWT_SECRET", SECRET32);
+	load_fails(IG_NEED_AUTH, "both JWT_SECRET and JWT_SECRET_FILE are set",
+	    "CANARY_JWTKEY");
+	(void)unlink(path);
+	test_clear_config_env();
+}
+
+/* The file must be private to our user, as secret files are. */
+static void
+t_envfile_modes(void)
+{
+	static const mode_t	 bad[] = { 0644, 0640, 0604, 0660, 0602 };
+	struct ig_cfg		 c;
+	char			 path[64], msg[256];
+	size_t			 i;
+
+	if (!envfile(path, sizeof(path), "JWT_SECRET=" SECRET32 "\n"))
+		return;
+	for (i = 0; i < NELEM(bad); i++) {
+		CHECK(chmod(path, bad[i]) == 0);
+		if (!load_fails(IG_NEED_AUTH, "invalid value for "
+		    "IGCONNECT_ENV_FILE: the file must not be accessible by "
+		    "group or others", "CANARY_JWTKEY"))
+			printf("  mode %o\n", (unsigned)bad[i]);
+	}
+	CHECK(chmod(path, 0400) == 0);
+	if (CHECK(ig_cfg_load(&c, IG_NEED_AUTH, msg, sizeof(msg)) == IG_OK))
+		ig_cfg_free(&c);
+	/* Someone else's file, even a private one (only root can test). */
+	if (geteuid() == 0) {
+		CHECK(chown(path, 65534, 65534) == 0);
+		load_fails(IG_NEED_AUTH, "invalid value for IGCONNECT_ENV_FILE: "
+		    "the file must be owned by the user the program runs as",
+		    NULL);
+	}
+	(void)unlink(path);
+	set("IGCONNECT_ENV_FILE", "/tmp");
+	load_fails(0, "invalid value for IGCONNECT_ENV_FILE: the file must "
+	    "be a regular file", NULL);
+	test_clear_config_env();
+}
+
+/*
+ * A file named by IGCONNECT_ENV_FILE must be there; the default place
+ * under the home directory may be empty.
+ */
+static void
+t_envfile_default(void)
+{
+	struct ig_cfg	c;
+	char		home[64], dir[128], file[192], msg[256];
+	int		fd;
+
+	test_clear_config_env();
+	set("IGCONNECT_ENV_FILE", "/nonexistent/igconnect.env");
+	load_fails(0, "could not read IGCONNECT_ENV_FILE: ", NULL);
+
+	(void)snprintf(home, sizeof(home), "/tmp/t_cfg.home.XXXXXX");
+	if (!CHECK(mkdtemp(home) != NULL))
+		return;
+	CHECK(unsetenv("IGCONNECT_ENV_FILE") == 0);
+	set("HOME", home);
+	/* No ~/.config at all, then no file in it: fine. */
+	if (CHECK(ig_cfg_load(&c, 0, msg, sizeof(msg)) == IG_OK))
+		ig_cfg_free(&c);
+	(void)snprintf(dir, sizeof(dir), "%s/.config", home);
+	CHECK(mkdir(dir, 0700) == 0);
+	(void)snprintf(dir, sizeof(dir), "%s/.config/igconnect", home);
+	CHECK(mkdir(dir, 0700) == 0);
+	if (CHECK(ig_cfg_load(&c, 0, msg, sizeof(msg)) == IG_OK))
+		ig_cfg_free(&c);
+
+	(void)snprintf(file, sizeof(file), "%s/igconnect.env", dir);
+	fd = open(file, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	CHECK(fd != -1 && write(fd, "INSTAGRAM_APP_ID=4242\n", 22) == 22);
+	if (fd != -1)
+		close(fd);
+	if (CHECK(ig_cfg_load(&c, 0, msg, sizeof(msg)) == IG_OK)) {
+		CHECK(streq(c.ig_app_id, "4242"));
+		ig_cfg_free(&c);
+	}
+	/* The default file is checked like a named one; messages name it. */
+	CHECK(chmod(file, 0644) == 0);
+	load_fails(0, "invalid value for /tmp/t_cfg.home.", NULL);
+	CHECK(chmod(file, 0600) == 0);
+	/* An empty IGCONNECT_ENV_FILE reads no file at all. */
+	set("IGCONNECT_ENV_FILE", "");
+	if (CHECK(ig_cfg_load(&c, 0, msg, sizeof(msg)) == IG_OK)) {
+		CHECK(c.ig_app_id == NULL);
+		ig_cfg_free(&c);
+	}
+	CHECK(unlink(file) == 0 && rmdir(dir) == 0);
+	(void)snprintf(dir, sizeof(dir), "%s/.config", home);
+	CHECK(rmdir(dir) == 0 && rmdir(home) == 0);
+	test_clear_config_env();
+}
+
+/* What the format does not allow: one clear line naming the line. */
+static void
+t_envfile_bad(void)
+{
+	static const struct {
+		const char	*text;
+		const char	*msg;
+	} v[] = {
+		{ "# ok\nJUST_A_WORD\n", "line 2: expected NAME=VALUE" },
+		{ "1ABC=x\n", "line 1: invalid variable name" },
+		{ "\n\nIG-CONNECT=x\n", "line 3: invalid variable name" },
+		{ "=x\n", "line 1: invalid variable name" },
+		{ "export =x\n", "line 1: invalid variable name" },
+		{ "A B=x\n", "line 1: invalid variable name" },
+		{ "JWT_SECRET=\"CANARY_JWTKEY_unterminated\n",
+		    "line 1: unterminated quote" },
+		{ "JWT_SECRET='CANARY_JWTKEY_unterminated\n",
+		    "line 1: unterminated quote" },
+	};
+	char	path[64], *big;
+	size_t	i, n;
+
+	for (i = 0; i < NELEM(v); i++) {
+		char	want[128];
+
+		if (!envfile(path, sizeof(path), v[i].text))
+			return;
+		(void)snprintf(want, sizeof(want), "invalid value for "
+		    "IGCONNECT_ENV_FILE: %s", v[i].msg);
+		if (!load_fails(0, want, "CANARY_JWTKEY"))
+			printf("  case %zu\n", i);
+		(void)unlink(path);
+	}
+
+	/* A NUL byte, on the line it is on. */
+	test_clear_config_env();
+	if (!CHECK(mkfile_n(path, sizeof(path), "A=1\nJWT_SECRET=CANARY_"
+	    "JWTKEY\0x\n", 30, 0600)))
+		return;
+	set("IGCONNECT_ENV_FILE", path);
+	load_fails(0, "invalid value for IGCONNECT_ENV_FILE: line 2: a NUL "
+	    "byte", "CANARY_JWTKEY");
+	(void)unlink(path);
+
+	/* A line over 8 KiB, and a file over 64 KiB. */
+	n = 70 * 1024;
+	if (!CHECK((big = malloc(n + 1)) != NULL))
+		return;
+	memset(big, 'A', n);
+	memcpy(big, "# x\nIGCONNECT_JWT_ISSUER=", 25);
+	big[9000] = '\n';
+	big[9001] = '\0';
+	if (envfile(path, sizeof(path), big)) {
+		load_fails(0, "invalid value for IGCONNECT_ENV_FILE: line 2: "
+		    "line too long", NULL);
+		(void)unlink(path);
+	}
+	/* Exactly 8 KiB is fine. */
+	big[4 + 8192] = '\n';
+	big[4 + 8192 + 1] = '\0';
+	if (envfile(path, sizeof(path), big)) {
+		struct ig_cfg	c;
+		char		msg[256];
+
+		if (CHECK(ig_cfg_load(&c, 0, msg, sizeof(msg)) == IG_OK)) {
+			CHECK(c.jwt_issuer != NULL &&
+			    strlen(c.jwt_issuer) == 8192 - 21);
+			ig_cfg_free(&c);
+		} else
+			printf("  msg \"%s\"\n", msg);
+		(void)unlink(path);
+	}
+	/* Comment lines only: the size alone is wrong. */
+	memset(big, '#', n);
+	for (i = 63; i < n; i += 64)
+		big[i] = '\n';
+	big[n] = '\0';
+	if (envfile(path, sizeof(path), big)) {
+		load_fails(0, "invalid value for IGCONNECT_ENV_FILE: file too "
+		    "large", NULL);
+		(void)unlink(path);
+	}
+	free(big);
+	test_clear_config_env();
+}
+
 static const struct ig_test tests[] = {
 	TEST(t_defaults),
 	TEST(t_missing_required),
@@ -1000,6 +1304,11 @@ static const struct ig_test tests[] = {
 	TEST(t_issuer_audience),
 	TEST(t_ca_file),
 	TEST(t_failure_frees),
+	TEST(t_envfile_parse),
+	TEST(t_envfile_precedence),
+	TEST(t_envfile_modes),
+	TEST(t_envfile_default),
+	TEST(t_envfile_bad),
 };
 
 int
