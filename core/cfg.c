@@ -742,16 +742,14 @@ lookup(const struct envfile *ef, const struct var *v, char **val, char *msg,
 
 		(void)snprintf(fvar, sizeof(fvar), "%s_FILE", v->name);
 		if ((f = get(ef, fvar)) != NULL) {
-			if ((er = read_secret_file(fvar, f, val, msg, sz)) !=
-			    IG_OK)
-				return er;
+			er = read_secret_file(fvar, f, val, msg, sz);
 			/*
 			 * A file of nothing but line ends is no value: it is
 			 * the systemd units' stand-in for a credential the
 			 * operator did not create (SetCredential= may not be
 			 * empty), so the variable itself applies.
 			 */
-			if (**val == '\0') {
+			if (er == IG_OK && **val == '\0') {
 				free(*val);
 				*val = NULL;
 			} else if (s != NULL) {
@@ -761,7 +759,7 @@ lookup(const struct envfile *ef, const struct var *v, char **val, char *msg,
 				    "set", name, fvar);
 				return IG_EINPUT;
 			} else
-				return IG_OK;
+				return er;
 		}
 	}
 	if (s == NULL)

@@ -87,8 +87,8 @@ flow_all() {
 	    f_ok=yes
 	check "$f_l: authorize URL at the fake" [ "$f_ok" = yes ]
 
-	# "Logging in" at the fake: it redirects with a code at once.
-	f_st=$(hreq GET "$f_url&fake_account=$f_acct")
+	# "Logging in" at the fake: Continue on its consent page.
+	f_st=$(hreq GET "$f_url&fake_account=$f_acct&fake_consent=allow")
 	f_loc=$(hval Location)
 	f_code=$(printf '%s' "$f_loc" | sed -n 's/.*[?&]code=\([^&#]*\).*/\1/p')
 	check "$f_l: the fake redirects with a code" \
