@@ -11,6 +11,7 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/check.sh
+. tests/lib/flow.sh
 
 home=$(mktemp -d "${TMPDIR:-/tmp}/t_homedir.XXXXXX") || exit 1
 chmod 0700 "$home"
@@ -63,6 +64,19 @@ run_and_stop() {
 	check "healthz 200 as $who" [ "$code" = 200 ]
 	check "healthz sees the database as $who" \
 		grep -q '"database":"ok"' "$home/body"
+	# The sandbox's connect flow, with the settings the stack wrote.
+	(
+		set -a
+		. "$src/var/stack.env"
+		set +a
+		tmp=$home/flow
+		mkdir -p "$tmp"
+		flow_all "http://127.0.0.1:$port" "sandbox-$who" 7
+		summary >"$home/flow.sum"
+	) | grep -v '^[0-9]* passed'
+	flow_failed=$(sed -n 's/^[0-9]* passed, \([0-9]*\) failed$/\1/p' \
+		"$home/flow.sum")
+	check "the sandbox connect flow as $who" [ "${flow_failed:-1}" = 0 ]
 	if as_runner make --no-print-directory stop >"$home/stop.log" 2>&1; then
 		pass "make stop as $who"
 	else

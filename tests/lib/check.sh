@@ -5,7 +5,7 @@
 #   check NAME CMD...   one test from CMD's exit status
 #   pass NAME / fail NAME [WHY]
 #   summary             prints "N passed, N failed"; returns 1 on a failure
-#   free_port           a loopback port for a server the test starts
+#   free_port [N]       a loopback port for a server the test starts
 #
 # Every line is "ok NAME" or "FAIL NAME", as the C tests print them.
 
@@ -33,12 +33,14 @@ summary() {
 	[ "$check_failed" -eq 0 ]
 }
 
-# Below the kernel's ephemeral range, which outgoing connections take from
-# at any moment, and used by no socket at all right now.
+# A loopback port no socket uses, below the kernel's ephemeral range
+# (which outgoing connections take from at any moment); "free_port N"
+# starts N ports further, so two servers of one test do not race for the
+# same one.
 free_port() {
 	lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null ||
 		echo 32768)
-	p=$((20000 + $$ % (lo - 20000)))
+	p=$((20000 + ($$ * 7 + ${1:-0}) % (lo - 20000)))
 	while ss -Hant "sport = :$p" 2>/dev/null | grep -q .; do
 		p=$((p + 1))
 		[ "$p" -lt "$lo" ] || p=20000

@@ -144,20 +144,6 @@ flow_webhook() {
 	    in convert_from(body, 'UTF8')) > 0")" = 0 ]
 }
 
-# A loopback port no socket uses, below the ephemeral range (as tests/run
-# picks nginx's); "free_port N" starts N ports further, so two servers of
-# one test do not race for the same one.
-free_port() {
-	lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null ||
-		echo 32768)
-	p=$((20000 + ($$ * 7 + ${1:-0}) % (lo - 20000)))
-	while ss -Hant "sport = :$p" 2>/dev/null | grep -q .; do
-		p=$((p + 1))
-		[ "$p" -lt "$lo" ] || p=20000
-	done
-	echo "$p"
-}
-
 # The stack's settings as an env file of the kind a shared-hosting user
 # uploads, for programs that get nothing else (CA file: $1).
 flow_env_file() {
