@@ -101,6 +101,13 @@ static const struct ig_stmt conn_set_profile = { "conn_set_profile",
 	"  'mediaCount', $3::jsonb->'mediaCount'))")
 	"SELECT 1 FROM up", 3 };
 
+/* What debug_token said of the Facebook user token; not a token write. */
+static const struct ig_stmt conn_data_access = { "conn_data_access",
+	"UPDATE oauth_connections c SET metadata = jsonb_set(COALESCE("
+	"  c.metadata, '{}'), '{dataAccessExpiresAt}', to_jsonb($2::bigint)), "
+	"  updatedAt = now() WHERE c.id = $1 AND c.status = 'active' "
+	"RETURNING 1", 2 };
+
 static const struct ig_stmt conn_reauth = { "conn_reauth",
 	"WITH up AS (UPDATE oauth_connections c SET status = "
 	"  'needs_reauth', updatedAt = now(), version = c.version + 1 "
@@ -539,6 +546,19 @@ ig_conn_set_profile(struct ig_ctx *ctx, const struct ig_conn *c,
 	er = ig_db_write_if(ctx->db, &conn_set_profile, vals);
 	free(fields);
 	return er;
+}
+
+enum ig_err
+ig_conn_set_data_access(struct ig_ctx *ctx, const struct ig_conn *c,
+    time_t expires)
+{
+	char		 t[24];
+	const char	*vals[2] = { c->id, t };
+
+	if (expires == 0)
+		return IG_OK;
+	(void)snprintf(t, sizeof(t), "%lld", (long long)expires);
+	return ig_db_write_if(ctx->db, &conn_data_access, vals);
 }
 
 /* {"code": N, "subcode": N} of a Meta error, for the history. */

@@ -1081,6 +1081,14 @@ enum ig_err	 ig_conn_set_profile(struct ig_ctx *, const struct ig_conn *c,
 		    const struct ig_profile *p);
 
 /*
+ * Store when Facebook Login's data access of "c" ends (debug_token's
+ * data_access_expires_at; 0 stores nothing).  IG_ENOTFOUND when the
+ * row is no longer active.
+ */
+enum ig_err	 ig_conn_set_data_access(struct ig_ctx *,
+		    const struct ig_conn *c, time_t expires);
+
+/*
  * Meta refused the token for good: status needs_reauth (the sealed
  * token is kept), history row with Meta's code.  Conditional like
  * ig_conn_set_token().

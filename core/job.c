@@ -30,14 +30,17 @@
 /* ---------------------------------------------------------------- SQL */
 
 /*
- * Due for a refresh: an active token not yet expired that expires
- * within the window ($1 seconds), at least 24 hours old (Meta refreshes
- * nothing younger) unless it is a short-lived fallback token, which is
- * upgraded instead; not exhausted, not backing off past the start of
- * this pass ($2), not leased by another copy of the job.
+ * Due for a refresh: an Instagram Login token (Facebook Login has no
+ * refresh call, graph-api.md B.3; its Page tokens do not expire), active,
+ * not yet expired, expiring within the window ($1 seconds), at least 24
+ * hours old (Meta refreshes nothing younger) unless it is a short-lived
+ * fallback token, which is upgraded instead; not exhausted, not backing
+ * off past the start of this pass ($2), not leased by another copy of
+ * the job.
  */
 #define REFRESH_DUE \
 	"d.provider = 'instagram' AND d.status = 'active' AND " \
+	"COALESCE(d.metadata->>'flavor', 'instagram') = 'instagram' AND " \
 	"d.accessToken IS NOT NULL AND d.refreshState <> 'exhausted' AND " \
 	"d.expiresAt > now() AND " \
 	"d.expiresAt <= now() + $1::float8 * interval '1 second' AND " \
@@ -137,6 +140,15 @@ static const char *const outcome_names[NOUTCOME] = {
 struct	kind;
 
 /* One claimed connection and what became of it. */
+struct	item;
+
+/* The reply to one GET of an item, the batch's "arg". */
+struct	reply {
+	struct item		*it;
+	enum ig_err		 er;
+	struct ig_meta_error	 merr;
+};
+
 struct	item {
 	const struct kind	*kind;
 	struct ig_conn		 conn;
@@ -147,6 +159,14 @@ struct	item {
 	struct ig_token		 token;		/* refresh's result */
 	struct ig_profile	 profile;	/* sync's result */
 	char			 tok[9];	/* SHA-256 prefix, for logs */
+	/*
+	 * Sync of a Facebook Login row: debug_token of its user token too
+	 * (graph-api.md B.6), for the data access expiry; best effort.
+	 */
+	struct reply		 main, health;
+	struct ig_fb_debug	 debug;
+	char			*user_token;
+	char			 app_token[256];
 };
 
 struct	job {
@@ -212,24 +232,36 @@ refresh_store(struct ig_ctx *ctx, struct item *it)
 	return er;
 }
 
+/* The profile from the host of the row's flavor (A.5, or B.5). */
 static void
 sync_request(const struct ig_cfg *cfg, struct item *it, const char *token,
     struct ig_get *g)
 {
-	(void)it;
-	ig_insta_profile_get(cfg, token, g);
+	if (it->conn.flavor == IG_FLAVOR_FACEBOOK &&
+	    it->conn.business_account_id != NULL)
+		ig_fb_profile_get(cfg, it->conn.business_account_id, token, g);
+	else
+		ig_insta_profile_get(cfg, token, g);
 }
 
 static enum ig_err
 sync_read(struct item *it, const json_t *reply)
 {
+	if (it->conn.flavor == IG_FLAVOR_FACEBOOK)
+		return ig_fb_read_profile(reply, &it->profile);
 	return ig_insta_read_profile(reply, &it->profile);
 }
 
 static enum ig_err
 sync_store(struct ig_ctx *ctx, struct item *it)
 {
-	return ig_conn_set_profile(ctx, &it->conn, &it->profile);
+	enum ig_err	er;
+
+	er = ig_conn_set_profile(ctx, &it->conn, &it->profile);
+	if (er == IG_OK && it->health.er == IG_OK && it->debug.valid)
+		er = ig_conn_set_data_access(ctx, &it->conn,
+		    it->debug.data_access_expires_at);
+	return er;
 }
 
 static const struct kind kinds[] = {
@@ -393,12 +425,41 @@ static void
 on_reply(void *arg, enum ig_err er, const json_t *reply,
     const struct ig_meta_error *merr)
 {
-	struct item	*it = arg;
+	struct reply	*r = arg;
+	struct item	*it = r->it;
 
+	r->er = er;
+	r->merr = *merr;
+	if (r == &it->health) {
+		if (er == IG_OK)
+			r->er = ig_fb_read_debug(reply, &it->debug);
+		return;
+	}
 	it->er = er;
 	it->merr = *merr;
 	if (er == IG_OK)
 		it->er = it->kind->read(it, reply);
+}
+
+/*
+ * A Facebook Login row's sync also asks debug_token about its user
+ * token.  Nothing is lost when it cannot: the profile still lands.
+ */
+static void
+queue_health(struct job *j, struct item *it)
+{
+	struct ig_get	g;
+
+	it->health.it = it;
+	it->health.er = IG_ENOTFOUND;
+	if (j->kind != &kinds[IG_JOB_SYNC] ||
+	    it->conn.flavor != IG_FLAVOR_FACEBOOK ||
+	    ig_conn_user_token(j->cfg, &it->conn, &it->user_token) != IG_OK ||
+	    ig_fb_app_token(j->cfg, it->app_token, sizeof(it->app_token)) !=
+	    IG_OK)
+		return;
+	ig_fb_debug_get(j->cfg, it->user_token, it->app_token, &g);
+	(void)ig_http_batch_add(j->http, &g, &it->health);
 }
 
 /* Open the item's token and queue its GET; 0 if the token is unreadable. */
@@ -420,13 +481,15 @@ queue(struct job *j, struct item *it)
 		memcpy(it->tok, hex, sizeof(it->tok));
 	}
 	j->kind->request(j->cfg, it, token, &g);
-	er = ig_http_batch_add(j->http, &g, it);
+	it->main.it = it;
+	er = ig_http_batch_add(j->http, &g, &it->main);
 	ig_free_secret(token);
 	if (er != IG_OK) {
 		it->er = er;
 		return 0;
 	}
 	it->called = 1;
+	queue_health(j, it);
 	return 1;
 }
 
@@ -535,6 +598,9 @@ free_items(struct item *items, size_t n)
 		ig_conn_free(&items[i].conn);
 		ig_token_free(&items[i].token);
 		ig_profile_free(&items[i].profile);
+		ig_fb_debug_free(&items[i].debug);
+		ig_free_secret(items[i].user_token);
+		ig_wipe(items[i].app_token, sizeof(items[i].app_token));
 	}
 	free(items);
 }

@@ -64,8 +64,8 @@ long_lived_or_fallback(struct ig_ctx *ctx, long_lived_fn *exchange,
 		return er;
 	ig_log_warnx("long-lived token exchange failed (%s, Meta code %ld); "
 	    "keeping the short-lived token", ig_strerror(er), m->code);
-	if (short_tok->expires_in <= 0 ||
-	    short_tok->expires_in > SHORT_TOKEN_LIFE)
+	/* Its true life: Meta's expires_in, else what Meta documents. */
+	if (short_tok->expires_in <= 0)
 		short_tok->expires_in = SHORT_TOKEN_LIFE;
 	*use = short_tok;
 	*kind = IG_TOKEN_SHORT;

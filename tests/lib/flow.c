@@ -500,9 +500,10 @@ void
 secrets_from_fake(struct flow_secrets *s)
 {
 	static const char *const routes[] = { "code_exchange",
-	    "ig_exchange", "refresh", "me", "node" };
+	    "ig_exchange", "refresh", "me", "node", "fb_code_exchange",
+	    "fb_exchange", "fb_accounts", "debug_token" };
 	static const char *const names[] = { "access_token", "code",
-	    "client_secret" };
+	    "client_secret", "fb_exchange_token", "input_token" };
 	json_t		*o, *e, *a;
 	const char	*v;
 	char		 path[128];

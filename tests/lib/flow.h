@@ -177,8 +177,8 @@ void		 secrets_free(struct flow_secrets *);
 
 /*
  * Add every token the fake has seen in the query, form or Authorization
- * header of a request on the token and profile routes: what Meta
- * issued and igconnect then used.
+ * header of a request on the token, profile, Pages and debug_token
+ * routes of both flavors: what Meta issued and igconnect then used.
  */
 void		 secrets_from_fake(struct flow_secrets *);
 

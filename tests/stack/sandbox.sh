@@ -84,6 +84,7 @@ start_fake() {
 		env -i PATH="$PATH_CLEAN" "$fake" --listen 127.0.0.1:0 \
 		--cert "$VAR/fake/server.pem" --key "$VAR/fake/server.key" \
 		--app-id "$sb_id" --app-secret "$sb_secret" \
+		--fb-app-id "$sb_id" --fb-app-secret "$sb_secret" \
 		--redirect-uri "$sb_redirect" --redirect-uri "$sb_redirect_alt" \
 		--pidfile "$RUN/fakemeta.pid"
 	fake_pid=$launched
