@@ -896,6 +896,9 @@ enum ig_err	 ig_fb_read_debug(const json_t *reply, struct ig_fb_debug *);
  * fallback).  Facebook Login with several candidate accounts and no
  * choice gives IG_ECHOICE with "candidates" and a new "selection";
  * a request with "selection" and a choice finishes it without a code.
+ * A request with a Facebook "user_token" (the one a short-lived link
+ * kept) and the linked "page_id" exchanges it for a long-lived one and
+ * links the Page again: its token then never expires.
  */
 struct	ig_link_req {
 	enum ig_flavor	 flavor;
@@ -904,6 +907,8 @@ struct	ig_link_req {
 	const char	*code;
 	const char	*redirect_uri;
 	const char	*selection;	/* or this, to finish a choice */
+	const char	*user_token;	/* or this Facebook user token, to
+					   upgrade a short-lived link */
 	const char	*page_id;	/* the chosen account, or NULL */
 	const char	*account_id;
 };

@@ -406,6 +406,23 @@ finish_selection(struct ig_ctx *ctx, const struct ig_link_req *rq,
 	return er;
 }
 
+/* A short-lived Facebook link made long-lived: no fallback this time. */
+static enum ig_err
+upgrade_facebook(struct ig_ctx *ctx, const struct ig_link_req *rq,
+    struct ig_link_res *res)
+{
+	struct ig_token	long_tok;
+	enum ig_err	er;
+
+	if ((er = ig_fb_long_lived(ctx, rq->user_token, &long_tok,
+	    &res->merr)) != IG_OK)
+		return er;
+	er = link_with_user_token(ctx, rq, rq->user_uuid, &long_tok,
+	    IG_TOKEN_LONG, res);
+	ig_token_free(&long_tok);
+	return er;
+}
+
 /* ------------------------------------------------------------- entry */
 
 enum ig_err
@@ -419,6 +436,8 @@ ig_link_account(struct ig_ctx *ctx, const struct ig_link_req *rq,
 		return IG_ENOMEM;
 	if (rq->selection != NULL)
 		er = finish_selection(ctx, rq, res);
+	else if (rq->user_token != NULL)
+		er = upgrade_facebook(ctx, rq, res);
 	else if (rq->flavor == IG_FLAVOR_FACEBOOK)
 		er = link_facebook(ctx, rq, res);
 	else

@@ -2,10 +2,11 @@
 /*
  * integration-refresh: POST /integrations/instagram/refresh.  Refreshes
  * the caller's long-lived token now (graph-api.md A.4), or upgrades a
- * short-lived fallback token to a long-lived one (A.3).  Meta refreshes
- * only tokens at least 24 hours old and not expired (SECURITY 85): a
- * younger one is 409 too_early with the time it becomes refreshable; an
- * expired or revoked one marks the connection needs_reauth.
+ * short-lived fallback token to a long-lived one (A.3; for Facebook
+ * Login, B.3 and the Page again).  Meta refreshes only tokens at least
+ * 24 hours old and not expired: a younger one is 409 too_early with the
+ * time it becomes refreshable; an expired or revoked one marks the
+ * connection needs_reauth.  A Page token does not expire: 400.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,44 @@ renew(struct ig_ctx *ctx, const struct ig_conn *c, int upgrade)
 	return er;
 }
 
+/*
+ * Facebook Login has no refresh call (graph-api.md B.3): a short-lived
+ * link is upgraded by exchanging its user token and linking the same
+ * Page again; a Page token does not expire.
+ */
+static enum ig_err
+upgrade_facebook(struct ig_ctx *ctx, const struct ig_conn *c)
+{
+	struct ig_link_req	 rq;
+	struct ig_link_res	 res;
+	char			*user_token;
+	enum ig_err		 er;
+
+	if ((er = ig_conn_user_token(ctx->cfg, c, &user_token)) != IG_OK)
+		return er == IG_ENOTFOUND ? IG_EINPUT : er;
+	memset(&rq, 0, sizeof(rq));
+	rq.flavor = IG_FLAVOR_FACEBOOK;
+	rq.user_uuid = c->user_id;
+	rq.user_token = user_token;
+	rq.page_id = json_string_value(json_object_get(c->metadata,
+	    "facebookPageId"));
+	rq.account_id = c->business_account_id;
+	er = ig_link_account(ctx, &rq, &res);
+	ig_free_secret(user_token);
+	if (er == IG_OK)
+		er = ig_resp_conn(ctx, res.conn);
+	else if (er == IG_EMETA && res.merr.cls == IG_META_TOKEN)
+		er = revoked(ctx, c, &res.merr);
+	else if (er == IG_EMETA || er == IG_ERATELIMIT || er == IG_EUPSTREAM) {
+		ig_conn_note(ctx, c, "refresh_failed", &res.merr);
+		er = ig_resp_meta(ctx->req, er, &res.merr);
+	} else if (er == IG_ESCOPE || er == IG_ENOACCOUNT ||
+	    er == IG_ENOTOFFERED)
+		er = ig_resp_fail(ctx->req, er);
+	ig_link_res_free(&res);
+	return er;
+}
+
 static enum ig_err
 refresh(struct ig_ctx *ctx, const struct ig_conn *c)
 {
@@ -105,6 +144,8 @@ refresh(struct ig_ctx *ctx, const struct ig_conn *c)
 		expired.subcode = 463;
 		return revoked(ctx, c, &expired);
 	}
+	if (c->flavor == IG_FLAVOR_FACEBOOK)
+		return upgrade_facebook(ctx, c);
 	if (c->token_kind == IG_TOKEN_SHORT)
 		return renew(ctx, c, 1);
 	if (c->issued_at + MIN_TOKEN_AGE > now)

@@ -23,6 +23,7 @@
 #include "../lib/check.h"
 #include "../lib/client.h"
 #include "../lib/flow.h"
+#include "../lib/hook.h"
 
 #define FB_SCOPES	"pages_show_list,pages_read_engagement," \
 			"instagram_basic,instagram_content_publish," \
@@ -375,6 +376,153 @@ t_fb_fallback(void)
 }
 
 /*
+ * POST .../refresh: a short-lived Facebook link is upgraded (the user
+ * token made long-lived, the same Page linked again); a Page token has
+ * nothing to refresh.
+ */
+static void
+t_fb_refresh(void)
+{
+	struct flow_user	 u;
+	long long		 n = flow_account(1);
+	json_t			*o = NULL;
+	char			 knobs[128];
+	long			 st;
+
+	CHECK(fake_reset());
+	CHECK(fake_inject("{\"route\":\"fb_exchange\",\"graph_error\":"
+	    "{\"code\":100,\"message\":\"(#100) Invalid parameter\","
+	    "\"type\":\"OAuthException\"}}"));
+	flow_user_new(&u);
+	(void)snprintf(knobs, sizeof(knobs), "&fake_account=%lld&fake_pages=2"
+	    "&fake_linked=2&fake_short_lived=1", n);
+	CHECK(connect_fb(&u, knobs, &o) == 200);
+	CHECK(strcmp(jstr(o, "tokenKind"), "short") == 0);
+	json_decref(o);
+	o = flow_req_json(&u, "POST", "/integrations/instagram/refresh", NULL,
+	    &st);
+	CHECK(st == 200);
+	CHECK(strcmp(jstr(o, "tokenKind"), "page") == 0);
+	CHECK(json_is_null(json_object_get(o, "expiresAt")));
+	CHECK(id_is(o, "facebookPageId", page_id(n, 2)));
+	CHECK(id_is(o, "businessAccountId", ig_id(n, 2)));
+	json_decref(o);
+	CHECK(fake_count("fb_exchange") == 2);
+	o = flow_req_json(&u, "POST", "/integrations/instagram/refresh", NULL,
+	    &st);
+	CHECK(st == 400 && strcmp(jstr(o, "error"), "invalid_request") == 0);
+	json_decref(o);
+	CHECK(db_long("SELECT count(*) FROM oauth_connections WHERE "
+	    FLOW_CONN, u.id, NULL) == 1);
+	flow_user_free(&u);
+}
+
+/*
+ * IGCONNECT_APPSECRET_PROOF_INSTAGRAM=1 adds the proof, with the
+ * Instagram app secret, to graph.instagram.com calls: an Instagram
+ * Login sync fails without it where the fake requires it, and succeeds
+ * with it, with no wrong proof sent.
+ */
+static void
+t_instagram_proof_on_demand(void)
+{
+	struct flow_user	 u;
+	long long		 fails;
+	const char		*fake = getenv("IGCONNECT_FAKE_URL");
+	char			 ig_url[256];
+
+	/*
+	 * The stack points every Meta host at the one fake; the job gets
+	 * graph.instagram.com by another name of it, so the proof the
+	 * Facebook host always gets cannot stand in for this one.
+	 */
+	if (!CHECK(fake != NULL && strncmp(fake, "https://127.0.0.1:", 18) ==
+	    0))
+		return;
+	(void)snprintf(ig_url, sizeof(ig_url), "https://localhost:%s",
+	    fake + 18);
+	CHECK(setenv("IGCONNECT_GRAPH_INSTAGRAM_URL", ig_url, 1) == 0);
+	CHECK(fake_reset());
+	flow_user_new(&u);
+	CHECK(flow_connect(&u, flow_account(0), NULL, NULL) == 200);
+	CHECK(fake_post("/_fake/proof", "{\"instagram\":true}") == 200);
+	CHECK(db_exec("UPDATE oauth_connections SET lastsyncedat = now() - "
+	    "interval '2 days' WHERE " FLOW_CONN, u.id, NULL) == 1);
+	fails = fake_stat("proof_failures");
+	CHECK(run_job("tools/igconnect-sync") == 0);
+	CHECK(fake_stat("proof_failures") > fails);
+	CHECK(db_long("SELECT count(*) FROM oauth_connections WHERE "
+	    FLOW_CONN " AND lastsyncedat > now() - interval '1 minute'",
+	    u.id, NULL) == 0);
+
+	CHECK(db_exec("UPDATE oauth_connections SET syncnextat = NULL, "
+	    "syncattempts = 0, syncstate = 'ok' WHERE " FLOW_CONN, u.id,
+	    NULL) == 1);
+	fails = fake_stat("proof_failures");
+	CHECK(setenv("IGCONNECT_APPSECRET_PROOF_INSTAGRAM", "1", 1) == 0);
+	CHECK(run_job("tools/igconnect-sync") == 0);
+	(void)unsetenv("IGCONNECT_APPSECRET_PROOF_INSTAGRAM");
+	(void)setenv("IGCONNECT_GRAPH_INSTAGRAM_URL", fake, 1);
+	CHECK(fake_stat("proof_failures") == fails);
+	CHECK(db_long("SELECT count(*) FROM oauth_connections WHERE "
+	    FLOW_CONN " AND lastsyncedat > now() - interval '1 minute'",
+	    u.id, NULL) == 1);
+	CHECK(fake_reset());
+	flow_user_free(&u);
+}
+
+/*
+ * Meta's callbacks and deliveries for a Facebook-flavored account: an
+ * entry for its business account id links to the connection, and a
+ * deauthorize signed_request signed with the Meta app's secret for the
+ * Facebook user ends it.
+ */
+static void
+t_fb_callbacks(void)
+{
+	struct flow_user	 u;
+	struct http_resp	 r;
+	long long		 n = flow_account(0);
+	const char		*secret = getenv("FACEBOOK_APP_SECRET");
+	const char		*accts[1];
+	json_t			*o = NULL;
+	char			 knobs[128], acct[32], json[256], sr[1024];
+	char			 form[1200], *body;
+
+	CHECK(fake_reset());
+	flow_user_new(&u);
+	(void)snprintf(knobs, sizeof(knobs), "&fake_account=%lld", n);
+	CHECK(connect_fb(&u, knobs, &o) == 200);
+	json_decref(o);
+	(void)snprintf(acct, sizeof(acct), "%lld", ig_id(n, 1));
+	accts[0] = acct;
+	body = hook_delivery(accts, 1, 1);
+	CHECK(body != NULL && hook_post(body, strlen(body), secret, NULL) ==
+	    200);
+	free(body);
+	CHECK(db_long("SELECT count(*) FROM webhook_entries e JOIN "
+	    "oauth_connections c ON c.id = e.connectionid WHERE "
+	    "e.accountid = $2 AND c.userid = (SELECT id FROM users WHERE "
+	    "externalid = $1)", u.id, acct, NULL) == 1);
+
+	(void)snprintf(json, sizeof(json), "{\"algorithm\":\"HMAC-SHA256\","
+	    "\"issued_at\":%lld,\"user_id\":\"%lld\"}",
+	    (long long)time(NULL), 10161234567890000LL + n);
+	hook_signed_request(sr, sizeof(sr), secret, json);
+	(void)snprintf(form, sizeof(form), "signed_request=%s", sr);
+	memset(&r, 0, sizeof(r));
+	CHECK(http_do("POST", stack_url(HOOK_PATH "/deauthorize"),
+	    (const char *const []){ "Content-Type: "
+	    "application/x-www-form-urlencoded", NULL }, form, strlen(form),
+	    NULL, &r) == 200);
+	http_resp_free(&r);
+	CHECK(db_long("SELECT count(*) FROM oauth_connections WHERE "
+	    FLOW_CONN " AND status = 'needs_reauth' AND accesstoken IS NULL "
+	    "AND refreshtoken IS NULL", u.id, NULL) == 1);
+	flow_user_free(&u);
+}
+
+/*
  * The jobs on a Page token: the refresh job never touches it; the sync
  * job reads the profile on the Facebook host and debug_token; once the
  * user revokes (190), the sync marks it needs_reauth.
@@ -472,6 +620,9 @@ static const struct ig_test tests[] = {
 	TEST(t_fb_denied),
 	TEST(t_fb_data_access_soon),
 	TEST(t_fb_fallback),
+	TEST(t_fb_refresh),
+	TEST(t_instagram_proof_on_demand),
+	TEST(t_fb_callbacks),
 	TEST(t_fb_jobs),
 	TEST(t_fb_no_plain_tokens),
 };
