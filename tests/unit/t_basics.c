@@ -569,6 +569,117 @@ t_kinds(void)
 	CHECK(strcmp(ig_flavor_name((enum ig_flavor)99), "instagram") == 0);
 }
 
+/*
+ * The Facebook dialog URL (graph-api.md B.1): the Meta app id, the exact
+ * redirect URI, response_type=code, the state, and the scopes, or
+ * config_id instead of them for Facebook Login for Business.
+ */
+static void
+t_fb_authorize_url(void)
+{
+	struct ig_cfg	 c;
+	char		*url = NULL;
+
+	memset(&c, 0, sizeof(c));
+	c.fb_app_id = (char *)"1234567890123";
+	c.graph_version = (char *)"v26.0";
+	c.url_facebook_www = (char *)"https://www.facebook.com";
+	c.fb_scopes = (char *)"pages_show_list,instagram_basic";
+	if (CHECK(ig_fb_authorize_url(&c, "https://app.example/cb?x=1",
+	    "STATE", &url) == IG_OK))
+		CHECK(strcmp(url, "https://www.facebook.com/v26.0/dialog/oauth?"
+		    "client_id=1234567890123&redirect_uri=https%3A%2F%2F"
+		    "app.example%2Fcb%3Fx%3D1&response_type=code&scope="
+		    "pages_show_list%2Cinstagram_basic&state=STATE") == 0);
+	free(url);
+	url = NULL;
+	c.fb_config_id = (char *)"987654321";
+	if (CHECK(ig_fb_authorize_url(&c, "https://app.example/cb", "S",
+	    &url) == IG_OK)) {
+		CHECK(strstr(url, "&config_id=987654321&") != NULL);
+		CHECK(strstr(url, "scope=") == NULL);
+	}
+	free(url);
+}
+
+static const char *
+jsonstr(const json_t *o, const char *k)
+{
+	const char	*v = json_string_value(json_object_get(o, k));
+
+	return v != NULL ? v : "";
+}
+
+/* debug_token's reply (graph-api.md B.6), ids as strings or numbers. */
+static void
+t_fb_read_debug(void)
+{
+	struct ig_fb_debug	 d;
+	json_t			*r;
+
+	r = json_loads("{\"data\":{\"app_id\":\"138483919580948\","
+	    "\"type\":\"USER\",\"application\":\"Social Cafe\","
+	    "\"data_access_expires_at\":1649504517,\"expires_at\":"
+	    "1641733200,\"is_valid\":true,\"scopes\":[\"pages_show_list\","
+	    "\"instagram_basic\",\"public_profile\"],\"user_id\":"
+	    "\"10161234567890001\"}}", 0, NULL);
+	if (CHECK(r != NULL && ig_fb_read_debug(r, &d) == IG_OK)) {
+		CHECK(d.valid == 1);
+		CHECK(d.data_access_expires_at == 1649504517);
+		CHECK(d.expires_at == 1641733200);
+		CHECK(strcmp(d.user_id, "10161234567890001") == 0);
+		CHECK(json_array_size(d.scopes) == 3);
+		ig_fb_debug_free(&d);
+	}
+	json_decref(r);
+	/* Older samples: numbers; expires_at 0 is never; not valid. */
+	r = json_loads("{\"data\":{\"app_id\":138483919580948,"
+	    "\"expires_at\":0,\"is_valid\":false,\"user_id\":"
+	    "10161234567890001}}", 0, NULL);
+	if (CHECK(r != NULL && ig_fb_read_debug(r, &d) == IG_OK)) {
+		CHECK(d.valid == 0 && d.expires_at == 0);
+		CHECK(strcmp(d.user_id, "10161234567890001") == 0);
+		CHECK(json_array_size(d.scopes) == 0);
+		ig_fb_debug_free(&d);
+	}
+	json_decref(r);
+	r = json_loads("{\"data\":{\"expires_at\":0}}", 0, NULL);
+	CHECK(r != NULL && ig_fb_read_debug(r, &d) == IG_EUPSTREAM);
+	json_decref(r);
+	r = json_loads("{\"data\":{\"is_valid\":true,\"expires_at\":1.5}}",
+	    0, NULL);
+	CHECK(r != NULL && ig_fb_read_debug(r, &d) == IG_EUPSTREAM);
+	json_decref(r);
+}
+
+/* The Instagram account on the Facebook host (graph-api.md B.5). */
+static void
+t_fb_read_profile(void)
+{
+	struct ig_profile	 p;
+	json_t			*r;
+
+	r = json_loads("{\"id\":\"17841407673135339\",\"biography\":"
+	    "\"Build with us\",\"name\":\"Facebook for Developers\","
+	    "\"username\":\"facebookfordevelopers\",\"profile_picture_url\":"
+	    "\"https://scontent.example/p.jpg\",\"followers_count\":64363,"
+	    "\"media_count\":427,\"ig_id\":5370000001}", 0, NULL);
+	if (CHECK(r != NULL && ig_fb_read_profile(r, &p) == IG_OK)) {
+		CHECK(strcmp(p.ig_id, "17841407673135339") == 0);
+		CHECK(strcmp(p.id, p.ig_id) == 0);
+		CHECK(strcmp(jsonstr(p.fields, "username"),
+		    "facebookfordevelopers") == 0);
+		CHECK(json_integer_value(json_object_get(p.fields,
+		    "followersCount")) == 64363);
+		CHECK(json_object_get(p.fields, "website") == NULL);
+		ig_profile_free(&p);
+	}
+	json_decref(r);
+	r = json_loads("{\"id\":1.7841407673135339e16}", 0, NULL);
+	CHECK(r != NULL && ig_fb_read_profile(r, &p) == IG_EUPSTREAM);
+	json_decref(r);
+}
+
 static void
 t_meta_error(void)
 {
@@ -768,6 +879,9 @@ static const struct ig_test tests[] = {
 	TEST(t_url_decode),
 	TEST(t_err_map),
 	TEST(t_kinds),
+	TEST(t_fb_authorize_url),
+	TEST(t_fb_read_debug),
+	TEST(t_fb_read_profile),
 	TEST(t_meta_error),
 	TEST(t_meta_error_truncate),
 	TEST(t_json_id_dup),
