@@ -6,11 +6,11 @@
  *  - a FastCGI listening socket on fd 0 (spawn-fcgi, systemd): the same;
  *  - otherwise plain CGI (RFC 3875): answer one request and exit.
  * The supervisor owns the socket and restarts a worker that dies, so a
- * crash costs only the requests it had in flight (SECURITY.md 88).  A
+ * crash costs only the requests it had in flight.  A
  * worker runs a pool of threads taking ready connections from nginx
  * (conns.c), each with its own Meta client, sharing a pool of database
  * connections (a thread waiting for Meta holds none); SIGTERM stops
- * accepting and lets in-flight requests finish (SECURITY.md 90).
+ * accepting and lets in-flight requests finish.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -85,7 +85,7 @@ serve(FCGX_Request *fr, const struct ig_endpoint *ep,
 	if ((path = ig_req_env(req, "DOCUMENT_URI")) == NULL &&
 	    (path = ig_req_env(req, "SCRIPT_NAME")) == NULL)
 		path = "-";
-	/* The path only: query strings carry OAuth codes (SECURITY 15). */
+	/* The path only: query strings carry OAuth codes. */
 	ig_log_info("%.8s %.200s %d %.3fms%s%s", m, path,
 	    ig_resp_status(req), now_ms() - t0, er != IG_OK ? " " : "",
 	    er != IG_OK ? ig_strerror(er) : "");
@@ -253,8 +253,7 @@ stop_workers(pid_t *pids, long n)
 
 /*
  * Restart dead workers.  One that dies within a second of its start is
- * crash-looping: wait a second before the next try, never a fork loop
- * (SECURITY.md 89).
+ * crash-looping: wait a second before the next try, never a fork loop.
  */
 static int
 supervise(int fd, const struct ig_endpoint *ep, const struct ig_cfg *cfg)

@@ -2,7 +2,7 @@
 /*
  * auth.c: who is calling (SPEC.md, caller authentication).  Bearer
  * tokens are taken only from the Authorization header, never from a
- * query or form (SECURITY.md 40).
+ * query or form.
  */
 #include <string.h>
 #include <time.h>

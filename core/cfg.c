@@ -290,7 +290,7 @@ p_level(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
 	return bad(msg, sz, v, "expected err, warn, info or debug");
 }
 
-/* RFC 7518 3.2: an HS256 key must be at least 256 bits (SECURITY 32). */
+/* RFC 7518 3.2: an HS256 key must be at least 256 bits. */
 static enum ig_err
 p_jwt_secret(struct ig_cfg *c, const struct var *v, const char *s,
     char *msg, size_t sz)

@@ -3,10 +3,10 @@
  * conn.c: the oauth_connections row of a user, read and written.  Every
  * write is one statement (a data-modifying CTE with its history row), so
  * a crash never leaves half of it; every link is the seed's
- * INSERT ... ON CONFLICT (userId, provider) DO UPDATE (SECURITY 82); a
+ * INSERT ... ON CONFLICT (userId, provider) DO UPDATE; a
  * token write after a Meta call is conditional on the row's version, so
- * it cannot overwrite a newer link (SECURITY 84).  Tokens are sealed
- * with the row's user and provider as associated data (SECURITY 23).
+ * it cannot overwrite a newer link.  Tokens are sealed
+ * with the row's user and provider as associated data.
  */
 #include <stdio.h>
 #include <stdlib.h>

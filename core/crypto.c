@@ -2,8 +2,8 @@
 /*
  * crypto.c: every use of OpenSSL.  Randomness only from RAND_bytes,
  * MACs compared with CRYPTO_memcmp, tokens sealed with AES-256-GCM and
- * a fresh 96-bit nonce, the key id and the row bound as associated data
- * (SECURITY.md 22-24).  Secrets are wiped before they are freed.
+ * a fresh 96-bit nonce, the key id and the row bound as associated data.
+ * Secrets are wiped before they are freed.
  */
 #include <pthread.h>
 #include <stdio.h>

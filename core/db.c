@@ -3,8 +3,8 @@
  * db.c: the only file that talks to libpq.  Statements are constant text
  * with $n placeholders run through PQexecPrepared (PQexec only for the
  * migration files).  A connection is opened lazily and re-opened after
- * the server restarts, so workers survive it (SECURITY.md 77); every wait
- * is bounded by timeouts set at connect (SECURITY.md 78).
+ * the server restarts, so workers survive it; every wait
+ * is bounded by timeouts set at connect.
  */
 #include <sys/stat.h>
 

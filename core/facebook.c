@@ -83,59 +83,61 @@ read_user_token(const json_t *reply, struct ig_token *t)
 	return IG_OK;
 }
 
-static void
-oauth_path(const struct ig_cfg *cfg, char *path, size_t sz)
+/*
+ * A GET of oauth/access_token answered by a user token.  The code
+ * exchange is made once ("once"): a code works once, so even a GET that
+ * timed out is not repeated.
+ */
+static enum ig_err
+user_token_call(struct ig_ctx *ctx, const struct ig_kv *query, int once,
+    struct ig_token *t, struct ig_meta_error *merr, const char *what)
 {
-	(void)snprintf(path, sz, "/%s/oauth/access_token", cfg->graph_version);
+	const struct ig_cfg	*cfg = ctx->cfg;
+	char			 path[48];
+	json_t			*reply = NULL;
+	enum ig_err		 er;
+
+	memset(t, 0, sizeof(*t));
+	(void)snprintf(path, sizeof(path), "/%s/oauth/access_token",
+	    cfg->graph_version);
+	if (once)
+		er = ig_http_call(ctx->http, cfg->url_graph_facebook, path,
+		    query, NULL, &reply, merr);
+	else
+		er = ig_http_get(ctx->http, cfg->url_graph_facebook, path,
+		    query, &reply, merr);
+	if (er == IG_OK)
+		er = read_user_token(reply, t);
+	return ig_token_finish(er, reply, t, what);
 }
 
 enum ig_err
 ig_fb_exchange_code(struct ig_ctx *ctx, const char *code,
     const char *redirect_uri, struct ig_token *t, struct ig_meta_error *merr)
 {
-	const struct ig_cfg	*cfg = ctx->cfg;
-	const struct ig_kv	 query[] = {
-		{ "client_id", cfg->fb_app_id },
+	const struct ig_kv	query[] = {
+		{ "client_id", ctx->cfg->fb_app_id },
 		{ "redirect_uri", redirect_uri },
-		{ "client_secret", cfg->fb_app_secret },
+		{ "client_secret", ctx->cfg->fb_app_secret },
 		{ "code", code },
 		{ NULL, NULL } };
-	char			 path[48];
-	json_t			*reply = NULL;
-	enum ig_err		 er;
 
-	memset(t, 0, sizeof(*t));
-	oauth_path(cfg, path, sizeof(path));
-	/* A GET, yet never retried: a code works once. */
-	er = ig_http_call(ctx->http, cfg->url_graph_facebook, path, query,
-	    NULL, &reply, merr);
-	if (er == IG_OK)
-		er = read_user_token(reply, t);
-	return ig_token_finish(er, reply, t, "facebook code exchange");
+	return user_token_call(ctx, query, 1, t, merr,
+	    "facebook code exchange");
 }
 
 enum ig_err
 ig_fb_long_lived(struct ig_ctx *ctx, const char *user_token,
     struct ig_token *t, struct ig_meta_error *merr)
 {
-	const struct ig_cfg	*cfg = ctx->cfg;
-	const struct ig_kv	 query[] = {
+	const struct ig_kv	query[] = {
 		{ "grant_type", "fb_exchange_token" },
-		{ "client_id", cfg->fb_app_id },
-		{ "client_secret", cfg->fb_app_secret },
+		{ "client_id", ctx->cfg->fb_app_id },
+		{ "client_secret", ctx->cfg->fb_app_secret },
 		{ "fb_exchange_token", user_token },
 		{ NULL, NULL } };
-	char			 path[48];
-	json_t			*reply = NULL;
-	enum ig_err		 er;
 
-	memset(t, 0, sizeof(*t));
-	oauth_path(cfg, path, sizeof(path));
-	er = ig_http_get(ctx->http, cfg->url_graph_facebook, path, query,
-	    &reply, merr);
-	if (er == IG_OK)
-		er = read_user_token(reply, t);
-	return ig_token_finish(er, reply, t, "fb_exchange_token");
+	return user_token_call(ctx, query, 0, t, merr, "fb_exchange_token");
 }
 
 /* An id of "o" that must be there; IG_EUPSTREAM when it is not. */

@@ -441,7 +441,7 @@ enum ig_err	 ig_resp_error_ex(struct ig_req *, int status,
 
 /*
  * Answer for a failed call to Meta; the one place where Meta's errors
- * become ours (issue 3, SECURITY 48): the api.instagram.com OAuth
+ * become ours: the api.instagram.com OAuth
  * envelope is 400 invalid_grant, code 190 is 401 token_revoked,
  * throttling is 503 upstream_rate_limited with Retry-After, everything
  * else 502 upstream_error, with Meta's code and fbtrace id when it sent
@@ -565,8 +565,7 @@ enum ig_err	 ig_http_call(struct ig_http *, const char *base,
 		    struct ig_meta_error *merr);
 
 /*
- * An idempotent GET through ig_http_call() with a bounded retry (SECURITY
- * 49): at most 3 attempts, only after IG_EUPSTREAM (codes 1 and 2, HTTP
+ * An idempotent GET through ig_http_call() with a bounded retry: at most 3 attempts, only after IG_EUPSTREAM (codes 1 and 2, HTTP
  * 5xx, timeouts, garbage), with full-jitter backoff, and never past
  * IGCONNECT_HTTP_TIMEOUT from the first attempt.  Never use it for a
  * call that must not run twice (the code exchange).
@@ -702,7 +701,7 @@ struct	ig_endpoint {
 	/*
 	 * 1: the body is left unparsed for the handler (ig_req_body) and
 	 * capped by IGCONNECT_WEBHOOK_MAX_BODY: a webhook delivery must not
-	 * be parsed before its signature is checked (SECURITY 55).
+	 * be parsed before its signature is checked.
 	 */
 	int			 raw_body;
 	/*
@@ -1080,7 +1079,8 @@ enum ig_err	 ig_conn_set_token(struct ig_ctx *, const struct ig_conn *c,
  * Store the profile "p" read with the token of "c" as the connection's
  * metadata.profile, set lastSyncedAt, and add a "synced" history row
  * with the counts.  IG_ENOTFOUND when the row is no longer active or
- * now belongs to another account than "p" (p->id).
+ * now belongs to another account than "p" (p->id: the app-scoped id, or
+ * for Facebook Login the account id).
  */
 enum ig_err	 ig_conn_set_profile(struct ig_ctx *, const struct ig_conn *c,
 		    const struct ig_profile *p);
@@ -1148,7 +1148,7 @@ int		 ig_webhook_signed(const struct ig_cfg *, const char *header,
 
 /*
  * Store one verified delivery and its entries in one statement, before
- * the 200 (SECURITY 57-59): the raw body, each entry linked to its
+ * the 200: the raw body, each entry linked to its
  * connection by entry.id, test entries (id "0") marked.  The same bytes
  * again, or an entry seen before, are not stored twice; "*fresh" is 0
  * then.  IG_EDB if it could not be stored: answer 5xx so Meta retries.

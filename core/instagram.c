@@ -5,7 +5,7 @@
  * and sends another (data-wrapped or flat, ids as numbers or strings,
  * permissions as an array or a comma string), so each reader accepts
  * every recorded shape and refuses anything else as IG_EUPSTREAM; no
- * field of a reply reaches the database unchecked (SECURITY 46).
+ * field of a reply reaches the database unchecked.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,7 +205,7 @@ ig_insta_exchange_code(struct ig_ctx *ctx, const char *code,
 	enum ig_err		 er;
 
 	memset(t, 0, sizeof(*t));
-	/* A POST, never retried: a code works once (SECURITY 13). */
+	/* A POST, never retried: a code works once. */
 	er = ig_http_call(ctx->http, ctx->cfg->url_instagram_api,
 	    "/oauth/access_token", NULL, form, &reply, merr);
 	if (er == IG_OK)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * job.c: igconnect-refresh and igconnect-sync, one runner for both
- * (SECURITY.md 83-86, 90).  A pass claims due connections in batches:
+ * job.c: igconnect-refresh and igconnect-sync, one runner for both.
+ * A pass claims due connections in batches:
  * one UPDATE sets a lease on rows picked with FOR UPDATE SKIP LOCKED and
  * returns them as they are now, so copies of a job on any number of
  * hosts never take the same row.  The batch's calls to Meta are made at
@@ -475,7 +475,7 @@ queue(struct job *j, struct item *it)
 		it->er = er;
 		return 0;
 	}
-	/* Logs may name a token by a hash prefix only (SECURITY 72). */
+	/* Logs may name a token by a hash prefix only. */
 	if (ig_sha256(token, strlen(token), md) == IG_OK) {
 		ig_hex(hex, md, 4);
 		memcpy(it->tok, hex, sizeof(it->tok));

@@ -2,7 +2,7 @@
 /*
  * jwt.c: HS256 JSON Web Tokens, the caller authentication of SPEC.md.
  * Written here rather than with libjwt because the rules we need are
- * stricter than Debian's libjwt 1.10 offers (SECURITY.md 30-37): the
+ * stricter than Debian's libjwt 1.10 offers: the
  * algorithm is pinned and never read from the token, unknown header
  * members (crit, kid, jku, jwk, x5u) are refused, duplicate names are
  * refused, and the MAC is checked before a single claim is parsed.

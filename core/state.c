@@ -58,29 +58,32 @@ state_hash(const char *state, char out[67])
 	return IG_OK;
 }
 
-enum ig_err
-ig_state_new(struct ig_ctx *ctx, const char *user, enum ig_flavor flavor,
-    const char *redirect_uri, char *state, time_t *expires)
+/*
+ * A new handle (a state or a selection): 32 bytes from the CSPRNG as
+ * base64url into "out" (IG_STATE_LEN+1 bytes), and its stored hash.
+ */
+static enum ig_err
+new_handle(char *out, char hash[67])
 {
-	unsigned char	 raw[32];
-	char		 hash[67], ttl[16];
-	const char	*vals[5];
-	PGresult	*res;
-	enum ig_err	 er;
+	unsigned char	raw[32];
+	enum ig_err	er;
 
 	if ((er = ig_rand_bytes(raw, sizeof(raw))) != IG_OK)
 		return er;
-	ig_b64url_enc(state, raw, sizeof(raw));
+	ig_b64url_enc(out, raw, sizeof(raw));
 	ig_wipe(raw, sizeof(raw));
-	if ((er = state_hash(state, hash)) != IG_OK)
-		return er;
-	(void)snprintf(ttl, sizeof(ttl), "%d", IG_STATE_TTL);
-	vals[0] = user;
-	vals[1] = hash;
-	vals[2] = ig_flavor_name(flavor);
-	vals[3] = redirect_uri;
-	vals[4] = ttl;
-	if ((er = ig_db_exec(ctx->db, &state_insert, vals, &res)) != IG_OK)
+	return state_hash(out, hash);
+}
+
+/* Run an insert of a handle that returns its expiry, into "*expires". */
+static enum ig_err
+insert_handle(struct ig_ctx *ctx, const struct ig_stmt *st,
+    const char *const *vals, time_t *expires)
+{
+	PGresult	*res;
+	enum ig_err	 er;
+
+	if ((er = ig_db_exec(ctx->db, st, vals, &res)) != IG_OK)
 		return er;
 	if (PQntuples(res) != 1)
 		er = IG_EDB;
@@ -88,6 +91,25 @@ ig_state_new(struct ig_ctx *ctx, const char *user, enum ig_flavor flavor,
 		*expires = (time_t)strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
 	return er;
+}
+
+enum ig_err
+ig_state_new(struct ig_ctx *ctx, const char *user, enum ig_flavor flavor,
+    const char *redirect_uri, char *state, time_t *expires)
+{
+	char		 hash[67], ttl[16];
+	const char	*vals[5];
+	enum ig_err	 er;
+
+	if ((er = new_handle(state, hash)) != IG_OK)
+		return er;
+	(void)snprintf(ttl, sizeof(ttl), "%d", IG_STATE_TTL);
+	vals[0] = user;
+	vals[1] = hash;
+	vals[2] = ig_flavor_name(flavor);
+	vals[3] = redirect_uri;
+	vals[4] = ttl;
+	return insert_handle(ctx, &state_insert, vals, expires);
 }
 
 enum ig_err
@@ -168,18 +190,12 @@ ig_selection_new(struct ig_ctx *ctx, const char *user_uuid,
     const struct ig_token *user_token, enum ig_token_kind kind,
     json_t *candidates, char *selection, time_t *expires)
 {
-	unsigned char	 raw[32];
 	char		 hash[67], ttl[16], life[24], aad[64];
 	char		*sealed = NULL, *cands = NULL;
 	const char	*vals[7];
-	PGresult	*res;
 	enum ig_err	 er;
 
-	if ((er = ig_rand_bytes(raw, sizeof(raw))) != IG_OK)
-		return er;
-	ig_b64url_enc(selection, raw, sizeof(raw));
-	ig_wipe(raw, sizeof(raw));
-	if ((er = state_hash(selection, hash)) != IG_OK)
+	if ((er = new_handle(selection, hash)) != IG_OK)
 		return er;
 	selection_aad(aad, sizeof(aad), user_uuid);
 	if ((er = ig_seal(ctx->cfg, user_token->access_token, aad, &sealed)) !=
@@ -198,16 +214,9 @@ ig_selection_new(struct ig_ctx *ctx, const char *user_uuid,
 	vals[4] = life;
 	vals[5] = cands;
 	vals[6] = ttl;
-	er = ig_db_exec(ctx->db, &selection_insert, vals, &res);
+	er = insert_handle(ctx, &selection_insert, vals, expires);
 	free(sealed);
 	free(cands);
-	if (er != IG_OK)
-		return er;
-	if (PQntuples(res) != 1)
-		er = IG_EDB;
-	else
-		*expires = (time_t)strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
 	return er;
 }
 

@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * webhook.c: what Meta sends us unasked.  Deliveries are authenticated by
- * an HMAC over the raw bytes before anything parses them (SECURITY 54,
- * 55), then stored in one statement with their entries, deduplicated by
- * hashes (58), before the 200 (57, 59).  Meta's deauthorize and data
- * deletion callbacks carry a signed_request, verified the same way
- * before its payload is decoded.
+ * an HMAC over the raw bytes before anything parses them, then stored in
+ * one statement with their entries, deduplicated by hashes, before the
+ * 200.  Meta's deauthorize and data deletion callbacks carry a
+ * signed_request, verified the same way before its payload is decoded.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -138,7 +138,7 @@ refresh(struct ig_ctx *ctx, const struct ig_conn *c)
 		return ig_resp_error(ctx->req, 400, "invalid_request",
 		    "Page tokens do not expire and are not refreshed", 0);
 	if (c->expires_at != 0 && c->expires_at <= now) {
-		/* Meta would answer 190/463; no need to ask (SECURITY 85). */
+		/* Meta would answer 190/463; no need to ask. */
 		memset(&expired, 0, sizeof(expired));
 		expired.code = 190;
 		expired.subcode = 463;

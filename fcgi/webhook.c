@@ -2,11 +2,11 @@
 /*
  * webhook: GET and POST /webhooks/instagram (graph-api.md A.6).  GET is
  * Meta's subscription handshake: the challenge is echoed only for the
- * right verify token, and only if it is alphanumeric (SECURITY 53).
+ * right verify token, and only if it is alphanumeric.
  * POST is a delivery: its signature over the raw bytes is checked before
  * anything parses them, and it is stored durably before the 200, so an
  * answered delivery is never lost; a database outage answers 503 and
- * Meta delivers again (SECURITY 54-59).
+ * Meta delivers again.
  */
 #include <string.h>
 

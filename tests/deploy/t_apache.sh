@@ -39,19 +39,11 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # Apache refuses to run CGI programs as root, and as root it would
-# switch to a User of its own.  The programs must reach the stack's
-# PostgreSQL socket, whose directory only its owner (and root) may
-# enter: so Apache runs as that owner, as the account of a shared host
-# would, with everything it reads in $tmp, given to that user.  Not as
-# root, Apache simply runs as us.  The checkout may be private, so the
-# programs are copied, as a shared-hosting user uploads them.
-if [ "$(id -u)" -eq 0 ]; then
-	user=$(stat -c %U "$IGCONNECT_PGHOST")
-	as_user() { runuser -u "$user" -- "$@"; }
-else
-	user=$(id -un)
-	as_user() { "$@"; }
-fi
+# switch to a User of its own: it runs as flow_runner's user, as the
+# account of a shared host would, with everything it reads in $tmp,
+# given to that user.  The checkout may be private, so the programs are
+# copied, as a shared-hosting user uploads them.
+flow_runner
 if [ "$user" = root ]; then
 	fail "a user other than root owns $IGCONNECT_PGHOST"
 	summary

@@ -33,17 +33,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# As in t_apache.sh: the programs must reach the stack's PostgreSQL
-# socket, whose directory only its owner (and root) may enter, so
-# fcgiwrap and nginx run as that owner when we are root, with copies of
-# the programs in $tmp; otherwise simply as us.
-if [ "$(id -u)" -eq 0 ]; then
-	user=$(stat -c %U "$IGCONNECT_PGHOST")
-	as_user() { runuser -u "$user" -- "$@"; }
-else
-	user=$(id -un)
-	as_user() { "$@"; }
-fi
+# fcgiwrap and nginx run as flow_runner's user, with copies of the
+# programs in $tmp.
+flow_runner
 
 chmod 0755 "$tmp"
 mkdir -p "$tmp/libexec" "$tmp/log" "$tmp/nginx"

@@ -537,7 +537,7 @@ signal_postgres(int sig)
 
 /*
  * SIGTERM while a request is in flight: the request still completes and
- * the program then exits 0 (SECURITY.md 90).  A connection nginx kept
+ * the program then exits 0.  A connection nginx kept
  * idle is closed at once, so no new request is sent to a worker on its
  * way out.  The request is held in flight by freezing PostgreSQL for a
  * moment.

@@ -4,7 +4,7 @@
  * fcgi/webhook, fcgi/meta-deauthorize and fcgi/meta-deletion into
  * PostgreSQL: the subscription handshake, signed deliveries stored
  * byte for byte before the 200 and nothing stored without a valid
- * signature (SECURITY.md 53-59), duplicates, entries linked to their
+ * signature, duplicates, entries linked to their
  * connection, a full batch, many concurrent deliveries, and the
  * signed_request callbacks for deauthorization and data deletion.
  * Every id and text is unique to the run, so the file may run twice
@@ -286,7 +286,7 @@ t_verify_duplicates_400(void)
 
 /*
  * Non-ASCII bytes and \u escapes, signed over the raw bytes: accepted
- * only if nothing re-encodes the body before the check (SECURITY 54),
+ * only if nothing re-encodes the body before the check,
  * and stored byte for byte with its hash, object and entry.
  */
 static void
@@ -703,8 +703,7 @@ t_concurrent_2000(void)
 
 /*
  * With the database down nothing can be stored, so the answer is a 5xx
- * and Meta retries; the retry, once it is back, is stored once
- * (SECURITY 59).
+ * and Meta retries; the retry, once it is back, is stored once.
  */
 static void
 t_post_db_down_5xx(void)

@@ -611,6 +611,23 @@ secrets_in_logs(const struct flow_secrets *s)
 	return found;
 }
 
+void
+check_secrets_kept(const struct flow_secrets *s, const struct flow_user *u)
+{
+	char	v[8192];
+
+	CHECK(db_val(v, sizeof(v), "SELECT c::text FROM oauth_connections c "
+	    "WHERE " FLOW_CONN, u->id, NULL) == 1);
+	CHECK(!secrets_in(s, v));
+	CHECK(db_val(v, sizeof(v), "SELECT coalesce(string_agg(h::text, ' '),"
+	    " '') FROM connection_history h WHERE " FLOW_CONN, u->id,
+	    NULL) == 1);
+	CHECK(!secrets_in(s, v));
+	/* Service logs are written line by line; nginx's after the answer. */
+	msleep(200);
+	CHECK(!secrets_in_logs(s));
+}
+
 /* ------------------------------------------------------------ database */
 
 static PGconn *

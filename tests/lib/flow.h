@@ -188,6 +188,13 @@ int		 secrets_in(const struct flow_secrets *, const char *text);
 /* 1 if any secret occurs in any file of $IGCONNECT_VAR/log. */
 int		 secrets_in_logs(const struct flow_secrets *);
 
+/*
+ * CHECK that no secret is in the user's connection row, its history or
+ * any service log.
+ */
+void		 check_secrets_kept(const struct flow_secrets *,
+		    const struct flow_user *u);
+
 /* ---------------------------------------------------------------- database */
 
 /*

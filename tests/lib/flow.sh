@@ -53,6 +53,20 @@ flow_headers() {
 	    hval Strict-Transport-Security | grep -q '^max-age=31536000'
 }
 
+# The user a test's own web server runs the programs as, in $user, and
+# as_user CMD... to run CMD as that user.  As root: the owner of the
+# stack's PostgreSQL socket directory, which only it and root may enter
+# (Apache refuses to run programs as root); otherwise we ourselves.
+flow_runner() {
+	if [ "$(id -u)" -eq 0 ]; then
+		user=$(stat -c %U "$IGCONNECT_PGHOST")
+		as_user() { runuser -u "$user" -- "$@"; }
+	else
+		user=$(id -un)
+		as_user() { "$@"; }
+	fi
+}
+
 psql_count() {
 	"$IGCONNECT_PGBIN/psql" -X -q -A -t -d "$IGCONNECT_DB_ADMIN_URL" \
 	    -c "$1" 2>/dev/null
