@@ -101,12 +101,18 @@ static const struct ig_stmt conn_set_profile = { "conn_set_profile",
 	"  'mediaCount', $3::jsonb->'mediaCount'))")
 	"SELECT 1 FROM up", 3 };
 
-/* What debug_token said of the Facebook user token; not a token write. */
-static const struct ig_stmt conn_data_access = { "conn_data_access",
-	"UPDATE oauth_connections c SET metadata = jsonb_set(COALESCE("
-	"  c.metadata, '{}'), '{dataAccessExpiresAt}', to_jsonb($2::bigint)), "
-	"  updatedAt = now() WHERE c.id = $1 AND c.status = 'active' "
-	"RETURNING 1", 2 };
+/*
+ * What debug_token says of the Facebook user token: when data access
+ * ends, and the permissions granted now.  Not a token write.
+ */
+static const struct ig_stmt conn_health = { "conn_health",
+	"UPDATE oauth_connections c SET metadata = CASE WHEN $2::bigint > 0 "
+	"  THEN jsonb_set(COALESCE(c.metadata, '{}'), '{dataAccessExpiresAt}',"
+	"  to_jsonb($2::bigint)) ELSE c.metadata END, "
+	"  scopes = CASE WHEN jsonb_array_length($3::jsonb) > 0 THEN "
+	"  ARRAY(SELECT jsonb_array_elements_text($3::jsonb)) ELSE c.scopes "
+	"  END, updatedAt = now() WHERE c.id = $1 AND c.status = 'active' "
+	"RETURNING 1", 3 };
 
 static const struct ig_stmt conn_reauth = { "conn_reauth",
 	"WITH up AS (UPDATE oauth_connections c SET status = "
@@ -549,16 +555,23 @@ ig_conn_set_profile(struct ig_ctx *ctx, const struct ig_conn *c,
 }
 
 enum ig_err
-ig_conn_set_data_access(struct ig_ctx *ctx, const struct ig_conn *c,
-    time_t expires)
+ig_conn_set_health(struct ig_ctx *ctx, const struct ig_conn *c,
+    const struct ig_fb_debug *d)
 {
-	char		 t[24];
-	const char	*vals[2] = { c->id, t };
+	char		 t[24], *scopes;
+	const char	*vals[3];
+	enum ig_err	 er;
 
-	if (expires == 0)
-		return IG_OK;
-	(void)snprintf(t, sizeof(t), "%lld", (long long)expires);
-	return ig_db_write_if(ctx->db, &conn_data_access, vals);
+	if ((scopes = json_dumps(d->scopes, JSON_COMPACT)) == NULL)
+		return IG_ENOMEM;
+	(void)snprintf(t, sizeof(t), "%lld", (long long)
+	    d->data_access_expires_at);
+	vals[0] = c->id;
+	vals[1] = t;
+	vals[2] = scopes;
+	er = ig_db_write_if(ctx->db, &conn_health, vals);
+	free(scopes);
+	return er;
 }
 
 /* {"code": N, "subcode": N} of a Meta error, for the history. */

@@ -1086,12 +1086,14 @@ enum ig_err	 ig_conn_set_profile(struct ig_ctx *, const struct ig_conn *c,
 		    const struct ig_profile *p);
 
 /*
- * Store when Facebook Login's data access of "c" ends (debug_token's
- * data_access_expires_at; 0 stores nothing).  IG_ENOTFOUND when the
- * row is no longer active.
+ * Store what debug_token "d" says of the Facebook user token of "c":
+ * when data access ends and the permissions granted (each left as it
+ * was when "d" does not say).  IG_ENOTFOUND when the row is no longer
+ * active.
  */
-enum ig_err	 ig_conn_set_data_access(struct ig_ctx *,
-		    const struct ig_conn *c, time_t expires);
+struct	ig_fb_debug;
+enum ig_err	 ig_conn_set_health(struct ig_ctx *, const struct ig_conn *c,
+		    const struct ig_fb_debug *d);
 
 /*
  * Meta refused the token for good: status needs_reauth (the sealed

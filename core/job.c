@@ -258,9 +258,8 @@ sync_store(struct ig_ctx *ctx, struct item *it)
 	enum ig_err	er;
 
 	er = ig_conn_set_profile(ctx, &it->conn, &it->profile);
-	if (er == IG_OK && it->health.er == IG_OK && it->debug.valid)
-		er = ig_conn_set_data_access(ctx, &it->conn,
-		    it->debug.data_access_expires_at);
+	if (er == IG_OK && it->health.er == IG_OK)
+		er = ig_conn_set_health(ctx, &it->conn, &it->debug);
 	return er;
 }
 
@@ -557,8 +556,16 @@ static enum ig_err
 settle(struct job *j, struct item *it)
 {
 	struct ig_ctx	 ctx = { j->cfg, j->db, NULL, NULL };
-	enum outcome	 o = classify(it);
+	enum outcome	 o;
 	enum ig_err	 er;
+
+	/* debug_token's is_valid false is Meta's verdict, as a 190 is. */
+	if (it->health.er == IG_OK && !it->debug.valid) {
+		it->er = IG_EMETA;
+		it->merr.code = 190;
+		it->merr.cls = IG_META_TOKEN;
+	}
+	o = classify(it);
 
 	if (o == DONE)
 		er = j->kind->store(&ctx, it);

@@ -554,12 +554,13 @@ t_fb_jobs(void)
 	    FLOW_CONN " AND event <> 'connected'", u.id, NULL) == 0);
 
 	CHECK(db_exec("UPDATE oauth_connections SET lastsyncedat = now() - "
-	    "interval '2 days', metadata = metadata - 'dataAccessExpiresAt' "
-	    "WHERE " FLOW_CONN, u.id, NULL) == 1);
+	    "interval '2 days', metadata = metadata - 'dataAccessExpiresAt', "
+	    "scopes = '{}' WHERE " FLOW_CONN, u.id, NULL) == 1);
 	CHECK(run_job("tools/igconnect-sync") == 0);
 	CHECK(db_long("SELECT count(*) FROM oauth_connections WHERE "
 	    FLOW_CONN " AND lastsyncedat > now() - interval '1 minute' AND "
-	    "metadata ? 'dataAccessExpiresAt'", u.id, NULL) == 1);
+	    "metadata ? 'dataAccessExpiresAt' AND 'instagram_basic' = "
+	    "ANY (scopes)", u.id, NULL) == 1);
 	CHECK(fake_count("debug_token") >= 1);
 	CHECK(fake_stat("proof_checks") > checks);
 	CHECK(fake_stat("proof_failures") == fails);
