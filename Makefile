@@ -98,7 +98,7 @@ $(FAKE): $(FAKESRC) .flags
 	$(CC) $(WARN) $(DEPCF) $(CFLAGS) $(SANFLAGS) -pthread -o $@ \
 	    $(FAKESRC) -lssl -lcrypto -ljansson -pthread
 
-build-tests: all $(UNIT) $(E2E) $(FAKE)
+build-tests: all $(UNIT) $(E2E) $(FAKE) $(BENCH)
 
 # Each of these first makes sure the Debian packages are there; the build
 # itself then runs in a fresh make so pkg-config sees what was installed.

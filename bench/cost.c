@@ -106,7 +106,9 @@ json(const struct ig_cfg *cfg, long n)
 	memset(&c, 0, sizeof(c));
 	c.id = strdup("5b0e7a2c-3d1f-4c8e-9a61-2f7d4b9c0e11");
 	c.user_id = strdup("0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f");
-	c.status = strdup("active");
+	c.status = IG_STATUS_ACTIVE;
+	c.flavor = IG_FLAVOR_INSTAGRAM;
+	c.token_kind = IG_TOKEN_LONG;
 	c.provider_user_id = strdup("27281358591558845");
 	c.business_account_id = strdup("17841457215396811");
 	c.token = strdup("sealed");
