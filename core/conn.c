@@ -58,6 +58,10 @@ static const struct ig_stmt conn_get = { "conn_get",
 	"JOIN users u ON u.id = c.userId "
 	"WHERE u.externalId = $1 AND c.provider = '" PROVIDER "'", 1 };
 
+static const struct ig_stmt conn_get_row = { "conn_get_row",
+	"SELECT " CONN_COLUMNS " FROM oauth_connections c "
+	"WHERE c.userId = $1 AND c.provider = '" PROVIDER "'", 1 };
+
 static const struct ig_stmt conn_disconnect = { "conn_disconnect",
 	"WITH old AS (SELECT c.id, c.status FROM oauth_connections c "
 	"  JOIN users u ON u.id = c.userId WHERE u.externalId = $1 AND "
@@ -501,6 +505,14 @@ ig_conn_get(struct ig_ctx *ctx, const char *user, struct ig_conn *out)
 	const char	*vals[1] = { user };
 
 	return exec_row(ctx, &conn_get, vals, out);
+}
+
+enum ig_err
+ig_conn_get_row(struct ig_ctx *ctx, const char *user_uuid, struct ig_conn *out)
+{
+	const char	*vals[1] = { user_uuid };
+
+	return exec_row(ctx, &conn_get_row, vals, out);
 }
 
 enum ig_err

@@ -38,6 +38,8 @@ static const struct {
 			    "account_choice_required" },
 	[IG_ENOTOFFERED] = { "the chosen account was not one of those "
 			    "offered", 400, "invalid_request" },
+	[IG_ECONFLICT] =  { "the request conflicts with the resource's "
+			    "state", 409, "conflict" },
 	[IG_ESELECTION] = { "the selection is unknown, expired, already used "
 			    "or not yours; start the login again", 400,
 			    "invalid_selection" },

@@ -6,9 +6,15 @@
  * One easy handle per thread is reused so connections and TLS sessions
  * to Meta stay alive.  URLs carry secrets in their query: never log one.
  */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -194,6 +200,72 @@ ig_http_url(const char *base, const char *path, const struct ig_kv *query,
 		return er;
 	*out = b.data;
 	return IG_OK;
+}
+
+/* An IPv4 or IPv6 literal in a range no public server lives in. */
+static int
+private_address(const char *host)
+{
+	unsigned char	a[16];
+
+	if (inet_pton(AF_INET, host, a) == 1)
+		return a[0] == 0 || a[0] == 10 || a[0] == 127 ||
+		    (a[0] == 169 && a[1] == 254) ||
+		    (a[0] == 172 && (a[1] & 0xf0) == 16) ||
+		    (a[0] == 192 && a[1] == 168) ||
+		    (a[0] == 100 && (a[1] & 0xc0) == 64) || a[0] >= 224;
+	if (host[0] == '[' && strlen(host) < 64) {
+		char	inner[64];
+
+		(void)snprintf(inner, sizeof(inner), "%.*s",
+		    (int)strlen(host) - 2, host + 1);
+		if (inet_pton(AF_INET6, inner, a) != 1)
+			return 1;
+		return memcmp(a, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 15) == 0 ||
+		    (a[0] & 0xfe) == 0xfc || (a[0] == 0xfe &&
+		    (a[1] & 0xc0) == 0x80) || a[0] == 0xff ||
+		    memcmp(a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0;
+	}
+	return 0;
+}
+
+int
+ig_url_public(const char *url, char *why, size_t sz)
+{
+	CURLU		*u;
+	char		*scheme = NULL, *host = NULL, *user = NULL;
+	const char	*no = NULL;
+
+	if (strlen(url) > IG_MAX_MEDIA_URL)
+		no = "too long";
+	else if (strcspn(url, " \t\r\n\"<>\\^`{|}") != strlen(url) ||
+	    !ig_valid_printable(url, strlen(url)))
+		no = "not a well-formed URL";
+	else if ((u = curl_url()) == NULL)
+		no = "could not be checked";
+	else {
+		if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+		    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+		    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+			no = "not a well-formed URL";
+		else if (strcmp(scheme, "https") != 0)
+			no = "must be https";
+		else if (curl_url_get(u, CURLUPART_USER, &user, 0) ==
+		    CURLUE_OK)
+			no = "must not hold credentials";
+		else if (strcasecmp(host, "localhost") == 0 ||
+		    (strlen(host) > 10 && strcasecmp(host + strlen(host) - 10,
+		    ".localhost") == 0) || private_address(host) ||
+		    strchr(host, '.') == NULL)
+			no = "must name a public host";
+		curl_free(scheme);
+		curl_free(host);
+		curl_free(user);
+		curl_url_cleanup(u);
+	}
+	if (no != NULL)
+		(void)snprintf(why, sz, "%s", no);
+	return no == NULL;
 }
 
 static void

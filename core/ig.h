@@ -30,6 +30,7 @@
 #define IG_MAX_TOKEN		4096		/* bytes of a Meta access token */
 #define IG_STATE_LEN		43		/* base64url of 32 random bytes */
 #define IG_STATE_TTL		600		/* seconds a state stays valid */
+#define IG_MAX_MEDIA_URL	2048		/* bytes of a media URL */
 
 /*
  * Every fallible core function returns one of these; IG_OK is zero.
@@ -57,6 +58,7 @@ enum	ig_err {
 	IG_ECHOICE,	/* several accounts: the caller must choose: 409 */
 	IG_ENOTOFFERED,	/* the chosen account was not among those offered */
 	IG_ESELECTION,	/* selection unknown, expired, used or another's */
+	IG_ECONFLICT,	/* the request conflicts with the state: 409 */
 	IG_ERR__MAX
 };
 
@@ -92,6 +94,33 @@ enum	ig_status {
 	IG_STATUS__MAX
 };
 
+/* A publish job's status, and the step it takes next (sql/011). */
+enum	ig_pub_status {
+	IG_PUB_SCHEDULED,	/* waits for publishAt or the quota */
+	IG_PUB_PROCESSING,	/* containers made, Meta processes them */
+	IG_PUB_PUBLISHING,	/* media_publish asked, or being asked */
+	IG_PUB_PUBLISHED,
+	IG_PUB_FAILED,
+	IG_PUB_CANCELED,
+	IG_PUB__MAX
+};
+
+enum	ig_step {
+	IG_STEP_NONE,		/* ended */
+	IG_STEP_CHILDREN,	/* create the next carousel child */
+	IG_STEP_CONTAINER,	/* create the post's container */
+	IG_STEP_POLL,		/* read the container's status_code */
+	IG_STEP_QUOTA,		/* read content_publishing_limit */
+	IG_STEP_PUBLISH,	/* media_publish: provably not done yet */
+	IG_STEP_CONFIRM,	/* media_publish was asked: read first */
+	IG_STEP_PERMALINK,	/* read the published media's permalink */
+	IG_STEP__MAX
+};
+
+const char	*ig_pub_status_name(enum ig_pub_status);
+int		 ig_pub_status_parse(const char *, enum ig_pub_status *out);
+const char	*ig_step_name(enum ig_step);
+int		 ig_step_parse(const char *, enum ig_step *out);
 const char	*ig_flavor_name(enum ig_flavor);
 int		 ig_flavor_parse(const char *, enum ig_flavor *out);
 const char	*ig_token_kind_name(enum ig_token_kind);
@@ -644,6 +673,15 @@ enum ig_err	 ig_http_post(struct ig_http *, const char *url,
 long		 ig_http_connects(const struct ig_http *);
 
 /*
+ * 1 if "url" may be given to Meta to fetch media from: https, at most
+ * IG_MAX_MEDIA_URL bytes, no credentials, a host name with a dot that
+ * is not localhost nor a loopback, private, link-local or multicast
+ * address literal.  Else 0 and the reason in "why".  Names are not
+ * resolved here: Meta fetches the media, not us.
+ */
+int		 ig_url_public(const char *url, char *why, size_t sz);
+
+/*
  * appsecret_proof (graph-api.md C.4): lower-case hex of HMAC-SHA256
  * keyed by the app "secret" over the access "token", into "out".
  * ig_http_call() and the batches add it themselves where it is due.
@@ -931,6 +969,105 @@ enum ig_err	 ig_link_account(struct ig_ctx *, const struct ig_link_req *,
 		    struct ig_link_res *res);
 void		 ig_link_res_free(struct ig_link_res *);
 
+/* -------------------------------------------------------------- post.c */
+
+/*
+ * Check a request to publish (graph-api.md D's limits) before anything
+ * reaches Meta: mediaType IMAGE (default), REELS, STORIES or CAROUSEL;
+ * imageUrl or videoUrl as the type takes them, or 2 to 10 "children"
+ * ({imageUrl|videoUrl, altText}, no caption); media URLs that
+ * ig_url_public() accepts; a caption of at most 2,200 characters, 30
+ * hashtags and 20 @-mentions; altText, coverUrl, thumbOffset,
+ * shareToFeed, locationId, userTags, collaborators; publishAt in ISO
+ * 8601 UTC, after "now" and at most 75 days ahead ("*at", else 0).  On
+ * IG_OK "*out" is a new canonical object (known members only, the type
+ * filled in; no idempotencyKey).  IG_EINPUT with the reason in "why".
+ */
+enum ig_err	 ig_post_check(const json_t *body, time_t now, json_t **out,
+		    time_t *at, char *why, size_t sz);
+
+/* ----------------------------------------------------------- publish.c */
+
+/*
+ * A publish job (sql/011), as read.  Strings are owned; times are Unix
+ * seconds, 0 when NULL.  "request" is the canonical request
+ * (ig_post_check()), "containers" [{"position","id"}] in order.
+ */
+struct	ig_pubjob {
+	char			*id;
+	char			*user_id;	/* users row */
+	char			*account_id;	/* business account at creation */
+	enum ig_pub_status	 status;
+	enum ig_step		 step;		/* IG_STEP_NONE once ended */
+	json_t			*request;
+	json_t			*containers;
+	time_t			 publish_at, next_at, poll_deadline;
+	time_t			 attempted_at, created_at, updated_at;
+	time_t			 published_at;
+	int			 attempts;
+	char			*media_id, *permalink;
+	char			*error_code, *error_text;
+	char			*version;
+};
+void		 ig_pub_free(struct ig_pubjob *);
+
+/*
+ * A new job for the caller "user" (whose users row exists: it has a
+ * connection) on "account_id", scheduled at "at" (0: now), held by the
+ * caller for "lease" seconds so no worker takes it meanwhile.  With an
+ * idempotency "key" (may be NULL), the caller's job of that key is
+ * answered instead ("*fresh" 0) when its request is the same, and
+ * IG_ECONFLICT when it is not.
+ */
+enum ig_err	 ig_pub_create(struct ig_ctx *, const char *user,
+		    const char *account_id, const char *key,
+		    const json_t *request, time_t at, int lease,
+		    struct ig_pubjob *out, int *fresh);
+
+/* The caller's job "id"; IG_ENOTFOUND for any other. */
+enum ig_err	 ig_pub_get(struct ig_ctx *, const char *user, const char *id,
+		    struct ig_pubjob *out);
+
+/*
+ * Cancel the caller's job "id" if media_publish cannot have been asked
+ * yet; IG_ECONFLICT (with the job in "*out") once it may have been,
+ * IG_ENOTFOUND for another's.
+ */
+enum ig_err	 ig_pub_cancel(struct ig_ctx *, const char *user,
+		    const char *id, struct ig_pubjob *out);
+
+/*
+ * The caller's jobs, newest first: {"jobs":[...], "nextCursor"} (the
+ * cursor, a job id, only when more follow).  "status" and "cursor" may
+ * be NULL.  "*out" is new.
+ */
+enum ig_err	 ig_pub_list(struct ig_ctx *, const char *user,
+		    const char *status, long limit, const char *cursor,
+		    json_t **out);
+
+/* A job as the API shows it; new, NULL when out of memory. */
+json_t		*ig_pub_json(const struct ig_pubjob *);
+
+/*
+ * Advance "j" by one step with the connection "c" of its user: one call
+ * to Meta (graph.instagram.com, or graph.facebook.com with the Page
+ * token for Facebook Login) and one write conditional on j->version; on
+ * IG_OK "j" is the row as written.  IG_ENOTFOUND when someone else
+ * moved the job meanwhile.  Meta's refusals end in the job (failed, or
+ * retried later), not in the return value.
+ */
+enum ig_err	 ig_pub_step(struct ig_ctx *, struct ig_pubjob *j,
+		    const struct ig_conn *c);
+
+/*
+ * Take up to "batch" due jobs no one holds, held for "lease" seconds;
+ * "*jobs" is a new array of "*n" (free each, then the array).  And let
+ * one go, if it is still as its holder last wrote it.
+ */
+enum ig_err	 ig_pub_claim(struct ig_db *, int batch, int lease,
+		    struct ig_pubjob **jobs, size_t *n);
+void		 ig_pub_release(struct ig_db *, const struct ig_pubjob *);
+
 /* ------------------------------------------------------------- state.c */
 
 /*
@@ -1057,6 +1194,10 @@ enum ig_err	 ig_conn_link(struct ig_ctx *, const struct ig_link *,
 
 /* The caller's Instagram connection; IG_ENOTFOUND if there is none. */
 enum ig_err	 ig_conn_get(struct ig_ctx *, const char *user,
+		    struct ig_conn *out);
+
+/* The same by the users row "user_uuid" (jobs know the row, not the id). */
+enum ig_err	 ig_conn_get_row(struct ig_ctx *, const char *user_uuid,
 		    struct ig_conn *out);
 
 /*

@@ -26,6 +26,27 @@ static const char *const statuses[IG_STATUS__MAX] = {
 	[IG_STATUS_NEEDS_REAUTH] = "needs_reauth",
 };
 
+/* As publish_jobs spells them (sql/011). */
+static const char *const pub_statuses[IG_PUB__MAX] = {
+	[IG_PUB_SCHEDULED] = "scheduled",
+	[IG_PUB_PROCESSING] = "processing",
+	[IG_PUB_PUBLISHING] = "publishing",
+	[IG_PUB_PUBLISHED] = "published",
+	[IG_PUB_FAILED] = "failed",
+	[IG_PUB_CANCELED] = "canceled",
+};
+
+static const char *const pub_steps[IG_STEP__MAX] = {
+	[IG_STEP_NONE] = "",
+	[IG_STEP_CHILDREN] = "children",
+	[IG_STEP_CONTAINER] = "container",
+	[IG_STEP_POLL] = "poll",
+	[IG_STEP_QUOTA] = "quota",
+	[IG_STEP_PUBLISH] = "publish",
+	[IG_STEP_CONFIRM] = "confirm",
+	[IG_STEP_PERMALINK] = "permalink",
+};
+
 static int
 parse(const char *const *names, int n, const char *s)
 {
@@ -84,5 +105,37 @@ ig_status_parse(const char *s, enum ig_status *out)
 
 	if (i >= 0)
 		*out = (enum ig_status)i;
+	return i >= 0;
+}
+
+const char *
+ig_pub_status_name(enum ig_pub_status st)
+{
+	return (unsigned)st < IG_PUB__MAX ? pub_statuses[st] : pub_statuses[0];
+}
+
+int
+ig_pub_status_parse(const char *s, enum ig_pub_status *out)
+{
+	int	i = parse(pub_statuses, IG_PUB__MAX, s);
+
+	if (i >= 0)
+		*out = (enum ig_pub_status)i;
+	return i >= 0;
+}
+
+const char *
+ig_step_name(enum ig_step st)
+{
+	return (unsigned)st < IG_STEP__MAX ? pub_steps[st] : pub_steps[0];
+}
+
+int
+ig_step_parse(const char *s, enum ig_step *out)
+{
+	int	i = parse(pub_steps, IG_STEP__MAX, s != NULL ? s : "");
+
+	if (i >= 0)
+		*out = (enum ig_step)i;
 	return i >= 0;
 }

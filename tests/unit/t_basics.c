@@ -522,6 +522,7 @@ t_err_map(void)
 		{ IG_ECHOICE, 409, "account_choice_required", NULL },
 		{ IG_ENOTOFFERED, 400, "invalid_request", NULL },
 		{ IG_ESELECTION, 400, "invalid_selection", NULL },
+		{ IG_ECONFLICT, 409, "conflict", NULL },
 		/* Out of range: a safe default. */
 		{ IG_ERR__MAX, 500, "internal_error", "unknown error" },
 		{ (enum ig_err)-1, 500, "internal_error", "unknown error" },

@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * media: publishing (graph-api.md D) for the caller's account.
+ *   POST   /integrations/instagram/media          publish, now or at
+ *          publishAt: 201 when Meta finished within a short wait, else
+ *          202 with the job; an Idempotency-Key makes it safe to repeat
+ *   GET    /integrations/instagram/media[?status=&limit=&cursor=]
+ *   GET    /integrations/instagram/media/{jobId}
+ *   DELETE /integrations/instagram/media/{jobId}  cancel, until the job
+ *          may have asked Meta to publish (409 after)
+ * The request is checked whole before anything reaches Meta; the job
+ * then advances here for a few seconds and in igconnect-publish after.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ig.h"
+
+#define COLLECTION	"/integrations/instagram/media"
+#define SHORT_WAIT	8	/* seconds the request itself advances a job */
+#define HOLD		30	/* seconds no worker takes the job meanwhile */
+
+enum { P_STATUS, P_LIMIT, P_CURSOR, P_KEY };
+
+static const struct ig_param params[] = {
+	[P_STATUS] = { "status", 16, ig_valid_alnum },
+	[P_LIMIT] = { "limit", 3, ig_valid_digits },
+	[P_CURSOR] = { "cursor", 36, ig_valid_printable },
+	[P_KEY] = { "idempotencyKey", 255, ig_valid_printable },
+};
+
+/* The job id of ".../media/{id}", NULL for the collection, "" if bad. */
+static const char *
+job_id(const struct ig_req *req)
+{
+	const char	*uri = ig_req_env(req, "DOCUMENT_URI");
+	size_t		 n = sizeof(COLLECTION) - 1;
+
+	if (uri == NULL)
+		uri = ig_req_env(req, "REQUEST_URI");
+	if (uri == NULL || strncmp(uri, COLLECTION, n) != 0)
+		return "";
+	if (uri[n] == '\0' || uri[n] == '?')
+		return NULL;
+	if (uri[n] != '/' || strspn(uri + n + 1, "0123456789abcdef-") != 36 ||
+	    (uri[n + 37] != '\0' && uri[n + 37] != '?'))
+		return "";
+	return uri + n + 1;
+}
+
+/* The permission publishing needs for the connection's flavor (D). */
+static const char *
+missing_scope(const struct ig_conn *c)
+{
+	static const char *const ig[] = { "instagram_business_basic",
+	    "instagram_business_content_publish", NULL };
+	static const char *const fb[] = { "instagram_basic",
+	    "instagram_content_publish", NULL };
+	const char *const	*need = c->flavor == IG_FLAVOR_FACEBOOK ? fb : ig;
+	size_t			 i, k;
+	json_t			*v;
+	int			 found;
+
+	for (k = 0; need[k] != NULL; k++) {
+		found = 0;
+		json_array_foreach(c->scopes, i, v)
+			found |= strcmp(json_string_value(v), need[k]) == 0;
+		if (!found)
+			return need[k];
+	}
+	return NULL;
+}
+
+/* The job, 201 once published, else 202. */
+static enum ig_err
+answer_job(struct ig_ctx *ctx, const struct ig_pubjob *j, int status)
+{
+	json_t		*o;
+	enum ig_err	 er;
+
+	if ((o = ig_pub_json(j)) == NULL)
+		return IG_ENOMEM;
+	er = ig_resp_json(ctx->req, status != 0 ? status :
+	    j->status == IG_PUB_PUBLISHED ? 201 : 202, o);
+	json_decref(o);
+	return er;
+}
+
+/* The caller's connection, if it can publish; else the answer why not. */
+static enum ig_err
+publisher(struct ig_ctx *ctx, const char *user, struct ig_conn *c)
+{
+	const char	*scope;
+	char		 text[160];
+	enum ig_err	 er;
+
+	if ((er = ig_conn_get(ctx, user, c)) == IG_ENOTFOUND ||
+	    (er == IG_OK && c->status == IG_STATUS_DISCONNECTED)) {
+		if (er == IG_OK)
+			ig_conn_free(c);
+		return ig_resp_error(ctx->req, 404, "not_found", "no Instagram "
+		    "account is connected", 0);
+	}
+	if (er != IG_OK)
+		return er;
+	if (c->status == IG_STATUS_NEEDS_REAUTH || c->token == NULL ||
+	    (c->expires_at != 0 && c->expires_at <= time(NULL)))
+		er = ig_resp_error(ctx->req, 401, "token_revoked", "the "
+		    "Instagram token is expired or revoked; connect the "
+		    "account again", 0);
+	else if ((scope = missing_scope(c)) != NULL) {
+		(void)snprintf(text, sizeof(text), "the connection was not "
+		    "granted %s; connect again and allow it", scope);
+		er = ig_resp_error(ctx->req, 403, "insufficient_scope", text, 0);
+	} else
+		return IG_OK;
+	ig_conn_free(c);
+	return er;
+}
+
+/* The Idempotency-Key header or member; "" when they disagree. */
+static const char *
+idempotency_key(const struct ig_req *req)
+{
+	const char	*h = ig_req_env_once(req, "HTTP_IDEMPOTENCY_KEY");
+	const char	*m = ig_req_get(req, P_KEY);
+
+	if (h != NULL && (*h == '\0' || strlen(h) > 255 ||
+	    !ig_valid_printable(h, strlen(h))))
+		return "";
+	if (h != NULL && m != NULL && strcmp(h, m) != 0)
+		return "";
+	return h != NULL ? h : m;
+}
+
+/*
+ * A request to publish now found the account at Meta's limit: 429 with
+ * Retry-After; the job stays scheduled and publishes after the reset.
+ */
+static enum ig_err
+quota_answer(struct ig_ctx *ctx, const struct ig_pubjob *j)
+{
+	long		 wait = (long)(j->next_at - time(NULL));
+	json_t		*extra;
+	enum ig_err	 er;
+
+	if ((extra = ig_pub_json(j)) == NULL)
+		return IG_ENOMEM;
+	er = ig_resp_error_ex(ctx->req, 429, "publish_limit_reached", "the "
+	    "account reached Meta's publishing limit for 24 hours; the job "
+	    "publishes once the window allows", wait > 0 ? wait : 1, extra);
+	json_decref(extra);
+	return er;
+}
+
+/* Advance a new job while Meta answers at once, within SHORT_WAIT. */
+static void
+advance(struct ig_ctx *ctx, struct ig_pubjob *j, const struct ig_conn *c)
+{
+	time_t	end = time(NULL) + SHORT_WAIT;
+
+	while (j->step != IG_STEP_NONE && j->next_at <= time(NULL) &&
+	    time(NULL) < end && ig_pub_step(ctx, j, c) == IG_OK)
+		;
+	ig_pub_release(ctx->db, j);
+}
+
+static enum ig_err
+create(struct ig_ctx *ctx, const char *user)
+{
+	const char		*key = idempotency_key(ctx->req);
+	char			 why[256];
+	struct ig_conn		 conn;
+	struct ig_pubjob	 job;
+	json_t			*req = NULL;
+	time_t			 at, now = time(NULL);
+	int			 fresh = 0;
+	enum ig_err		 er;
+
+	if (key != NULL && *key == '\0')
+		return ig_resp_error(ctx->req, 400, "invalid_request", "the "
+		    "Idempotency-Key header and idempotencyKey differ, or the "
+		    "key is not printable text of at most 255 bytes", 0);
+	if (ig_req_json(ctx->req) == NULL)
+		return ig_resp_error(ctx->req, 400, "invalid_request",
+		    "expected a JSON object", 0);
+	if (ig_post_check(ig_req_json(ctx->req), now, &req, &at, why,
+	    sizeof(why)) != IG_OK)
+		return ig_resp_error(ctx->req, 400, "invalid_request", why, 0);
+	if ((er = publisher(ctx, user, &conn)) != IG_OK ||
+	    ig_resp_sent(ctx->req)) {
+		json_decref(req);
+		return er;
+	}
+	er = ig_pub_create(ctx, user, conn.business_account_id, key, req, at,
+	    HOLD, &job, &fresh);
+	json_decref(req);
+	if (er == IG_ECONFLICT)
+		er = ig_resp_error(ctx->req, 409, "conflict", "this "
+		    "Idempotency-Key was used for another request", 0);
+	else if (er == IG_OK) {
+		if (fresh && at == 0)
+			advance(ctx, &job, &conn);
+		if (fresh && at == 0 && job.status == IG_PUB_SCHEDULED &&
+		    job.error_code != NULL &&
+		    strcmp(job.error_code, "publish_limit_reached") == 0)
+			er = quota_answer(ctx, &job);
+		else
+			er = answer_job(ctx, &job, 0);
+		ig_pub_free(&job);
+	}
+	ig_conn_free(&conn);
+	return er;
+}
+
+static enum ig_err
+list(struct ig_ctx *ctx, const char *user)
+{
+	const char		*status = ig_req_get(ctx->req, P_STATUS);
+	const char		*limit = ig_req_get(ctx->req, P_LIMIT);
+	const char		*cursor = ig_req_get(ctx->req, P_CURSOR);
+	enum ig_pub_status	 st;
+	long			 n = limit != NULL ? atol(limit) : 20;
+	json_t			*page;
+	enum ig_err		 er;
+
+	if (status != NULL && !ig_pub_status_parse(status, &st))
+		return ig_resp_error(ctx->req, 400, "invalid_request", "status "
+		    "is scheduled, processing, publishing, published, failed "
+		    "or canceled", 0);
+	if (n < 1 || n > 100)
+		return ig_resp_error(ctx->req, 400, "invalid_request", "limit "
+		    "is 1 to 100", 0);
+	if ((er = ig_pub_list(ctx, user, status, n, cursor, &page)) != IG_OK)
+		return er;
+	er = ig_resp_json(ctx->req, 200, page);
+	json_decref(page);
+	return er;
+}
+
+static enum ig_err
+one(struct ig_ctx *ctx, const char *user, const char *id)
+{
+	struct ig_pubjob	job;
+	enum ig_err		er;
+
+	if (ig_req_method(ctx->req) == IG_METHOD_DELETE)
+		er = ig_pub_cancel(ctx, user, id, &job);
+	else
+		er = ig_pub_get(ctx, user, id, &job);
+	if (er == IG_ENOTFOUND)
+		return ig_resp_error(ctx->req, 404, "not_found", "no such "
+		    "publish job", 0);
+	if (er == IG_ECONFLICT) {
+		ig_pub_free(&job);
+		return ig_resp_error(ctx->req, 409, "conflict", "the job has "
+		    "ended or may already have asked Meta to publish; it "
+		    "cannot be canceled", 0);
+	}
+	if (er != IG_OK)
+		return er;
+	er = answer_job(ctx, &job, 200);
+	ig_pub_free(&job);
+	return er;
+}
+
+static enum ig_err
+handle(struct ig_ctx *ctx)
+{
+	const char	*id = job_id(ctx->req);
+	unsigned	 m = ig_req_method(ctx->req);
+	char		 user[IG_MAX_USER_ID + 1];
+	enum ig_err	 er;
+
+	if ((er = ig_auth_caller(ctx->cfg, ctx->req, user, sizeof(user))) !=
+	    IG_OK)
+		return er;
+	if (id != NULL && *id == '\0')
+		return ig_resp_error(ctx->req, 404, "not_found", "no such "
+		    "publish job", 0);
+	if (id == NULL && m == IG_METHOD_POST)
+		return create(ctx, user);
+	if (id == NULL && (m == IG_METHOD_GET || m == IG_METHOD_HEAD))
+		return list(ctx, user);
+	if (id != NULL && m != IG_METHOD_POST)
+		return one(ctx, user, id);
+	return ig_resp_error(ctx->req, 405, "method_not_allowed", "this "
+	    "method is not allowed here", 0);
+}
+
+static const struct ig_endpoint endpoint = {
+	.name = "media",
+	.needs = IG_NEED_DB | IG_NEED_KEYS | IG_NEED_AUTH,
+	.waits_on_meta = 1,
+	.methods = IG_METHOD_GET | IG_METHOD_HEAD | IG_METHOD_POST |
+	    IG_METHOD_DELETE,
+	/* Ten children of 2 KiB URLs, a caption, tags: well under this. */
+	.max_body = 64 * 1024,
+	.params = params,
+	.nparams = sizeof(params) / sizeof(params[0]),
+	.handle = handle,
+};
+
+int
+main(int argc, char *argv[])
+{
+	return ig_app_main(argc, argv, &endpoint);
+}
