@@ -146,6 +146,7 @@ struct fm_resp {
 	size_t		 bodylen;
 	int		 close;		/* close the connection */
 	int		 hang;		/* never answer */
+	int		 drop;		/* close without answering */
 };
 
 /* Read-only configuration, set once in main() before any thread. */
@@ -376,6 +377,7 @@ json_t		*fm_stats_requests(enum fm_route, size_t);
 void		 fm_inject_reset(void);
 int		 fm_inject_add(json_t *, char *, size_t);
 struct fm_inject *fm_inject_take(enum fm_route);
+int		 fm_inject_after(const struct fm_inject *);
 int		 fm_inject_apply(struct fm_inject *, struct fm_call *);
 void		 fm_inject_release(struct fm_inject *);
 size_t		 fm_inject_pending(void);

@@ -858,7 +858,9 @@ conn_main(void *arg)
 		else if (resp.hang) {
 			hang(c);
 			keep = 0;
-		} else {
+		} else if (resp.drop)
+			keep = 0;
+		else {
 			keep = req.keepalive && !resp.close && !fm_stopping();
 			if (write_response(c, &req, &resp, keep) == -1)
 				keep = 0;

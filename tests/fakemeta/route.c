@@ -258,7 +258,14 @@ fm_route_handle(struct fm_req *req, struct fm_resp *resp)
 		wrong_method(&c);
 		return;
 	}
-	if ((in = fm_inject_take(c.route)) != NULL) {
+	if ((in = fm_inject_take(c.route)) != NULL && fm_inject_after(in)) {
+		/* The call takes effect; the fault replaces its answer. */
+		dispatch(&c);
+		(void)fm_inject_apply(in, &c);
+		fm_inject_release(in);
+		return;
+	}
+	if (in != NULL) {
 		decided = fm_inject_apply(in, &c);
 		fm_inject_release(in);
 	}
