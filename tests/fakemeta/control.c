@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * fakemeta: the test-only control API under /_fake/ (JSON in and out):
- * reset, clock, inject, latency, tokens, codes, revoke, proof, stats,
- * requests.  It is never delayed, injected or counted, so tests can
+ * reset, clock, inject, latency, tokens, codes, revoke, proof, quota,
+ * stats, media, requests.  It is never delayed, injected or counted, so tests can
  * always steer the fake.
  */
 
@@ -440,6 +440,55 @@ proof(struct fm_call *c)
 	reply(c, 200, json_pack("{s:b}", "instagram", fm_ig_proof()));
 }
 
+/*
+ * GET or POST /_fake/quota {"total":N}: content_publishing_limit's
+ * quota_total and the limit media_publish enforces (D.4); reset
+ * restores the reference sample's 50.
+ */
+static void
+quota(struct fm_call *c)
+{
+	static const char *const keys[] = { "total", NULL };
+	json_t		*b;
+	long long	 n = -1;
+
+	if (strcmp(c->req->method, "POST") == 0) {
+		if ((b = body(c)) == NULL)
+			return;
+		if (only(c, b, keys) == -1 ||
+		    opt_int(c, b, "total", 0, 100000, &n) == -1) {
+			json_decref(b);
+			return;
+		}
+		json_decref(b);
+		if (n == -1) {
+			error(c, 400, "total is required");
+			return;
+		}
+		fm_quota_total_set((int)n);
+	}
+	reply(c, 200, json_pack("{s:i}", "total", fm_quota_total()));
+}
+
+/*
+ * GET /_fake/media?account=IG_ID: the media that account published,
+ * oldest first, each with the container it came from, so a test can
+ * assert that one request made exactly one post.
+ */
+static void
+media(struct fm_call *c)
+{
+	const char	*s;
+	long long	 n;
+
+	if ((s = fm_query(c->req, "account")) == NULL ||
+	    (n = fm_account_by_ig_id(s)) == 0) {
+		error(c, 400, "account must be an IG_ID");
+		return;
+	}
+	reply(c, 200, json_pack("{s:o}", "media", fm_media_json(n)));
+}
+
 static void
 stats(struct fm_call *c)
 {
@@ -484,7 +533,9 @@ fm_control(struct fm_call *c)
 		{ "codes", "POST", codes },
 		{ "revoke", "POST", revoke },
 		{ "proof", "GET POST", proof },
+		{ "quota", "GET POST", quota },
 		{ "stats", "GET", stats },
+		{ "media", "GET", media },
 		{ "requests", "GET", requests },
 	};
 	const char	*m = c->req->method;

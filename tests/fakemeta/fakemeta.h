@@ -51,6 +51,8 @@
 #define FM_QUOTA_WINDOW	86400
 #define FM_VIDEO_SECS	30		/* video processing time */
 #define FM_CONTAINER_TTL 86400		/* then EXPIRED */
+#define FM_CHILDREN_MAX	10		/* carousel items (D.1) */
+#define FM_CAPTION_MAX	2200		/* characters */
 
 /*
  * Every route the fake knows.  The names (fm_route_name) are what the
@@ -72,6 +74,7 @@ enum fm_route {
 	FM_R_MEDIA,
 	FM_R_MEDIA_PUBLISH,
 	FM_R_PUBLISHING_LIMIT,
+	FM_R_USER_MEDIA,
 	FM_R_UNKNOWN,
 	FM_R_CONTROL,
 	FM_R__MAX
@@ -146,6 +149,7 @@ struct fm_resp {
 	size_t		 bodylen;
 	int		 close;		/* close the connection */
 	int		 hang;		/* never answer */
+	int		 drop;		/* close without answering */
 };
 
 /* Read-only configuration, set once in main() before any thread. */
@@ -227,19 +231,32 @@ enum fm_puberr {
 	FM_PUB_OK,
 	FM_PUB_UNKNOWN,		/* no such container for this account */
 	FM_PUB_DONE,		/* already published */
-	FM_PUB_NOTREADY,	/* not FINISHED: 9007 / 2207027 */
+	FM_PUB_NOTREADY,	/* IN_PROGRESS or ERROR: 9007 / 2207027 */
+	FM_PUB_EXPIRED,		/* EXPIRED */
 	FM_PUB_QUOTA		/* 24 h limit reached: 9 / 2207042 */
 };
 
-/* A publishing container as seen at a given time (state.c). */
+/*
+ * A publishing container as seen at a given time (state.c), and once
+ * published the media it became.  media_type and product are static
+ * strings: what the media reads as (IMAGE, VIDEO, CAROUSEL_ALBUM; FEED,
+ * REELS, STORY).
+ */
 struct fm_container {
 	long long	 id;
 	long long	 account;
 	int		 is_item;	/* carousel child */
-	int		 failed;	/* processing fails */
+	long long	 failed;	/* ERROR's subcode, 0: none */
 	time_t		 created;
 	time_t		 ready;		/* FINISHED from then on */
+	time_t		 expires;	/* EXPIRED from then on */
+	const char	*media_type;
+	const char	*product;
+	long long	 children[FM_CHILDREN_MAX];
+	int		 nchildren;
+	char		 caption[FM_CAPTION_MAX * 4 + 1]; /* UTF-8 */
 	long long	 media_id;	/* non-zero once published */
+	time_t		 published;
 };
 
 /* One scripted fault (inject.c). */
@@ -356,9 +373,15 @@ long long	 fm_container_new(const struct fm_container *);
 int		 fm_container_get(long long, struct fm_container *);
 enum fm_cstatus	 fm_container_status(const struct fm_container *,
 		    time_t);
-int		 fm_publish(long long, long long, time_t, long long *,
-		    int *);
-int		 fm_quota_usage(long long, time_t);
+void		 fm_publish_call(long long);
+int		 fm_publish(long long, long long, time_t, long long *);
+int		 fm_media_get(long long, struct fm_container *);
+size_t		 fm_media_ids(long long, long long **);
+int		 fm_quota_usage(long long, time_t, time_t);
+int		 fm_quota_total(void);
+void		 fm_quota_total_set(int);
+json_t		*fm_publishing_json(void);
+json_t		*fm_media_json(long long);
 
 /* stats.c */
 void		 fm_stats_init(void);
@@ -376,6 +399,7 @@ json_t		*fm_stats_requests(enum fm_route, size_t);
 void		 fm_inject_reset(void);
 int		 fm_inject_add(json_t *, char *, size_t);
 struct fm_inject *fm_inject_take(enum fm_route);
+int		 fm_inject_after(const struct fm_inject *);
 int		 fm_inject_apply(struct fm_inject *, struct fm_call *);
 void		 fm_inject_release(struct fm_inject *);
 size_t		 fm_inject_pending(void);
@@ -455,8 +479,12 @@ long long	 fm_fb_visible_ig(const struct fm_token *, long long);
 /* publish.c */
 void		 fm_pub_media(struct fm_call *);
 void		 fm_pub_publish(struct fm_call *);
+void		 fm_pub_count_call(struct fm_call *);
 void		 fm_pub_limit(struct fm_call *);
+void		 fm_pub_user_media(struct fm_call *);
 void		 fm_pub_container(struct fm_call *,
+		    const struct fm_container *);
+void		 fm_pub_media_node(struct fm_call *,
 		    const struct fm_container *);
 
 /* control.c */

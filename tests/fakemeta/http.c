@@ -483,13 +483,16 @@ parse_multipart(struct fm_req *req, const char *ctype)
 
 /*
  * A JSON object body (D: Graph takes parameters as JSON too): its
- * string, integer and boolean members become body fields.
+ * string, integer and boolean members become body fields, and arrays
+ * and objects (user_tags, collaborators) their compact JSON text, as
+ * the same parameter reads in a query string.
  */
 static int
 parse_json_body(struct fm_req *req)
 {
 	json_t		*j, *v;
 	const char	*k;
+	char		*s;
 	struct fm_buf	 b;
 	size_t		 off[FM_MAX_PARAMS][2], i;
 	json_error_t	 jerr;
@@ -517,8 +520,14 @@ parse_json_body(struct fm_req *req)
 		else if (json_is_boolean(v))
 			rc |= fm_buf_adds(&b, json_is_true(v) ? "true" :
 			    "false");
-		else
-			continue;	/* nested values are not parameters */
+		else if (json_is_array(v) || json_is_object(v)) {
+			if ((s = json_dumps(v, JSON_COMPACT)) == NULL)
+				rc = -1;
+			else
+				rc |= fm_buf_adds(&b, s);
+			free(s);
+		} else
+			continue;	/* null and reals are not parameters */
 		rc |= fm_buf_add(&b, "", 1);
 		req->form[req->nform].vlen = b.len - 1 - off[req->nform][1];
 		req->nform++;
@@ -858,7 +867,9 @@ conn_main(void *arg)
 		else if (resp.hang) {
 			hang(c);
 			keep = 0;
-		} else {
+		} else if (resp.drop)
+			keep = 0;
+		else {
 			keep = req.keepalive && !resp.close && !fm_stopping();
 			if (write_response(c, &req, &resp, keep) == -1)
 				keep = 0;

@@ -2,9 +2,12 @@
 /*
  * fakemeta: scripted faults (POST /_fake/inject).  Each injection names
  * a route (or "any"), how many requests it applies to, and one outcome:
- * a Graph error, an api.instagram.com error, a bare status, a hang, an
- * oversized or malformed 200, a redirect, or only a delay.  They are
- * consumed first-in first-out among those matching the request's route.
+ * a Graph error, an api.instagram.com error, a bare status, a hang, a
+ * dropped connection, an oversized or malformed 200, a redirect, or only
+ * a delay.  They are consumed first-in first-out among those matching
+ * the request's route.  "after" lets the route's handler run first, so
+ * its effects stay (a media_publish that published) while the client
+ * gets the fault instead of the answer.
  */
 
 #include <pthread.h>
@@ -17,6 +20,7 @@
 #include "fakemeta.h"
 
 #define MAX_DELAY_MS	600000
+#define NOUTCOMES	7	/* members that choose the outcome */
 
 enum outcome {
 	OUT_NONE,		/* delay and/or wrapped only */
@@ -24,6 +28,7 @@ enum outcome {
 	OUT_STATUS,		/* http_status alone */
 	OUT_OAUTH,
 	OUT_HANG,
+	OUT_DROP,
 	OUT_OVERSIZED,
 	OUT_MALFORMED,
 	OUT_REDIRECT
@@ -36,6 +41,7 @@ struct fm_inject {
 	enum outcome		 out;
 	int			 http;	/* 0: the outcome's default */
 	int			 wrapped;
+	int			 after;		/* handler runs first */
 	int			 rate_limit;
 	long long		 code;
 	long long		 subcode;
@@ -280,6 +286,15 @@ parse_member(struct fm_inject *in, const char *k, json_t *v, int *outcomes,
 		if (b)
 			in->out = OUT_HANG;
 		outcomes[2] = b;
+	} else if (strcmp(k, "drop") == 0) {
+		if (get_bool(v, k, &b, err, errsz) == -1)
+			return -1;
+		if (b)
+			in->out = OUT_DROP;
+		outcomes[6] = b;
+	} else if (strcmp(k, "after") == 0) {
+		if (get_bool(v, k, &in->after, err, errsz) == -1)
+			return -1;
 	} else if (strcmp(k, "oversized") == 0) {
 		if (get_int(v, k, 16, FM_MAX_OVERSIZE, &n, err, errsz) == -1)
 			return -1;
@@ -321,7 +336,7 @@ validate(struct fm_inject *in, const int *outcomes, char *err, size_t errsz)
 {
 	int	 i, n = 0;
 
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < NOUTCOMES; i++)
 		n += outcomes[i] != 0;
 	if (in->route == -1) {
 		fm_msgf(err, errsz, "route is required");
@@ -329,8 +344,8 @@ validate(struct fm_inject *in, const int *outcomes, char *err, size_t errsz)
 	}
 	if (n > 1) {
 		fm_msgf(err, errsz, "give only one of graph_error or "
-		    "rate_limit, oauth_error, hang, oversized, malformed, "
-		    "redirect");
+		    "rate_limit, oauth_error, hang, drop, oversized, "
+		    "malformed, redirect");
 		return -1;
 	}
 	if (in->rate_limit) {
@@ -346,10 +361,14 @@ validate(struct fm_inject *in, const int *outcomes, char *err, size_t errsz)
 		    "code_exchange route");
 		return -1;
 	}
-	if (in->http != 0 && (in->out == OUT_HANG ||
+	if (in->wrapped && in->after) {
+		fm_msgf(err, errsz, "wrapped cannot come after");
+		return -1;
+	}
+	if (in->http != 0 && (in->out == OUT_HANG || in->out == OUT_DROP ||
 	    in->out == OUT_REDIRECT)) {
 		fm_msgf(err, errsz, "http_status does not apply to "
-		    "hang or redirect");
+		    "hang, drop or redirect");
 		return -1;
 	}
 	if (n == 0 && in->http != 0) {
@@ -374,7 +393,7 @@ fm_inject_add(json_t *spec, char *err, size_t errsz)
 	struct fm_inject	*in, **pp;
 	const char		*k;
 	json_t			*v;
-	int			 outcomes[6] = { 0 };
+	int			 outcomes[NOUTCOMES] = { 0 };
 
 	in = fm_xcalloc(1, sizeof(*in));
 	in->route = -1;
@@ -539,6 +558,13 @@ graph(const struct fm_inject *in, struct fm_call *c)
 		usage_headers(in, c);
 }
 
+/* Whether the route's handler runs before injection in acts. */
+int
+fm_inject_after(const struct fm_inject *in)
+{
+	return in->after;
+}
+
 /*
  * Act out injection in on call c (after its delay).  Returns 1 if the
  * response is decided, 0 if the route's handler should still run.
@@ -575,6 +601,9 @@ fm_inject_apply(struct fm_inject *in, struct fm_call *c)
 		break;
 	case OUT_HANG:
 		c->resp->hang = 1;
+		break;
+	case OUT_DROP:
+		c->resp->drop = 1;
 		break;
 	case OUT_OVERSIZED:
 		/* Valid JSON of exactly the requested size. */

@@ -5,7 +5,8 @@
  * their own Instagram user (A.5); a Facebook user token sees the user,
  * the login's Pages and the Instagram accounts linked to them, a Page
  * token its Page and that Page's Instagram account (B.4, B.5).
- * Container ids answer their publishing status (D.2).
+ * Container ids answer their publishing status (D.2), published media
+ * ids the media.
  */
 
 #include <limits.h>
@@ -77,6 +78,11 @@ fm_node(struct fm_call *c)
 	if (fm_parse_ll(c->node, 1, LLONG_MAX, &id) == 0 &&
 	    fm_container_get(id, &ct) == 0) {
 		fm_pub_container(c, &ct);
+		return;
+	}
+	if (fm_parse_ll(c->node, 1, LLONG_MAX, &id) == 0 &&
+	    fm_media_get(id, &ct) == 0) {
+		fm_pub_media_node(c, &ct);
 		return;
 	}
 	if (fm_auth(c, FM_TOK_IG | FM_TOK_FB, &t, &str) == -1)

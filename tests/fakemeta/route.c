@@ -18,7 +18,7 @@ static const char *const names[FM_R__MAX] = {
 	"authorize", "code_exchange", "ig_exchange", "refresh", "me",
 	"fb_dialog", "fb_code_exchange", "fb_exchange", "fb_accounts",
 	"fb_permissions", "debug_token", "node", "media", "media_publish",
-	"publishing_limit", "unknown", "control"
+	"publishing_limit", "user_media", "unknown", "control"
 };
 
 const char *
@@ -164,6 +164,12 @@ classify(struct fm_call *c)
 		c->route = FM_R_FB_PERMISSIONS;
 		return "GET";
 	}
+	/* The user's media edge reads with GET, creates with POST (D.1). */
+	if (seg_is(seg[1], len[1], "media") &&
+	    strcmp(c->req->method, "GET") == 0) {
+		c->route = FM_R_USER_MEDIA;
+		return "GET";
+	}
 	if (seg_is(seg[1], len[1], "media")) {
 		c->route = FM_R_MEDIA;
 		return "POST";
@@ -223,6 +229,7 @@ dispatch(struct fm_call *c)
 	case FM_R_MEDIA:		fm_pub_media(c); break;
 	case FM_R_MEDIA_PUBLISH:	fm_pub_publish(c); break;
 	case FM_R_PUBLISHING_LIMIT:	fm_pub_limit(c); break;
+	case FM_R_USER_MEDIA:		fm_pub_user_media(c); break;
 	case FM_R_UNKNOWN:
 	case FM_R_CONTROL:
 	case FM_R__MAX:			unknown_path(c); break;
@@ -248,17 +255,26 @@ fm_route_handle(struct fm_req *req, struct fm_resp *resp)
 	fm_stats_request(c.route);
 	fm_stats_log(c.route, req);
 	/*
-	 * Counted before any fault or check: tests use it to prove how
-	 * many times each token reached "Meta".
+	 * Counted before any fault or check: tests use them to prove how
+	 * many times each token, and each media_publish, reached "Meta".
 	 */
 	if (c.route == FM_R_REFRESH && (tok = fm_req_token(req)) != NULL)
 		fm_stats_refresh(tok);
+	if (c.route == FM_R_MEDIA_PUBLISH)
+		fm_pub_count_call(&c);
 	fm_sleep_ms(fm_latency_get());
 	if (method != NULL && strcmp(method, req->method) != 0) {
 		wrong_method(&c);
 		return;
 	}
-	if ((in = fm_inject_take(c.route)) != NULL) {
+	if ((in = fm_inject_take(c.route)) != NULL && fm_inject_after(in)) {
+		/* The call takes effect; the fault replaces its answer. */
+		dispatch(&c);
+		(void)fm_inject_apply(in, &c);
+		fm_inject_release(in);
+		return;
+	}
+	if (in != NULL) {
 		decided = fm_inject_apply(in, &c);
 		fm_inject_release(in);
 	}

@@ -32,11 +32,17 @@ struct code {
 	int		 used;
 };
 
-/* Publish times of one account, oldest first, for the 24 h quota. */
+/*
+ * Publishing by one account: its media, oldest first, whose publish
+ * times make the 24 h quota (D.4), and the counts tests assert on.
+ */
 struct pubs {
-	time_t		*t;
+	long long	*media;		/* media ids */
+	time_t		*t;		/* their publish times */
 	size_t		 n;
 	size_t		 cap;
+	long long	 containers;	/* created */
+	long long	 calls;		/* media_publish calls */
 };
 
 static pthread_mutex_t	 mu = PTHREAD_MUTEX_INITIALIZER;
@@ -46,6 +52,8 @@ static struct fm_map	 codes;		/* code -> struct code */
 static struct fm_map	 tokens;	/* token -> struct fm_token */
 static struct fm_map	 containers;	/* decimal id -> fm_container */
 static struct fm_map	 published;	/* decimal account -> pubs */
+static struct fm_map	 media;		/* decimal media id -> container */
+static int		 quota_total = FM_QUOTA_TOTAL;
 static struct fm_map	 revoked;	/* "f:N", "i:N" -> struct revoked */
 static int		 ig_proof;	/* graph.instagram.com wants proofs */
 static long long	 session_seq;	/* logins; not reset either */
@@ -66,6 +74,7 @@ pubs_free(void *p)
 {
 	struct pubs	*ps = p;
 
+	free(ps->media);
 	free(ps->t);
 	free(ps);
 }
@@ -77,6 +86,7 @@ fm_state_init(void)
 	fm_map_init(&tokens);
 	fm_map_init(&containers);
 	fm_map_init(&published);
+	fm_map_init(&media);
 	fm_map_init(&revoked);
 	ig_proof = fm_cfg->require_ig_proof;
 }
@@ -88,6 +98,7 @@ fm_state_free(void)
 	fm_map_free(&tokens, free);
 	fm_map_free(&containers, free);
 	fm_map_free(&published, pubs_free);
+	fm_map_free(&media, free);
 	fm_map_free(&revoked, free);
 }
 
@@ -99,7 +110,9 @@ fm_state_reset(void)
 	fm_map_clear(&tokens, free);
 	fm_map_clear(&containers, free);
 	fm_map_clear(&published, pubs_free);
+	fm_map_clear(&media, free);
 	fm_map_clear(&revoked, free);
+	quota_total = FM_QUOTA_TOTAL;
 	clock_offset = 0;
 	latency_ms = 0;
 	ig_proof = fm_cfg->require_ig_proof;
@@ -378,6 +391,21 @@ fm_token_count(void)
 	return n;
 }
 
+/* The publishing record of account, made on first use. */
+static struct pubs *
+pubs_locked(long long account)
+{
+	struct pubs	*ps;
+	char		 key[FM_IDLEN];
+
+	fm_idstr(account, key);
+	if ((ps = fm_map_get(&published, key)) == NULL) {
+		ps = fm_xcalloc(1, sizeof(*ps));
+		fm_map_put(&published, key, ps);
+	}
+	return ps;
+}
+
 /* Store a copy of *c under a fresh id and return that id. */
 long long
 fm_container_new(const struct fm_container *c)
@@ -391,6 +419,7 @@ fm_container_new(const struct fm_container *c)
 	nc->id = CONTAINER_BASE + ++container_seq;
 	fm_idstr(nc->id, key);
 	fm_map_put(&containers, key, nc);
+	pubs_locked(c->account)->containers++;
 	pthread_mutex_unlock(&mu);
 	return nc->id;
 }
@@ -409,78 +438,100 @@ fm_container_get(long long id, struct fm_container *c)
 	return p == NULL ? -1 : 0;
 }
 
-/* status_code of a container at time now (D.2). */
+/*
+ * status_code of a container at time now (D.2).  A container that is
+ * not published by its expiry reads EXPIRED, whatever it was before.
+ */
 enum fm_cstatus
 fm_container_status(const struct fm_container *c, time_t now)
 {
 	if (c->media_id != 0)
 		return FM_CS_PUBLISHED;
-	if (now >= c->created + FM_CONTAINER_TTL)
+	if (now >= c->expires)
 		return FM_CS_EXPIRED;
 	if (now < c->ready)
 		return FM_CS_IN_PROGRESS;
-	return c->failed ? FM_CS_ERROR : FM_CS_FINISHED;
+	return c->failed != 0 ? FM_CS_ERROR : FM_CS_FINISHED;
 }
 
-/* Drop publish times older than the quota window. */
-static int
-usage_locked(struct pubs *ps, time_t now)
+/* Count a media_publish call of account, whatever it answers. */
+void
+fm_publish_call(long long account)
 {
-	size_t	 i = 0;
+	pthread_mutex_lock(&mu);
+	pubs_locked(account)->calls++;
+	pthread_mutex_unlock(&mu);
+}
 
-	while (i < ps->n && ps->t[i] <= now - FM_QUOTA_WINDOW)
-		i++;
-	if (i > 0) {
-		memmove(ps->t, ps->t + i, (ps->n - i) * sizeof(*ps->t));
-		ps->n -= i;
+/* Publishes within the quota window before now, and since since. */
+static int
+usage_locked(const struct pubs *ps, time_t now, time_t since)
+{
+	size_t	 i;
+	int	 n = 0;
+
+	for (i = 0; i < ps->n; i++)
+		if (ps->t[i] > now - FM_QUOTA_WINDOW && ps->t[i] >= since &&
+		    ps->t[i] <= now)
+			n++;
+	return n;
+}
+
+static void *
+grow(void *p, size_t n, size_t size)
+{
+	if ((p = realloc(p, n * size)) == NULL) {
+		fputs("fakemeta: out of memory\n", stderr);
+		abort();
 	}
-	return (int)ps->n;
+	return p;
 }
 
 /*
  * Publish container id for account at time now (D.3, D.4): sets
  * *media_id and returns FM_PUB_OK, or the reason it cannot.  Check and
  * update happen under the lock, so a container is published once even
- * when a client retries in parallel.
+ * when a client retries in parallel.  A carousel is one media and one
+ * post of the quota.
  */
 int
-fm_publish(long long id, long long account, time_t now, long long *media_id,
-    int *usage)
+fm_publish(long long id, long long account, time_t now, long long *media_id)
 {
 	struct fm_container	*c;
 	struct pubs		*ps;
+	long long		*cid;
 	char			 key[FM_IDLEN];
 	int			 er;
 
 	pthread_mutex_lock(&mu);
-	fm_idstr(account, key);
-	if ((ps = fm_map_get(&published, key)) == NULL) {
-		ps = fm_xcalloc(1, sizeof(*ps));
-		fm_map_put(&published, key, ps);
-	}
-	*usage = usage_locked(ps, now);
+	ps = pubs_locked(account);
 	fm_idstr(id, key);
 	if ((c = fm_map_get(&containers, key)) == NULL ||
 	    c->account != account || c->is_item)
 		er = FM_PUB_UNKNOWN;
 	else if (c->media_id != 0)
 		er = FM_PUB_DONE;
+	else if (fm_container_status(c, now) == FM_CS_EXPIRED)
+		er = FM_PUB_EXPIRED;
 	else if (fm_container_status(c, now) != FM_CS_FINISHED)
 		er = FM_PUB_NOTREADY;
-	else if (*usage >= FM_QUOTA_TOTAL)
+	else if (usage_locked(ps, now, 0) >= quota_total)
 		er = FM_PUB_QUOTA;
 	else {
 		if (ps->n == ps->cap) {
 			ps->cap = ps->cap == 0 ? 16 : ps->cap * 2;
-			if ((ps->t = realloc(ps->t, ps->cap *
-			    sizeof(*ps->t))) == NULL) {
-				fputs("fakemeta: out of memory\n", stderr);
-				abort();
-			}
+			ps->t = grow(ps->t, ps->cap, sizeof(*ps->t));
+			ps->media = grow(ps->media, ps->cap,
+			    sizeof(*ps->media));
 		}
-		ps->t[ps->n++] = now;
-		*usage = (int)ps->n;
 		c->media_id = MEDIA_BASE + ++media_seq;
+		c->published = now;
+		ps->t[ps->n] = now;
+		ps->media[ps->n++] = c->media_id;
+		cid = fm_xmalloc(sizeof(*cid));
+		*cid = c->id;
+		fm_idstr(c->media_id, key);
+		fm_map_put(&media, key, cid);
 		*media_id = c->media_id;
 		er = FM_PUB_OK;
 	}
@@ -488,9 +539,48 @@ fm_publish(long long id, long long account, time_t now, long long *media_id,
 	return er;
 }
 
-/* Posts published by account within the last 24 h. */
+/* The container that became media id, or -1. */
 int
-fm_quota_usage(long long account, time_t now)
+fm_media_get(long long id, struct fm_container *c)
+{
+	long long	*cid;
+	char		 key[FM_IDLEN];
+	int		 rc = -1;
+
+	fm_idstr(id, key);
+	pthread_mutex_lock(&mu);
+	if ((cid = fm_map_get(&media, key)) != NULL) {
+		fm_idstr(*cid, key);
+		*c = *(struct fm_container *)fm_map_get(&containers, key);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&mu);
+	return rc;
+}
+
+/* A new array of account's media ids, oldest first; their number. */
+size_t
+fm_media_ids(long long account, long long **ids)
+{
+	struct pubs	*ps;
+	char		 key[FM_IDLEN];
+	size_t		 n = 0;
+
+	*ids = NULL;
+	fm_idstr(account, key);
+	pthread_mutex_lock(&mu);
+	if ((ps = fm_map_get(&published, key)) != NULL && ps->n > 0) {
+		n = ps->n;
+		*ids = fm_xmalloc(n * sizeof(**ids));
+		memcpy(*ids, ps->media, n * sizeof(**ids));
+	}
+	pthread_mutex_unlock(&mu);
+	return n;
+}
+
+/* Posts published by account within the last 24 h and since since. */
+int
+fm_quota_usage(long long account, time_t now, time_t since)
 {
 	struct pubs	*ps;
 	char		 key[FM_IDLEN];
@@ -499,7 +589,98 @@ fm_quota_usage(long long account, time_t now)
 	fm_idstr(account, key);
 	pthread_mutex_lock(&mu);
 	if ((ps = fm_map_get(&published, key)) != NULL)
-		n = usage_locked(ps, now);
+		n = usage_locked(ps, now, since);
 	pthread_mutex_unlock(&mu);
 	return n;
+}
+
+/* config.quota_total (D.4): set by tests, FM_QUOTA_TOTAL after reset. */
+int
+fm_quota_total(void)
+{
+	int	 n;
+
+	pthread_mutex_lock(&mu);
+	n = quota_total;
+	pthread_mutex_unlock(&mu);
+	return n;
+}
+
+void
+fm_quota_total_set(int n)
+{
+	pthread_mutex_lock(&mu);
+	quota_total = n;
+	pthread_mutex_unlock(&mu);
+}
+
+static void
+add_pubs(const char *key, void *val, void *arg)
+{
+	struct fm_account	 a;
+	struct pubs		*ps = val;
+	long long		 n;
+	char			 id[FM_IDLEN];
+
+	if (fm_parse_ll(key, 1, FM_MAX_ACCOUNT, &n) == -1)
+		return;
+	fm_account_get(n, &a);
+	json_object_set_new(arg, fm_idstr(a.ig_id, id),
+	    json_pack("{s:I, s:I, s:I}",
+	    "containers", (json_int_t)ps->containers,
+	    "media_publish_calls", (json_int_t)ps->calls,
+	    "media", (json_int_t)ps->n));
+}
+
+/* /_fake/stats "publishing": counts per IG_ID. */
+json_t *
+fm_publishing_json(void)
+{
+	json_t	*o;
+
+	if ((o = json_object()) == NULL)
+		return NULL;
+	pthread_mutex_lock(&mu);
+	fm_map_foreach(&published, add_pubs, o);
+	pthread_mutex_unlock(&mu);
+	return o;
+}
+
+/* /_fake/media: account's media, oldest first, with their containers. */
+json_t *
+fm_media_json(long long account)
+{
+	struct fm_container	*c;
+	struct pubs		*ps;
+	json_t			*a, *kids;
+	long long		*cid;
+	char			 key[FM_IDLEN], mid[FM_IDLEN], id[FM_IDLEN];
+	size_t			 i;
+	int			 k;
+
+	if ((a = json_array()) == NULL)
+		return NULL;
+	fm_idstr(account, key);
+	pthread_mutex_lock(&mu);
+	ps = fm_map_get(&published, key);
+	for (i = 0; ps != NULL && i < ps->n; i++) {
+		fm_idstr(ps->media[i], mid);
+		cid = fm_map_get(&media, mid);
+		c = fm_map_get(&containers, fm_idstr(*cid, key));
+		if ((kids = json_array()) == NULL)
+			break;
+		for (k = 0; k < c->nchildren; k++)
+			json_array_append_new(kids,
+			    json_string(fm_idstr(c->children[k], id)));
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, "
+		    "s:I, s:o}",
+		    "id", mid,
+		    "container_id", key,
+		    "media_type", c->media_type,
+		    "media_product_type", c->product,
+		    "published_at", (json_int_t)c->published,
+		    "children", kids));
+	}
+	pthread_mutex_unlock(&mu);
+	return a;
 }

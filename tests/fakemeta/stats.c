@@ -233,8 +233,10 @@ fm_stats_json(void)
 	    "proof_checks", (json_int_t)proof_checks,
 	    "proof_failures", (json_int_t)proof_failures);
 	pthread_mutex_unlock(&mu);
-	if (o != NULL)
+	if (o != NULL) {
 		json_object_set_new(o, "tokens",
 		    json_integer((json_int_t)fm_token_count()));
+		json_object_set_new(o, "publishing", fm_publishing_json());
+	}
 	return o;
 }

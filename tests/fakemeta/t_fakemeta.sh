@@ -675,6 +675,268 @@ call "$base/v26.0/me?fields=id&access_token=$fb9&appsecret_proof=$(proof "$fb9")
 check "a minted Facebook code logs account 9 in" \
     [ "$body" = '{"id":"10161234567890009"}' ]
 
+# --- D: publishing, each case a client test drives -----------------------
+call -X POST "$base/_fake/reset"
+g="$base/v26.0"
+IG11=17841457215396822		# account 11
+call -X POST -d '{"account":11,"kind":"long"}' "$base/_fake/tokens"
+ig=$(jstr access_token)
+# mk QUERY: POST /{IG11}/media with that query string; id in $cid.
+mk() {
+	call -X POST "$g/$IG11/media?$1&access_token=$ig"
+	cid=$(jstr id)
+}
+# pub ID: POST /{IG11}/media_publish of container ID.
+pub() {
+	call -X POST "$g/$IG11/media_publish?creation_id=$1&access_token=$ig"
+}
+# st ID: the container's status_code.
+st() {
+	call "$g/$1?fields=status_code&access_token=$ig"
+	jstr status_code
+}
+# nmedia IG_ID: how many media /_fake/media lists for that account.
+nmedia() {
+	call "$base/_fake/media?account=$1"
+	printf '%s' "$body" | grep -o '"container_id"' | wc -l
+}
+adv() {
+	call -X POST -d "{\"advance\":$1}" "$base/_fake/clock"
+}
+
+call -X POST -H 'Content-Type: application/json' \
+    -d "{\"image_url\":\"https://cdn.example/a.jpg\",\"caption\":\"caf\\u00e9 #one\",\"alt_text\":\"a cup\",\"user_tags\":[{\"username\":\"fake_user_2\",\"x\":0.5,\"y\":0.5}],\"collaborators\":[\"fake_user_3\"],\"location_id\":\"7640348500\",\"access_token\":\"$ig\"}" \
+    "$g/$IG11/media"
+img=$(jstr id)
+check "an image container from a JSON body, arrays included" \
+    has "$status $img" "200 1788"
+check "... FINISHED at once" [ "$(st "$img")" = FINISHED ]
+pub "$img"
+mid=$(jstr id)
+check "the image is published: the media id" has "$status $mid" "200 179"
+call "$g/$img?fields=status_code,status,id&access_token=$ig"
+check "its container reads PUBLISHED (appendix 12's shape)" \
+    [ "$body" = "{\"status\":\"Published: Media has been successfully published.\",\"status_code\":\"PUBLISHED\",\"id\":\"$img\"}" ]
+pub "$img"
+check "publishing it again: (#100), no second post" \
+    has "$status $body" '400 {"error":{"message":"(#100) Invalid parameter","type":"OAuthException","code":100,"error_user_msg":"The media container has already been published."'
+check "... one media for that container" [ "$(nmedia $IG11)" -eq 1 ]
+call "$base/_fake/media?account=$IG11"
+check "... whose container_id is the container" \
+    has "$body" "{\"media\":[{\"id\":\"$mid\",\"container_id\":\"$img\",\"media_type\":\"IMAGE\",\"media_product_type\":\"FEED\",\"published_at\":"
+call "$g/$mid?fields=id,permalink,media_type,media_product_type,timestamp,caption&access_token=$ig"
+check "the media node: caption, types, permalink /p/, timestamp, id" \
+    has "$body" '{"caption":"caf\u00E9 #one","media_type":"IMAGE","media_product_type":"FEED","permalink":"https:\/\/www.instagram.com\/p\/'
+check "... Graph's timestamp format and the id" \
+    has "$body" "+0000\",\"id\":\"$mid\"}"
+mk "image_url=https://cdn.example/b.jpg&thumb_offset=soon"
+check "thumb_offset not an integer: (#100)" has "$status $body" '400 {"error":{"message":"(#100) Param thumb_offset'
+mk "image_url=https://cdn.example/b.jpg&user_tags=fake_user_2"
+check "user_tags not a JSON array: (#100)" has "$status $body" '400 {"error":{"message":"(#100) Param user_tags'
+mk "image_url=https://cdn.example/b.jpg&share_to_feed=yes"
+check "share_to_feed not a boolean: (#100)" has "$status $body" '400 {"error":{"message":"(#100) Param share_to_feed'
+
+call -X POST -d media_type=REELS -d share_to_feed=true -d thumb_offset=1500 \
+    -d cover_url=https://cdn.example/c.jpg -d "caption=a reel" \
+    --data-urlencode "video_url=https://cdn.example/v.mp4?fake_secs=120" \
+    -d "access_token=$ig" "$g/$IG11/media"
+reel=$(jstr id)
+check "a reel from a form body" has "$status $reel" "200 1788"
+adv 100
+check "fake_secs=120: IN_PROGRESS after 100 s" [ "$(st "$reel")" = IN_PROGRESS ]
+pub "$reel"
+check "... publishing it: 9007/2207027 (appendix 14)" \
+    has "$body" '{"error":{"message":"Media ID is not available","type":"OAuthException","code":9007,"error_subcode":2207027,'
+adv 20
+check "... FINISHED after 120 s" [ "$(st "$reel")" = FINISHED ]
+pub "$reel"
+rmid=$(jstr id)
+call "$g/$rmid?fields=media_type,media_product_type,permalink&access_token=$ig"
+check "a published reel is a VIDEO of product REELS, permalink /reel/" \
+    has "$body" '{"media_type":"VIDEO","media_product_type":"REELS","permalink":"https:\/\/www.instagram.com\/reel\/'
+
+mk "media_type=STORIES&image_url=https://cdn.example/s.jpg"
+pub "$cid"
+smid=$(jstr id)
+call "$g/$smid?fields=media_type,media_product_type,permalink&access_token=$ig"
+check "a story: IMAGE, STORY, the stories permalink" \
+    [ "$body" = "{\"media_type\":\"IMAGE\",\"media_product_type\":\"STORY\",\"permalink\":\"https:\\/\\/www.instagram.com\\/stories\\/fake_user_11\\/$smid\\/\"}" ]
+
+mk "is_carousel_item=true&image_url=https://cdn.example/1.jpg&caption=no"
+check "a carousel item with a caption: (#100)" \
+    has "$status $body" '400 {"error":{"message":"(#100) The parameter caption is not supported for carousel items"'
+mk "is_carousel_item=true&image_url=https://cdn.example/1.jpg"
+k1=$cid
+mk "is_carousel_item=true&image_url=https://cdn.example/2.jpg"
+k2=$cid
+mk "is_carousel_item=true&media_type=VIDEO&video_url=https://cdn.example/3.mp4"
+k3=$cid
+mk "media_type=CAROUSEL&children=$k1&caption=three"
+check "a carousel of one: (#100)" has "$status $body" '400 {"error":{"message":"(#100) The parameter children must list 2 to 10'
+mk "media_type=CAROUSEL&children=$k1,$img"
+check "a child that is not a carousel item: (#100)" [ "$status" = 400 ]
+pub "$k1"
+check "a carousel item cannot be published alone" \
+    has "$status $body" '400 {"error":{"message":"(#100) Invalid parameter"'
+mk "media_type=CAROUSEL&children=$k1,$k2,$k3&caption=three"
+album=$cid
+check "a carousel of three" has "$status $album" "200 1788"
+check "... IN_PROGRESS while its video item is" [ "$(st "$album")" = IN_PROGRESS ]
+pub "$album"
+check "... publishing it then: 9007" has "$body" '"code":9007,"error_subcode":2207027'
+adv 30
+check "... FINISHED with its items" [ "$(st "$album")" = FINISHED ]
+pub "$album"
+amid=$(jstr id)
+check "... published" has "$status $amid" "200 179"
+call "$base/_fake/media?account=$IG11"
+check "one media for the carousel, listing its three items" \
+    has "$body" "{\"id\":\"$amid\",\"container_id\":\"$album\",\"media_type\":\"CAROUSEL_ALBUM\",\"media_product_type\":\"FEED\",\"published_at\":"
+check "... the items" has "$body" "\"children\":[\"$k1\",\"$k2\",\"$k3\"]}"
+check "four posts so far" [ "$(nmedia $IG11)" -eq 4 ]
+
+call "$g/$IG11/media?fields=id,caption&limit=3&access_token=$ig"
+check "the user's media edge: newest first" \
+    has "$body" "{\"data\":[{\"caption\":\"three\",\"id\":\"$amid\"},{\"id\":\"$smid\"},{\"caption\":\"a reel\",\"id\":\"$rmid\"}],\"paging\":{\"cursors\":{\"before\":\""
+check "... with a next link" has "$body" '"next":"https:\/\/127.0.0.1:'
+call "$(jnext)"
+check "following it: the oldest, no next" \
+    has "$body" "{\"data\":[{\"caption\":\"caf\\u00E9 #one\",\"id\":\"$mid\"}],\"paging\":{\"cursors\":"
+check "... and no next" not has "$body" '"next"'
+call "$base/_fake/stats"
+check "stats count media per route name user_media" has "$body" '"user_media":2,'
+
+mk "image_url=https://cdn.example/e.jpg?fake_error=2207052"
+check "fake_error=2207052: ERROR" [ "$(st "$cid")" = ERROR ]
+call "$g/$cid?fields=status_code,status&access_token=$ig"
+check "... status names the subcode" \
+    [ "$body" = '{"status":"Error: Media upload has failed with error code 2207052.","status_code":"ERROR"}' ]
+pub "$cid"
+check "... publishing it: 9007" has "$body" '"code":9007'
+mk "image_url=https://cdn.example/x.jpg?fake_expire"
+check "fake_expire: EXPIRED" [ "$(st "$cid")" = EXPIRED ]
+pub "$cid"
+check "... publishing it: -2/2207020" \
+    has "$status $body" '400 {"error":{"message":"The media you are trying to access has expired. Please try to upload again.","type":"OAuthException","code":-2,"error_subcode":2207020,'
+mk "image_url=https://cdn.example/late.jpg"
+late=$cid
+adv 86400
+check "a FINISHED container not published in 24 h: EXPIRED" \
+    [ "$(st "$late")" = EXPIRED ]
+pub "$late"
+check "... publishing it: 2207020" has "$body" '"error_subcode":2207020'
+
+# --- timeouts around media_publish -----------------------------------------
+IG14=17841457215396825
+call -X POST -d '{"account":14,"kind":"long"}' "$base/_fake/tokens"
+ig14=$(jstr access_token)
+call -X POST "$g/$IG14/media?image_url=https://cdn.example/t.jpg&access_token=$ig14"
+tc=$(jstr id)
+call -X POST -d '{"route":"media_publish","hang":true}' "$base/_fake/inject"
+call --max-time 2 -X POST "$g/$IG14/media_publish?creation_id=$tc&access_token=$ig14"
+check "a hang before publishing: the client times out" [ "$status" = 000 ]
+call "$g/$tc?fields=status_code&access_token=$ig14"
+check "... and nothing was published" [ "$body" = '{"status_code":"FINISHED"}' ]
+call -X POST -d '{"route":"media_publish","hang":true,"after":true}' \
+    "$base/_fake/inject"
+call --max-time 2 -X POST "$g/$IG14/media_publish?creation_id=$tc&access_token=$ig14"
+check "a hang after publishing: the client times out too" [ "$status" = 000 ]
+call "$g/$tc?fields=status_code&access_token=$ig14"
+check "... but the container is PUBLISHED" [ "$body" = '{"status_code":"PUBLISHED"}' ]
+call "$g/$IG14/content_publishing_limit?fields=quota_usage&access_token=$ig14"
+check "... the quota counts it" [ "$body" = '{"data":[{"quota_usage":1}]}' ]
+call -X POST "$g/$IG14/media_publish?creation_id=$tc&access_token=$ig14"
+check "the client's retry: an error, not a second post" \
+    has "$status $body" '400 {"error":{"message":"(#100) Invalid parameter"'
+call "$g/$IG14/media?fields=id&access_token=$ig14"
+tmid=$(printf '%s' "$body" | sed -n 's/^{"data":\[{"id":"\([0-9]*\)"}\].*/\1/p')
+check "the media edge shows the one post" has "$tmid" 179
+call "$base/_fake/media?account=$IG14"
+check "exactly one media, from that container" \
+    has "$body" "{\"media\":[{\"id\":\"$tmid\",\"container_id\":\"$tc\","
+check "... and only one" [ "$(nmedia $IG14)" -eq 1 ]
+call "$base/_fake/stats"
+check "stats: 1 container, 3 media_publish calls, 1 media" \
+    has "$body" "\"$IG14\":{\"containers\":1,\"media_publish_calls\":3,\"media\":1}"
+call -X POST "$g/$IG14/media?image_url=https://cdn.example/d.jpg&access_token=$ig14"
+dc=$(jstr id)
+call -X POST -d '{"route":"media_publish","drop":true,"after":true}' \
+    "$base/_fake/inject"
+call -X POST "$g/$IG14/media_publish?creation_id=$dc&access_token=$ig14"
+check "drop after publishing: no answer at all" \
+    [ "$status $(cat "$tmp/e")" = "000 curl: (52) Empty reply from server" ]
+check "... and the post was made" [ "$(nmedia $IG14)" -eq 2 ]
+
+# --- the quota (D.4) -------------------------------------------------------
+IG13=17841457215396824
+call -X POST -d '{"account":13,"kind":"long"}' "$base/_fake/tokens"
+ig13=$(jstr access_token)
+call "$base/_fake/quota"
+check "quota total: 50 by default" [ "$body" = '{"total":50}' ]
+call -X POST -d '{"total":2}' "$base/_fake/quota"
+check "... set to 2" [ "$body" = '{"total":2}' ]
+for i in 1 2 3; do
+	call -X POST "$g/$IG13/media?image_url=https://cdn.example/q$i.jpg&access_token=$ig13"
+	call -X POST "$g/$IG13/media_publish?creation_id=$(jstr id)&access_token=$ig13"
+done
+check "the third post of 2: 9/2207042, Meta's message" \
+    has "$status $body" '400 {"error":{"message":"Application request limit reached","type":"OAuthException","code":9,"error_subcode":2207042,"error_user_title":"Max Posts Reached","error_user_msg":"You reached maximum number of posts that is allowed to be published by Content Publish API.",'
+call "$g/$IG13/content_publishing_limit?fields=quota_usage,config&access_token=$ig13"
+check "content_publishing_limit reads the usage and the set total" \
+    [ "$body" = '{"data":[{"quota_usage":2,"config":{"quota_total":2,"quota_duration":86400}}]}' ]
+adv 86400
+call "$g/$IG13/content_publishing_limit?fields=quota_usage&access_token=$ig13"
+check "24 h later the window is free" [ "$body" = '{"data":[{"quota_usage":0}]}' ]
+call -X POST "$g/$IG13/media?image_url=https://cdn.example/q4.jpg&access_token=$ig13"
+call -X POST "$g/$IG13/media_publish?creation_id=$(jstr id)&access_token=$ig13"
+check "... and a post goes through" has "$status $body" '200 {"id":"179'
+
+# --- rate limits on the publishing routes (C.3) ----------------------------
+for rc in media:4 media_publish:17 publishing_limit:32 user_media:613; do
+	call -X POST -d "{\"route\":\"${rc%:*}\",\"rate_limit\":true,\"graph_error\":{\"code\":${rc#*:}}}" \
+	    "$base/_fake/inject"
+	case ${rc%:*} in
+	media) call -X POST "$g/$IG13/media?image_url=https://cdn.example/r.jpg&access_token=$ig13" ;;
+	media_publish) call -X POST "$g/$IG13/media_publish?creation_id=1&access_token=$ig13" ;;
+	publishing_limit) call "$g/$IG13/content_publishing_limit?access_token=$ig13" ;;
+	*) call "$g/$IG13/media?access_token=$ig13" ;;
+	esac
+	check "${rc%:*}: injected ${rc#*:}, transient, with X-App-Usage" \
+	    has "$status $body $(header x-app-usage)" "400 {\"error\":{\"message\":\"(#${rc#*:}) "
+	check "... code ${rc#*:} and the usage header" \
+	    has "$body $(header x-app-usage)" "\"code\":${rc#*:},\"is_transient\":true,\"fbtrace_id\":\""
+	check "... X-App-Usage present" has "$(header x-app-usage)" '"call_count":'
+done
+
+# --- Facebook Login: a Page token and appsecret_proof ----------------------
+IG12=17841457215396823
+call -X POST -d '{"account":12,"kind":"fb_page"}' "$base/_fake/tokens"
+pg=$(jstr access_token)
+pgp=$(proof "$pg")
+fbg="https://graph.facebook.com:$port/v26.0"
+call $rs -X POST "$fbg/$IG12/media?image_url=https://cdn.example/f.jpg&caption=fb&access_token=$pg"
+check "FB flavor: creating without appsecret_proof is refused" \
+    has "$body" 'require an appsecret_proof argument'
+call $rs -X POST "$fbg/$IG12/media?image_url=https://cdn.example/f.jpg&caption=fb&access_token=$pg&appsecret_proof=$pgp"
+fc=$(jstr id)
+check "FB flavor: container on graph.facebook.com" has "$status $fc" "200 1788"
+call $rs -X POST "$fbg/$IG12/media_publish?creation_id=$fc&access_token=$pg&appsecret_proof=$pgp"
+fm=$(jstr id)
+check "... published with the Page token and its proof" has "$status $fm" "200 179"
+call $rs "$fbg/$fc?fields=status_code&access_token=$pg&appsecret_proof=$pgp"
+check "... the container reads PUBLISHED" [ "$body" = '{"status_code":"PUBLISHED"}' ]
+call $rs "$fbg/$fm?fields=id,caption&access_token=$pg&appsecret_proof=$pgp"
+check "... the media node" [ "$body" = "{\"caption\":\"fb\",\"id\":\"$fm\"}" ]
+call $rs -X POST "$fbg/$IG12/media_publish?creation_id=$fc&access_token=$ig"
+check "an Instagram token there: 190" has "$body" '"code":190'
+
+call -X POST "$base/_fake/reset"
+call "$base/_fake/stats"
+check "reset clears publishing counts" has "$body" '"publishing":{}'
+check "... the media" [ "$(nmedia $IG11)" -eq 0 ]
+call "$base/_fake/quota"
+check "... and restores the quota total" [ "$body" = '{"total":50}' ]
+
 # --- stop ----------------------------------------------------------------
 kill -TERM "$pid"
 wait "$pid"
