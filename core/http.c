@@ -519,7 +519,15 @@ ig_http_call(struct ig_http *h, const char *base, const char *path,
 		er = ig_buf_adds(&body, "");
 	if (er != IG_OK)
 		goto out;
+	/*
+	 * A POST goes on a new connection: on a kept-alive one that the
+	 * server closes without an answer, libcurl sends the request again
+	 * by itself, and a POST to Meta (a code, media_publish) must never
+	 * be made twice.
+	 */
 	if (curl_easy_setopt(h->curl, CURLOPT_URL, url.data) != CURLE_OK ||
+	    curl_easy_setopt(h->curl, CURLOPT_FRESH_CONNECT, form != NULL ?
+	    1L : 0L) != CURLE_OK ||
 	    (form != NULL ? curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS,
 	    body.data) : curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L)) !=
 	    CURLE_OK) {

@@ -55,8 +55,8 @@ static const struct ig_stmt job_create = { "job_create",
 	"  requestHash, request, status, step, publishAt, nextAttemptAt, "
 	"  leaseUntil) SELECT u.id, $2, $3, $4::bytea, $5::jsonb, $6, $7, "
 	"  to_timestamp($8::bigint) AT TIME ZONE 'UTC', COALESCE("
-	"  to_timestamp($8::bigint) AT TIME ZONE 'UTC', now()), now() + "
-	"  $9::int * interval '1 second' FROM u "
+	"  to_timestamp($8::bigint) AT TIME ZONE 'UTC', now()), CASE WHEN "
+	"  $9::int > 0 THEN now() + $9::int * interval '1 second' END FROM u "
 	"  ON CONFLICT (userId, idempotencyKey) DO NOTHING RETURNING *) "
 	"SELECT " JOB_COLUMNS ", true, true FROM ins j "
 	"UNION ALL SELECT " JOB_COLUMNS ", false, j.requestHash = $4::bytea "
@@ -462,6 +462,22 @@ struct	target {
 
 static const char	*container(const struct ig_pubjob *, int position);
 
+/* Record container "id" at "position" in the job as read, replacing. */
+static enum ig_err
+note_container(struct ig_pubjob *j, int position, const char *id)
+{
+	size_t	 i;
+	json_t	*v;
+
+	json_array_foreach(j->containers, i, v)
+		if (json_integer_value(json_object_get(v, "position")) ==
+		    position)
+			return json_object_set_new(v, "id", json_string(id)) ==
+			    0 ? IG_OK : IG_ENOMEM;
+	return json_array_append_new(j->containers, json_pack("{s:i, s:s}",
+	    "position", position, "id", id)) == 0 ? IG_OK : IG_ENOMEM;
+}
+
 static enum ig_err
 write_outcome(struct ig_ctx *ctx, struct ig_pubjob *j, const struct outcome *o)
 {
@@ -490,11 +506,10 @@ write_outcome(struct ig_ctx *ctx, struct ig_pubjob *j, const struct outcome *o)
 	if ((er = exec_job(ctx, &job_write, vals, &next)) != IG_OK)
 		return er;
 	/* The statement's own snapshot cannot see the container it adds. */
-	if (o->container != NULL && container(&next, o->position) == NULL &&
-	    json_array_append_new(next.containers, json_pack("{s:i, s:s}",
-	    "position", o->position, "id", o->container)) != 0) {
+	if (o->container != NULL && (er = note_container(&next, o->position,
+	    o->container)) != IG_OK) {
 		ig_pub_free(&next);
-		return IG_ENOMEM;
+		return er;
 	}
 	ig_pub_free(j);
 	*j = next;
@@ -771,7 +786,24 @@ static enum ig_err
 container_ended(struct ig_ctx *ctx, struct ig_pubjob *j, const char *code,
     const char *text)
 {
-	char	c[48];
+	struct outcome	o;
+	char		c[48];
+
+	/*
+	 * Containers expire 24 hours after they are made (D.2): one that
+	 * was ready and expired before it could be published (the job
+	 * waited for the quota) is made again, a few times at most.  A
+	 * carousel's children would have to be made again too: it fails.
+	 */
+	if (strcmp(code, "EXPIRED") == 0 && j->step != IG_STEP_POLL &&
+	    json_object_get(j->request, "children") == NULL &&
+	    j->attempts + 1 < MAX_ATTEMPTS) {
+		memset(&o, 0, sizeof(o));
+		o.status = IG_PUB_PROCESSING;
+		o.step = IG_STEP_CONTAINER;
+		o.attempts = j->attempts + 1;
+		return write_outcome(ctx, j, &o);
+	}
 
 	(void)snprintf(c, sizeof(c), "container_%s", strcmp(code, "ERROR") ==
 	    0 ? "error" : "expired");
@@ -935,6 +967,8 @@ step_publish(struct ig_ctx *ctx, struct ig_pubjob *j, const struct target *t)
 	}
 	if (m.code == 9 || m.subcode == 2207042)
 		return wait_for_quota(ctx, j);
+	if (m.subcode == 2207020)
+		return container_ended(ctx, j, "EXPIRED", "");
 	if (er == IG_ERATELIMIT) {
 		o.status = IG_PUB_PUBLISHING;
 		o.step = IG_STEP_PUBLISH;

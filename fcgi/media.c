@@ -147,6 +147,8 @@ quota_answer(struct ig_ctx *ctx, const struct ig_pubjob *j)
 
 	if ((extra = ig_pub_json(j)) == NULL)
 		return IG_ENOMEM;
+	/* The error shape's own "error" is the code, not the job's. */
+	(void)json_object_del(extra, "error");
 	er = ig_resp_error_ex(ctx->req, 429, "publish_limit_reached", "the "
 	    "account reached Meta's publishing limit for 24 hours; the job "
 	    "publishes once the window allows", wait > 0 ? wait : 1, extra);
@@ -193,8 +195,9 @@ create(struct ig_ctx *ctx, const char *user)
 		json_decref(req);
 		return er;
 	}
+	/* A job to advance now is held; a scheduled one is the workers'. */
 	er = ig_pub_create(ctx, user, conn.business_account_id, key, req, at,
-	    HOLD, &job, &fresh);
+	    at == 0 ? HOLD : 0, &job, &fresh);
 	json_decref(req);
 	if (er == IG_ECONFLICT)
 		er = ig_resp_error(ctx->req, 409, "conflict", "this "
