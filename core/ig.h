@@ -28,6 +28,7 @@
 #define IG_MAX_USER_ID		128		/* bytes of an external user id */
 #define IG_MAX_CODE		1024		/* bytes of an OAuth code */
 #define IG_MAX_TOKEN		4096		/* bytes of a Meta access token */
+#define IG_MAX_POST		(16 << 20)	/* a raw POST body in a batch */
 #define IG_STATE_LEN		43		/* base64url of 32 random bytes */
 #define IG_STATE_TTL		600		/* seconds a state stays valid */
 
@@ -575,41 +576,64 @@ enum ig_err	 ig_http_get(struct ig_http *, const char *base,
 		    json_t **reply, struct ig_meta_error *merr);
 
 /*
- * Many GETs to Meta at once over one libcurl multi handle (the jobs):
- * at most "parallel" in flight, on connections kept alive between
- * batches.  Each GET is made once (the jobs retry on a later run) and
- * interpreted as ig_http_call() does.
+ * Many calls at once over one libcurl multi handle (the runner's
+ * batches): at most "parallel" in flight, on connections kept alive
+ * between batches.  Each call is made once (a runner retries on a later
+ * pass).  A batch talks either to Meta (ig_http_batch_new: https only,
+ * IGCONNECT_CA_FILE, replies interpreted as ig_http_call() does) or to
+ * the host app (ig_http_batch_new_forward: http or https, the system CA
+ * bundle, only the HTTP status counts).
  */
 struct	ig_http_batch;
 
-/* A GET to Meta, described before it is made. */
-struct	ig_get {
-	const char	*base;		/* borrowed: a configured URL */
-	char		 path[48];
-	struct ig_kv	 query[4];	/* borrowed values; NULL name ends */
+/*
+ * One call, described before it is made; a builder memsets it (a GET)
+ * and fills what it needs.  Every pointer is borrowed until
+ * ig_http_batch_add() returns, which copies what it sends.
+ */
+struct	ig_call {
+	const char	*base;		/* a configured URL (the forward URL) */
+	char		 path[48];	/* appended to "base"; may be "" */
+	struct ig_kv	 query[4];	/* NULL name ends */
+	int		 post;		/* 0: GET; 1: POST "form" or "body" */
+	struct ig_kv	 form[12];	/* urlencoded POST body; NULL name ends */
+	const char	*body;		/* or these "len" raw bytes, non-NULL */
+	size_t		 len;
+	const char	*headers[4];	/* "Name: value" lines; NULL ends */
 };
 
 /*
- * "done" gets each GET's "arg", its result, the reply (borrowed, only
- * for IG_OK) and Meta's error (for IG_EMETA and IG_ERATELIMIT).
+ * "done" gets each call's "arg" and its result, on the thread running
+ * the batch, as each call completes.  From Meta: IG_OK with the reply
+ * (a JSON object, borrowed for the duration of "done"); IG_EMETA or
+ * IG_ERATELIMIT with Meta's error in "merr"; IG_EUPSTREAM for no
+ * answer, a 5xx without Meta's envelope, or garbage.  From the host
+ * app: IG_OK for a 2xx, else IG_EUPSTREAM; "reply" is NULL and
+ * merr->status is the HTTP status (0: no answer).
  */
 typedef void	 ig_http_done(void *arg, enum ig_err er, const json_t *reply,
 		    const struct ig_meta_error *merr);
 
+/* "cfg" is borrowed and must outlive the batch.  NULL on failure. */
 struct ig_http_batch *ig_http_batch_new(const struct ig_cfg *, int parallel);
+struct ig_http_batch *ig_http_batch_new_forward(const struct ig_cfg *,
+		    int parallel);
 void		 ig_http_batch_free(struct ig_http_batch *);
 
 /*
- * Queue "g" for the next run.  Its URL (with the token) is built now,
- * so the caller may wipe the token at once; it is wiped after the call.
+ * Queue "c" for the next run.  Its URL and body (with any token) are
+ * built and copied now, so the caller may wipe its copies at once; they
+ * are wiped after the call.  A form is capped at 16 KiB, a raw body at
+ * IG_MAX_POST (IG_ETOOBIG).  appsecret_proof joins the query or the form
+ * that carries an access_token where ig_http_call() would add it.
  */
-enum ig_err	 ig_http_batch_add(struct ig_http_batch *, const struct ig_get *g,
+enum ig_err	 ig_http_batch_add(struct ig_http_batch *, const struct ig_call *c,
 		    void *arg);
 
 /*
- * Make every queued GET and call "done" for each as it completes.
+ * Make every queued call and call "done" for each as it completes.
  * IG_ENOMEM or IG_EUPSTREAM only if libcurl itself failed; "done" has
- * then been called for every queued GET anyway.
+ * then been called for every queued call anyway.
  */
 enum ig_err	 ig_http_batch_run(struct ig_http_batch *, ig_http_done *done);
 
@@ -783,11 +807,11 @@ enum ig_err	 ig_insta_refresh(struct ig_ctx *, const char *token,
  * IG_EUPSTREAM (nothing to free then).
  */
 void		 ig_insta_long_lived_get(const struct ig_cfg *,
-		    const char *short_token, struct ig_get *);
+		    const char *short_token, struct ig_call *);
 void		 ig_insta_refresh_get(const struct ig_cfg *, const char *token,
-		    struct ig_get *);
+		    struct ig_call *);
 void		 ig_insta_profile_get(const struct ig_cfg *, const char *token,
-		    struct ig_get *);
+		    struct ig_call *);
 enum ig_err	 ig_insta_read_token(const json_t *reply, struct ig_token *);
 enum ig_err	 ig_insta_read_profile(const json_t *reply,
 		    struct ig_profile *);
@@ -855,7 +879,7 @@ enum ig_err	 ig_fb_profile(struct ig_ctx *, const char *ig_id,
 		    const char *token, struct ig_profile *,
 		    struct ig_meta_error *);
 void		 ig_fb_profile_get(const struct ig_cfg *, const char *ig_id,
-		    const char *token, struct ig_get *);
+		    const char *token, struct ig_call *);
 enum ig_err	 ig_fb_read_profile(const json_t *reply, struct ig_profile *);
 
 /* B.6: what debug_token says of a token. */
@@ -876,7 +900,7 @@ enum ig_err	 ig_fb_debug(struct ig_ctx *, const char *token,
  */
 enum ig_err	 ig_fb_app_token(const struct ig_cfg *, char *out, size_t sz);
 void		 ig_fb_debug_get(const struct ig_cfg *, const char *token,
-		    const char *app_token, struct ig_get *);
+		    const char *app_token, struct ig_call *);
 enum ig_err	 ig_fb_read_debug(const json_t *reply, struct ig_fb_debug *);
 
 /* -------------------------------------------------------------- link.c */

@@ -196,14 +196,14 @@ struct	kind {
 	double			 age_default;
 	const struct ig_stmt	*claim, *list, *failed;
 	void		(*request)(const struct ig_cfg *, struct item *,
-			    const char *token, struct ig_get *);
+			    const char *token, struct ig_call *);
 	enum ig_err	(*read)(struct item *, const json_t *reply);
 	enum ig_err	(*store)(struct ig_ctx *, struct item *);
 };
 
 static void
 refresh_request(const struct ig_cfg *cfg, struct item *it,
-    const char *token, struct ig_get *g)
+    const char *token, struct ig_call *g)
 {
 	/* Seed 002's fallback token is upgraded, not refreshed. */
 	it->upgrade = it->conn.token_kind == IG_TOKEN_SHORT;
@@ -235,7 +235,7 @@ refresh_store(struct ig_ctx *ctx, struct item *it)
 /* The profile from the host of the row's flavor (A.5, or B.5). */
 static void
 sync_request(const struct ig_cfg *cfg, struct item *it, const char *token,
-    struct ig_get *g)
+    struct ig_call *g)
 {
 	if (it->conn.flavor == IG_FLAVOR_FACEBOOK &&
 	    it->conn.business_account_id != NULL)
@@ -447,7 +447,7 @@ on_reply(void *arg, enum ig_err er, const json_t *reply,
 static void
 queue_health(struct job *j, struct item *it)
 {
-	struct ig_get	g;
+	struct ig_call	g;
 
 	it->health.it = it;
 	it->health.er = IG_ENOTFOUND;
@@ -466,7 +466,7 @@ static int
 queue(struct job *j, struct item *it)
 {
 	unsigned char	 md[32];
-	struct ig_get	 g;
+	struct ig_call	 g;
 	char		*token, hex[65];
 	enum ig_err	 er;
 
