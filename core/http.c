@@ -139,12 +139,6 @@ new_forward(const struct ig_cfg *cfg)
 	return make_handle(cfg, "http,https", 0);
 }
 
-struct ig_http *
-ig_http_new_forward(const struct ig_cfg *cfg)
-{
-	return new_forward(cfg);
-}
-
 void
 ig_http_free(struct ig_http *h)
 {
@@ -511,42 +505,6 @@ out:
 	ig_buf_free(&body);
 	(void)curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
 	return er;
-}
-
-enum ig_err
-ig_http_post(struct ig_http *h, const char *url, const char *const *headers,
-    const char *body, size_t len, long *status)
-{
-	struct curl_slist	*list = NULL, *l;
-	CURLcode		 cc = CURLE_OUT_OF_MEMORY;
-
-	*status = 0;
-	for (; headers != NULL && *headers != NULL; headers++) {
-		if ((l = curl_slist_append(list, *headers)) == NULL)
-			goto out;
-		list = l;
-	}
-	ig_buf_free(&h->body);
-	if (curl_easy_setopt(h->curl, CURLOPT_URL, url) != CURLE_OK ||
-	    curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, list) != CURLE_OK ||
-	    curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE,
-	    (curl_off_t)len) != CURLE_OK ||
-	    curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, body) != CURLE_OK)
-		goto out;
-	if ((cc = curl_easy_perform(h->curl)) == CURLE_OK)
-		(void)curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE,
-		    status);
-	else
-		ig_log_warnx("could not POST to the forward URL: %s",
-		    curl_easy_strerror(cc));
-out:
-	(void)curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
-	(void)curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
-	(void)curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE,
-	    (curl_off_t)-1);
-	curl_slist_free_all(list);
-	ig_buf_free(&h->body);
-	return cc == CURLE_OK ? IG_OK : IG_EUPSTREAM;
 }
 
 static double
