@@ -596,7 +596,7 @@ struct	ig_call {
 	char		 path[48];	/* appended to "base"; may be "" */
 	struct ig_kv	 query[4];	/* NULL name ends */
 	int		 post;		/* 0: GET; 1: POST "form" or "body" */
-	struct ig_kv	 form[12];	/* urlencoded POST body; NULL name ends */
+	struct ig_kv	 form[12];	/* urlencoded body; NULL name ends */
 	const char	*body;		/* or these "len" raw bytes, non-NULL */
 	size_t		 len;
 	const char	*headers[4];	/* "Name: value" lines; NULL ends */
@@ -627,8 +627,8 @@ void		 ig_http_batch_free(struct ig_http_batch *);
  * IG_MAX_POST (IG_ETOOBIG).  appsecret_proof joins the query or the form
  * that carries an access_token where ig_http_call() would add it.
  */
-enum ig_err	 ig_http_batch_add(struct ig_http_batch *, const struct ig_call *c,
-		    void *arg);
+enum ig_err	 ig_http_batch_add(struct ig_http_batch *,
+		    const struct ig_call *c, void *arg);
 
 /*
  * Make every queued call and call "done" for each as it completes.
@@ -1338,7 +1338,8 @@ struct	ig_run {
 };
 
 /* The main() of a runner program; its exit status (0, 1 or 2). */
-int		 ig_run_main(int argc, char *argv[], const struct ig_run_kind *);
+int		 ig_run_main(int argc, char *argv[],
+		    const struct ig_run_kind *);
 
 /*
  * Seconds until the next attempt after failed attempt number
