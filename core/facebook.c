@@ -262,7 +262,7 @@ ig_fb_pages(struct ig_ctx *ctx, const char *user_token, const char *after,
 
 void
 ig_fb_profile_get(const struct ig_cfg *cfg, const char *ig_id,
-    const char *token, struct ig_get *g)
+    const char *token, struct ig_call *g)
 {
 	memset(g, 0, sizeof(*g));
 	g->base = cfg->url_graph_facebook;
@@ -302,7 +302,7 @@ enum ig_err
 ig_fb_profile(struct ig_ctx *ctx, const char *ig_id, const char *token,
     struct ig_profile *p, struct ig_meta_error *merr)
 {
-	struct ig_get	 g;
+	struct ig_call	 g;
 	json_t		*reply = NULL;
 	enum ig_err	 er;
 
@@ -328,7 +328,7 @@ ig_fb_app_token(const struct ig_cfg *cfg, char *out, size_t sz)
 
 void
 ig_fb_debug_get(const struct ig_cfg *cfg, const char *token,
-    const char *app_token, struct ig_get *g)
+    const char *app_token, struct ig_call *g)
 {
 	memset(g, 0, sizeof(*g));
 	g->base = cfg->url_graph_facebook;
@@ -384,7 +384,7 @@ enum ig_err
 ig_fb_debug(struct ig_ctx *ctx, const char *token, struct ig_fb_debug *d,
     struct ig_meta_error *merr)
 {
-	struct ig_get	 g;
+	struct ig_call	 g;
 	char		 app_token[256];
 	json_t		*reply = NULL;
 	enum ig_err	 er;

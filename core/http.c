@@ -28,6 +28,7 @@ struct	ig_http {
 	long			 connects;
 	struct ig_buf		 body;
 	long			 retry_after;	/* from the last reply */
+	int			 meta;		/* else the host app's */
 };
 
 static size_t
@@ -93,6 +94,7 @@ make_handle(const struct ig_cfg *cfg, const char *protocols, int meta)
 	}
 	h->curl = c;
 	h->cfg = cfg;
+	h->meta = meta;
 	ig_buf_init(&h->body, IG_MAX_GRAPH_REPLY);
 	ok = curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, protocols) ==
 	    CURLE_OK &&
@@ -133,8 +135,12 @@ ig_http_new(const struct ig_cfg *cfg)
 	return make_handle(cfg, "https", 1);
 }
 
-struct ig_http *
-ig_http_new_forward(const struct ig_cfg *cfg)
+/*
+ * For the host app's own endpoint (the relay): http too, since the app
+ * may listen on loopback, and the system CA bundle.
+ */
+static struct ig_http *
+new_forward(const struct ig_cfg *cfg)
 {
 	return make_handle(cfg, "http,https", 0);
 }
@@ -465,12 +471,50 @@ build_url(const struct ig_cfg *cfg, CURL *c, const char *base,
 	return IG_OK;
 }
 
+/*
+ * The urlencoded "form" with its proof into "body" (initialised by the
+ * caller, then holding secrets); never NULL data, so curl POSTs even an
+ * empty form.
+ */
+static enum ig_err
+build_form(const struct ig_cfg *cfg, CURL *c, const char *base,
+    const struct ig_kv *form, struct ig_buf *body)
+{
+	enum ig_err	er;
+
+	if ((er = encode(c, form, body)) == IG_OK &&
+	    (er = add_proof(cfg, base, form, body)) == IG_OK &&
+	    body->data == NULL)
+		er = ig_buf_adds(body, "");
+	return er;
+}
+
 /* Before a transfer on "h": no reply yet. */
 static void
 reset_reply(struct ig_http *h)
 {
 	ig_buf_free(&h->body);
 	h->retry_after = 0;
+}
+
+/*
+ * The host app's answer: only its status counts (2xx: taken), whatever
+ * the body says.  The URL is not logged: it may carry credentials.
+ */
+static enum ig_err
+forward_done(struct ig_http *h, CURLcode cc, struct ig_meta_error *merr)
+{
+	long	status = 0;
+
+	if (cc != CURLE_OK) {
+		ig_log_warnx("could not POST to the forward URL: %s",
+		    curl_easy_strerror(cc));
+		return IG_EUPSTREAM;
+	}
+	(void)curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (merr != NULL)
+		merr->status = status;
+	return status >= 200 && status <= 299 ? IG_OK : IG_EUPSTREAM;
 }
 
 /* After a transfer on "h" ended with "cc": count, log, interpret. */
@@ -484,7 +528,9 @@ transfer_done(struct ig_http *h, CURLcode cc, const char *base,
 	if (curl_easy_getinfo(h->curl, CURLINFO_NUM_CONNECTS, &n) ==
 	    CURLE_OK)
 		h->connects += n;
-	if (cc != CURLE_OK) {
+	if (!h->meta)
+		er = forward_done(h, cc, merr);
+	else if (cc != CURLE_OK) {
 		ig_log_warnx("could not reach %s%s: %s", host_of(base), path,
 		    curl_easy_strerror(cc));
 		er = IG_EUPSTREAM;
@@ -513,11 +559,8 @@ ig_http_call(struct ig_http *h, const char *base, const char *path,
 	if ((er = build_url(h->cfg, h->curl, base, path, query, &url)) !=
 	    IG_OK)
 		goto out;
-	if (form != NULL && (er = encode(h->curl, form, &body)) == IG_OK &&
-	    (er = add_proof(h->cfg, base, form, &body)) == IG_OK &&
-	    body.data == NULL)
-		er = ig_buf_adds(&body, "");
-	if (er != IG_OK)
+	if (form != NULL && (er = build_form(h->cfg, h->curl, base, form,
+	    &body)) != IG_OK)
 		goto out;
 	/*
 	 * A POST goes on a new connection: on a kept-alive one that the
@@ -542,42 +585,6 @@ out:
 	ig_buf_free(&body);
 	(void)curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
 	return er;
-}
-
-enum ig_err
-ig_http_post(struct ig_http *h, const char *url, const char *const *headers,
-    const char *body, size_t len, long *status)
-{
-	struct curl_slist	*list = NULL, *l;
-	CURLcode		 cc = CURLE_OUT_OF_MEMORY;
-
-	*status = 0;
-	for (; headers != NULL && *headers != NULL; headers++) {
-		if ((l = curl_slist_append(list, *headers)) == NULL)
-			goto out;
-		list = l;
-	}
-	ig_buf_free(&h->body);
-	if (curl_easy_setopt(h->curl, CURLOPT_URL, url) != CURLE_OK ||
-	    curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, list) != CURLE_OK ||
-	    curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE,
-	    (curl_off_t)len) != CURLE_OK ||
-	    curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, body) != CURLE_OK)
-		goto out;
-	if ((cc = curl_easy_perform(h->curl)) == CURLE_OK)
-		(void)curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE,
-		    status);
-	else
-		ig_log_warnx("could not POST to the forward URL: %s",
-		    curl_easy_strerror(cc));
-out:
-	(void)curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
-	(void)curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
-	(void)curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE,
-	    (curl_off_t)-1);
-	curl_slist_free_all(list);
-	ig_buf_free(&h->body);
-	return cc == CURLE_OK ? IG_OK : IG_EUPSTREAM;
 }
 
 static double
@@ -654,12 +661,18 @@ ig_json_id_dup(const json_t *obj, const char *name, char **out)
 
 /* ---------------------------------------------------------- batches */
 
-/* A queued GET: its URL holds a token until the transfer ends. */
+/*
+ * A queued call: its URL or body holds a token until the transfer ends.
+ * A GET has no body; a POST always has one, if empty.
+ */
 struct	queued {
-	struct ig_buf	 url;
-	const char	*base;
-	char		 path[48];
-	void		*arg;
+	struct ig_buf		 url;
+	struct ig_buf		 body;
+	struct curl_slist	*headers;
+	int			 post;
+	const char		*base;
+	char			 path[48];
+	void			*arg;
 };
 
 struct	ig_http_batch {
@@ -672,8 +685,8 @@ struct	ig_http_batch {
 	long		  connects;
 };
 
-struct ig_http_batch *
-ig_http_batch_new(const struct ig_cfg *cfg, int parallel)
+static struct ig_http_batch *
+new_batch(const struct ig_cfg *cfg, int parallel, int meta)
 {
 	struct ig_http_batch	*b;
 	int			 i;
@@ -686,7 +699,8 @@ ig_http_batch_new(const struct ig_cfg *cfg, int parallel)
 		goto fail;
 	b->nslots = parallel;
 	for (i = 0; i < parallel; i++) {
-		if ((b->slots[i] = ig_http_new(cfg)) == NULL)
+		b->slots[i] = meta ? ig_http_new(cfg) : new_forward(cfg);
+		if (b->slots[i] == NULL)
 			goto fail;
 		(void)curl_easy_setopt(b->slots[i]->curl, CURLOPT_PRIVATE,
 		    (void *)(intptr_t)i);
@@ -702,13 +716,35 @@ fail:
 	return NULL;
 }
 
+struct ig_http_batch *
+ig_http_batch_new(const struct ig_cfg *cfg, int parallel)
+{
+	return new_batch(cfg, parallel, 1);
+}
+
+struct ig_http_batch *
+ig_http_batch_new_forward(const struct ig_cfg *cfg, int parallel)
+{
+	return new_batch(cfg, parallel, 0);
+}
+
+/* Wipe and free what "q" would send; safe to repeat. */
+static void
+drop(struct queued *q)
+{
+	ig_buf_free(&q->url);
+	ig_buf_free(&q->body);
+	curl_slist_free_all(q->headers);
+	q->headers = NULL;
+}
+
 static void
 clear_queue(struct ig_http_batch *b)
 {
 	size_t	i;
 
 	for (i = 0; i < b->nqueue; i++)
-		ig_buf_free(&b->queue[i].url);
+		drop(&b->queue[i]);
 	b->nqueue = b->next = 0;
 }
 
@@ -736,11 +772,41 @@ ig_http_batch_connects(const struct ig_http_batch *b)
 	return b->connects;
 }
 
-enum ig_err
-ig_http_batch_add(struct ig_http_batch *b, const struct ig_get *g, void *arg)
+/* The body of POST "c" and its extra headers into "q". */
+static enum ig_err
+build_post(const struct ig_cfg *cfg, CURL *curl, const struct ig_call *c,
+    struct queued *q)
 {
-	struct queued	*q;
-	enum ig_err	 er;
+	struct curl_slist	*l;
+	size_t			 i;
+	enum ig_err		 er;
+
+	if (c->body == NULL) {
+		ig_buf_init(&q->body, 16384);
+		return build_form(cfg, curl, c->base, c->form, &q->body);
+	}
+	ig_buf_init(&q->body, IG_MAX_POST);
+	if ((er = ig_buf_add(&q->body, c->body, c->len)) != IG_OK ||
+	    (q->body.data == NULL && (er = ig_buf_adds(&q->body, "")) !=
+	    IG_OK))
+		return er;
+	for (i = 0; i < sizeof(c->headers) / sizeof(c->headers[0]) &&
+	    c->headers[i] != NULL; i++) {
+		if ((l = curl_slist_append(q->headers, c->headers[i])) == NULL)
+			return IG_ENOMEM;
+		q->headers = l;
+	}
+	return IG_OK;
+}
+
+enum ig_err
+ig_http_batch_add(struct ig_http_batch *b, const struct ig_call *c,
+    void *arg)
+{
+	const struct ig_cfg	*cfg = b->slots[0]->cfg;
+	CURL			*curl = b->slots[0]->curl;
+	struct queued		*q;
+	enum ig_err		 er;
 
 	if (b->nqueue == b->cap) {
 		q = ig_reallocarray(b->queue, b->cap + 64, sizeof(*q));
@@ -750,19 +816,49 @@ ig_http_batch_add(struct ig_http_batch *b, const struct ig_get *g, void *arg)
 		b->cap += 64;
 	}
 	q = &b->queue[b->nqueue];
-	if ((er = build_url(b->slots[0]->cfg, b->slots[0]->curl, g->base,
-	    g->path, g->query, &q->url)) != IG_OK) {
-		ig_buf_free(&q->url);
+	memset(q, 0, sizeof(*q));
+	if ((er = build_url(cfg, curl, c->base, c->path, c->query,
+	    &q->url)) != IG_OK ||
+	    (c->post && (er = build_post(cfg, curl, c, q)) != IG_OK)) {
+		drop(q);
 		return er;
 	}
-	q->base = g->base;
-	(void)snprintf(q->path, sizeof(q->path), "%s", g->path);
+	q->post = c->post;
+	q->base = c->base;
+	(void)snprintf(q->path, sizeof(q->path), "%s", c->path);
 	q->arg = arg;
 	b->nqueue++;
 	return IG_OK;
 }
 
-/* Give the next queued GET to free slot "i"; 0 if it could not start. */
+/* Set "h" up for "q": its URL, and a GET or its POST. */
+static int
+set_call(struct ig_http *h, const struct queued *q)
+{
+	if (curl_easy_setopt(h->curl, CURLOPT_URL, q->url.data) != CURLE_OK ||
+	    curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, q->headers) !=
+	    CURLE_OK)
+		return 0;
+	if (!q->post)
+		return curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L) ==
+		    CURLE_OK;
+	return curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+	    (curl_off_t)q->body.len) == CURLE_OK &&
+	    curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, q->body.data) ==
+	    CURLE_OK;
+}
+
+/* "h" forgets the last call: nothing of it is sent again by mistake. */
+static void
+unset_call(struct ig_http *h)
+{
+	(void)curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
+	(void)curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
+	(void)curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+	    (curl_off_t)-1);
+}
+
+/* Give the next queued call to free slot "i"; 0 if it could not start. */
 static int
 start(struct ig_http_batch *b, int i)
 {
@@ -770,11 +866,10 @@ start(struct ig_http_batch *b, int i)
 	struct queued	*q = &b->queue[b->next++];
 
 	reset_reply(h);
-	if (curl_easy_setopt(h->curl, CURLOPT_URL, q->url.data) !=
-	    CURLE_OK ||
-	    curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L) != CURLE_OK ||
+	if (!set_call(h, q) ||
 	    curl_multi_add_handle(b->multi, h->curl) != CURLM_OK) {
-		ig_buf_free(&q->url);
+		unset_call(h);
+		drop(q);
 		return 0;
 	}
 	b->busy[i] = q;
@@ -796,13 +891,14 @@ finish_slot(struct ig_http_batch *b, int i, CURLcode cc, ig_http_done *done)
 	memset(&merr, 0, sizeof(merr));
 	er = transfer_done(h, cc, q->base, q->path, &reply, &merr);
 	b->connects += h->connects - before;
-	ig_buf_free(&q->url);
+	unset_call(h);
+	drop(q);
 	b->busy[i] = NULL;
 	done(q->arg, er, reply, &merr);
 	json_decref(reply);
 }
 
-/* Start what fits; a GET that cannot even start fails at once. */
+/* Start what fits; a call that cannot even start fails at once. */
 static void
 fill_slots(struct ig_http_batch *b, ig_http_done *done)
 {
@@ -820,7 +916,7 @@ fill_slots(struct ig_http_batch *b, ig_http_done *done)
 	}
 }
 
-/* libcurl failed: every GET not yet answered fails. */
+/* libcurl failed: every call not yet answered fails. */
 static void
 abandon(struct ig_http_batch *b, ig_http_done *done)
 {
@@ -859,7 +955,7 @@ ig_http_batch_run(struct ig_http_batch *b, ig_http_done *done)
 			    done);
 			ended++;
 		}
-		/* Wait only when no slot was freed for a queued GET. */
+		/* Wait only when no slot was freed for a queued call. */
 		if (running > 0 && (ended == 0 || b->next == b->nqueue) &&
 		    curl_multi_poll(b->multi, NULL, 0, 1000, NULL) != CURLM_OK) {
 			er = IG_EUPSTREAM;

@@ -28,6 +28,7 @@
 #define IG_MAX_USER_ID		128		/* bytes of an external user id */
 #define IG_MAX_CODE		1024		/* bytes of an OAuth code */
 #define IG_MAX_TOKEN		4096		/* bytes of a Meta access token */
+#define IG_MAX_POST		(16 << 20)	/* a raw POST body in a batch */
 #define IG_STATE_LEN		43		/* base64url of 32 random bytes */
 #define IG_STATE_TTL		600		/* seconds a state stays valid */
 #define IG_MAX_MEDIA_URL	2048		/* bytes of a media URL */
@@ -604,41 +605,64 @@ enum ig_err	 ig_http_get(struct ig_http *, const char *base,
 		    json_t **reply, struct ig_meta_error *merr);
 
 /*
- * Many GETs to Meta at once over one libcurl multi handle (the jobs):
- * at most "parallel" in flight, on connections kept alive between
- * batches.  Each GET is made once (the jobs retry on a later run) and
- * interpreted as ig_http_call() does.
+ * Many calls at once over one libcurl multi handle (the runner's
+ * batches): at most "parallel" in flight, on connections kept alive
+ * between batches.  Each call is made once (a runner retries on a later
+ * pass).  A batch talks either to Meta (ig_http_batch_new: https only,
+ * IGCONNECT_CA_FILE, replies interpreted as ig_http_call() does) or to
+ * the host app (ig_http_batch_new_forward: http or https, the system CA
+ * bundle, only the HTTP status counts).
  */
 struct	ig_http_batch;
 
-/* A GET to Meta, described before it is made. */
-struct	ig_get {
-	const char	*base;		/* borrowed: a configured URL */
-	char		 path[48];
-	struct ig_kv	 query[4];	/* borrowed values; NULL name ends */
+/*
+ * One call, described before it is made; a builder memsets it (a GET)
+ * and fills what it needs.  Every pointer is borrowed until
+ * ig_http_batch_add() returns, which copies what it sends.
+ */
+struct	ig_call {
+	const char	*base;		/* a configured URL (the forward URL) */
+	char		 path[48];	/* appended to "base"; may be "" */
+	struct ig_kv	 query[4];	/* NULL name ends */
+	int		 post;		/* 0: GET; 1: POST "form" or "body" */
+	struct ig_kv	 form[12];	/* urlencoded body; NULL name ends */
+	const char	*body;		/* or these "len" raw bytes, non-NULL */
+	size_t		 len;
+	const char	*headers[4];	/* "Name: value" lines; NULL ends */
 };
 
 /*
- * "done" gets each GET's "arg", its result, the reply (borrowed, only
- * for IG_OK) and Meta's error (for IG_EMETA and IG_ERATELIMIT).
+ * "done" gets each call's "arg" and its result, on the thread running
+ * the batch, as each call completes.  From Meta: IG_OK with the reply
+ * (a JSON object, borrowed for the duration of "done"); IG_EMETA or
+ * IG_ERATELIMIT with Meta's error in "merr"; IG_EUPSTREAM for no
+ * answer, a 5xx without Meta's envelope, or garbage.  From the host
+ * app: IG_OK for a 2xx, else IG_EUPSTREAM; "reply" is NULL and
+ * merr->status is the HTTP status (0: no answer).
  */
 typedef void	 ig_http_done(void *arg, enum ig_err er, const json_t *reply,
 		    const struct ig_meta_error *merr);
 
+/* "cfg" is borrowed and must outlive the batch.  NULL on failure. */
 struct ig_http_batch *ig_http_batch_new(const struct ig_cfg *, int parallel);
+struct ig_http_batch *ig_http_batch_new_forward(const struct ig_cfg *,
+		    int parallel);
 void		 ig_http_batch_free(struct ig_http_batch *);
 
 /*
- * Queue "g" for the next run.  Its URL (with the token) is built now,
- * so the caller may wipe the token at once; it is wiped after the call.
+ * Queue "c" for the next run.  Its URL and body (with any token) are
+ * built and copied now, so the caller may wipe its copies at once; they
+ * are wiped after the call.  A form is capped at 16 KiB, a raw body at
+ * IG_MAX_POST (IG_ETOOBIG).  appsecret_proof joins the query or the form
+ * that carries an access_token where ig_http_call() would add it.
  */
-enum ig_err	 ig_http_batch_add(struct ig_http_batch *, const struct ig_get *g,
-		    void *arg);
+enum ig_err	 ig_http_batch_add(struct ig_http_batch *,
+		    const struct ig_call *c, void *arg);
 
 /*
- * Make every queued GET and call "done" for each as it completes.
+ * Make every queued call and call "done" for each as it completes.
  * IG_ENOMEM or IG_EUPSTREAM only if libcurl itself failed; "done" has
- * then been called for every queued GET anyway.
+ * then been called for every queued call anyway.
  */
 enum ig_err	 ig_http_batch_run(struct ig_http_batch *, ig_http_done *done);
 
@@ -652,22 +676,6 @@ long		 ig_http_batch_connects(const struct ig_http_batch *);
  */
 enum ig_err	 ig_http_url(const char *base, const char *path,
 		    const struct ig_kv *query, char **out);
-
-/*
- * A client for the host app's own endpoint (the relay): like
- * ig_http_new() but http is allowed too (the app may listen on
- * loopback) and the system CA bundle is used.  NULL on failure.
- */
-struct ig_http	*ig_http_new_forward(const struct ig_cfg *cfg);
-
-/*
- * POST "len" bytes of "body" to "url" with extra "headers" ("Name: value",
- * NULL-terminated).  On IG_OK "*status" is the HTTP status, whatever it
- * is; the reply body is discarded.  IG_EUPSTREAM when no answer came.
- */
-enum ig_err	 ig_http_post(struct ig_http *, const char *url,
-		    const char *const *headers, const char *body, size_t len,
-		    long *status);
 
 /* TCP connections this handle has opened so far (reuse checks). */
 long		 ig_http_connects(const struct ig_http *);
@@ -821,11 +829,11 @@ enum ig_err	 ig_insta_refresh(struct ig_ctx *, const char *token,
  * IG_EUPSTREAM (nothing to free then).
  */
 void		 ig_insta_long_lived_get(const struct ig_cfg *,
-		    const char *short_token, struct ig_get *);
+		    const char *short_token, struct ig_call *);
 void		 ig_insta_refresh_get(const struct ig_cfg *, const char *token,
-		    struct ig_get *);
+		    struct ig_call *);
 void		 ig_insta_profile_get(const struct ig_cfg *, const char *token,
-		    struct ig_get *);
+		    struct ig_call *);
 enum ig_err	 ig_insta_read_token(const json_t *reply, struct ig_token *);
 enum ig_err	 ig_insta_read_profile(const json_t *reply,
 		    struct ig_profile *);
@@ -893,7 +901,7 @@ enum ig_err	 ig_fb_profile(struct ig_ctx *, const char *ig_id,
 		    const char *token, struct ig_profile *,
 		    struct ig_meta_error *);
 void		 ig_fb_profile_get(const struct ig_cfg *, const char *ig_id,
-		    const char *token, struct ig_get *);
+		    const char *token, struct ig_call *);
 enum ig_err	 ig_fb_read_profile(const json_t *reply, struct ig_profile *);
 
 /* B.6: what debug_token says of a token. */
@@ -914,7 +922,7 @@ enum ig_err	 ig_fb_debug(struct ig_ctx *, const char *token,
  */
 enum ig_err	 ig_fb_app_token(const struct ig_cfg *, char *out, size_t sz);
 void		 ig_fb_debug_get(const struct ig_cfg *, const char *token,
-		    const char *app_token, struct ig_get *);
+		    const char *app_token, struct ig_call *);
 enum ig_err	 ig_fb_read_debug(const json_t *reply, struct ig_fb_debug *);
 
 /* -------------------------------------------------------------- link.c */
@@ -1309,70 +1317,184 @@ enum ig_err	 ig_webhook_store(struct ig_ctx *, const char *body,
 enum ig_err	 ig_signed_request(const struct ig_cfg *, const char *sr,
 		    char **user_id);
 
-/* -------------------------------------------------------------- relay.c */
+/* ------------------------------------------------------------- runner.c */
 
 /*
- * The relay's queue of webhook entries for the host app.  A claim takes
- * up to "batch" due entries, at most one per account and only the
- * oldest pending one of it (order per account), skipping rows other
- * relays hold (FOR UPDATE SKIP LOCKED), and leases them for "lease"
- * seconds so a relay that dies mid-way only delays them.
+ * The leased-claim runner: the loop igconnect-refresh, igconnect-sync
+ * and igconnect-relay share.  A program is a kind, a const struct
+ * ig_run_kind of callbacks and settings defined in core/ (the kind owns
+ * its SQL and its row type, and may use extern.h: ig_db_exec(),
+ * ig_db_write_if()), and a main() that returns
+ * ig_run_main(argc, argv, &kind).
+ *
+ * ig_run_main() parses the options (below), loads the configuration
+ * (kind->needs), opens the database and a batch of "parallel" HTTP
+ * handles (to Meta, or to the host app with IG_RUN_FORWARD), then runs
+ * one pass (--once) or a pass every --interval seconds (--daemon) until
+ * SIGTERM or SIGINT.  A pass runs batches until a claim finds nothing
+ * or a signal came; a signal lets the current batch finish, calls and
+ * writes, and the program then exits 0.  One batch, in this order:
+ *
+ *  1. claim(run, &items, &n): take up to opt[IG_RUN_BATCH] due items
+ *     and lease them for opt[IG_RUN_LEASE] seconds, so no copy of the
+ *     program on any host takes them meanwhile (FOR UPDATE SKIP LOCKED
+ *     in one UPDATE ... RETURNING).  "*items" is a new array of "n"
+ *     items of kind->item_size bytes each, "n" may be 0 ("*items" then
+ *     NULL).  On failure, nothing is returned and the leases run out.
+ *  2. request(run, item, batch), for each item in claim order: queue
+ *     this item's HTTP step(s) with ig_http_batch_add(batch, &call, arg),
+ *     a GET or a POST (ig_call), "arg" being anything the kind owns that
+ *     lives until free() (usually the item or a part of it).  Queuing
+ *     nothing is allowed: the item then only gets settle() (an item
+ *     that cannot be sent, or a kind whose step needs no call).  A
+ *     request that fails records it in the item, for settle().
+ *  3. The calls run, at most opt[IG_RUN_PARALLEL] at once, and
+ *     reply(arg, er, json, merr) (an ig_http_done, see ig_http_batch_run
+ *     for what it receives) is called once per queued call as it
+ *     completes, in any order.  It copies what it needs from "json"
+ *     (borrowed) into the kind's item; it makes no database call.
+ *  4. BEGIN; settle(run, item, &outcome) for each item in claim order;
+ *     COMMIT.  settle() writes what became of the item, each write
+ *     conditional on the row as claimed (so a row changed meanwhile
+ *     keeps its news: report IG_RUN_SUPERSEDED), releases its lease and,
+ *     on failure, sets when it is due again (ig_run_backoff()), and sets
+ *     "*outcome" for the tally.  It returns IG_OK, or a database error:
+ *     the runner then rolls the whole batch back (the leases run out and
+ *     a later pass takes the rows again) and ends the pass with it.
+ *     Whatever settle() logs is its own (one line per failure, say).
+ *  5. free(items, n): the items and everything they own, secrets wiped.
+ *
+ * With --dry-run (offered when dry_run is set), dry_run(run, &due)
+ * replaces the passes: it lists on stdout what a pass would take now,
+ * changes nothing, and sets "*due"; the runner prints "igconnect-NAME:
+ * dry run: N due" and no summary.
+ *
+ * Every callback runs on the program's one thread, one at a time, and
+ * gets "run": read-only to the kind but for run->noted.  At the end,
+ * and on a terminal every few seconds, the runner prints the tally
+ * with summary(), or by default, on stderr:
+ *   igconnect-NAME: claimed N, DONE N (N NOTE), failed N (revoked N,
+ *   rate_limited N, transient N, other N), superseded N, skipped N
+ * prefixed "so far: " for progress and "could not run (why): " when the
+ * run failed.  Exit status: 0 ran (whatever the calls answered), 1 could
+ * not run (configuration, database), 2 bad usage.
  */
-struct	ig_relay_item {
-	char	*id;		/* webhook_entries.id */
-	char	*body;		/* the JSON the host app receives */
-	int	 attempts;	/* including this one */
+
+/* What became of one item; the tally counts each. */
+enum	ig_run_outcome {
+	IG_RUN_DONE,		/* its step succeeded and was written */
+	IG_RUN_SUPERSEDED,	/* the row changed meanwhile: not written */
+	IG_RUN_REVOKED,		/* Meta's 190: never tried again */
+	IG_RUN_RATE_LIMITED,	/* tried again after a backoff */
+	IG_RUN_TRANSIENT,	/* no answer, 5xx, garbage: likewise */
+	IG_RUN_OTHER,		/* any other failure: likewise */
+	IG_RUN_SKIPPED,		/* our side: no call was made */
+	IG_RUN__MAX
 };
 
-enum ig_err	 ig_relay_claim(struct ig_db *, int batch, int lease,
-		    struct ig_relay_item **items, size_t *n);
-void		 ig_relay_items_free(struct ig_relay_item *, size_t n);
-
 /*
- * POST one item to IGCONNECT_FORWARD_URL with X-Igconnect-Event-Id and
- * X-Igconnect-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of
- * "<t>.<body>" under IGCONNECT_FORWARD_SECRET>.  IG_OK only for a 2xx;
- * "why" receives a short reason otherwise (no secrets).
+ * The numeric options, each "--flag value".  Every kind gets each
+ * value in run->opt[], in the unit noted here, whether or not it
+ * offers the flag.
  */
-enum ig_err	 ig_relay_send(struct ig_http *, const struct ig_cfg *,
-		    const struct ig_relay_item *, char *why, size_t whysz);
-
-/*
- * Record the outcome: delivered, or back to pending after
- * "backoff" * 2^(attempts-1) seconds (capped at an hour, 50-100%
- * jitter), or dead once "max_attempts" are spent.
- */
-enum ig_err	 ig_relay_settle(struct ig_db *, const struct ig_relay_item *,
-		    int delivered, const char *why, int max_attempts,
-		    double backoff);
-
-/* ---------------------------------------------------------------- job.c */
-
-/*
- * The token lifecycle jobs (SPEC.md): igconnect-refresh keeps long-lived
- * tokens alive (and upgrades short-lived fallback tokens), igconnect-sync
- * re-reads profiles.  Both claim due connections in batches with
- * FOR UPDATE SKIP LOCKED and a lease, so any number of copies may run at
- * once on any hosts; see README "Jobs" for the options.
- */
-enum	ig_job_kind {
-	IG_JOB_REFRESH,
-	IG_JOB_SYNC
+enum	ig_run_optname {
+	IG_RUN_AGE,		/* the kind's own (--window DAYS): seconds */
+	IG_RUN_INTERVAL,	/* seconds between a daemon's passes */
+	IG_RUN_PARALLEL,	/* calls in flight at once */
+	IG_RUN_BATCH,		/* items per claim; default 0: 4 x parallel */
+	IG_RUN_MAX_ATTEMPTS,	/* failures before an item is given up */
+	IG_RUN_BACKOFF,		/* seconds, base of ig_run_backoff() */
+	IG_RUN_LEASE,		/* seconds a claim holds an item */
+	IG_RUN_OPT__MAX
 };
 
 /*
- * The main() of a job program: --once (cron) or --daemon.  Returns the
- * exit status: 0 when the job ran (whatever Meta answered), 1 when it
- * could not (configuration, database), 2 on bad usage.
+ * One option of a kind: "flag" NULL leaves it out of the command line
+ * and the usage line ("def" applies).  The value given must lie in
+ * [lo, hi]; it is stored times "unit" (86400 for days).  "whole" keeps
+ * only its integer part (counts).
  */
-int		 ig_job_main(int argc, char *argv[], enum ig_job_kind);
+struct	ig_run_opt {
+	const char	*flag;		/* "--window", or NULL */
+	const char	*arg;		/* "days", for the usage line */
+	double		 unit;
+	double		 def, lo, hi;	/* in "arg" units */
+	int		 whole;
+};
+
+struct	ig_run;
+
+#define IG_RUN_FORWARD	0x01u	/* calls go to the host app, not Meta */
+#define IG_RUN_CLOCK	0x02u	/* run->since is set for each pass */
+
+/* A job, as the runner sees it.  See above for when each is called. */
+struct	ig_run_kind {
+	const char	*name;		/* "refresh": igconnect-refresh */
+	const char	*done;		/* "refreshed": IG_RUN_DONE's word */
+	const char	*note;		/* "upgraded": what run->noted counts */
+	const char	*pass;		/* "pass": the daemon's log word */
+	unsigned	 needs;		/* IG_NEED_* for ig_cfg_load() */
+	unsigned	 flags;		/* IG_RUN_FORWARD, IG_RUN_CLOCK */
+	double		 backoff_cap;	/* seconds, for ig_run_backoff() */
+	struct ig_run_opt opt[IG_RUN_OPT__MAX];
+	const void	*data;		/* the kind's constants, for callbacks
+					   two kinds share; borrowed */
+	size_t		 item_size;	/* bytes of one claimed item */
+
+	enum ig_err	(*claim)(struct ig_run *, void **items, size_t *n);
+	void		(*request)(struct ig_run *, void *item,
+			    struct ig_http_batch *);
+	ig_http_done	*reply;
+	enum ig_err	(*settle)(struct ig_run *, void *item,
+			    enum ig_run_outcome *);
+	void		(*free)(void *items, size_t n);
+	/* Optional (NULL): --dry-run; a summary line of the kind's own. */
+	enum ig_err	(*dry_run)(struct ig_run *, long *due);
+	void		(*summary)(const struct ig_run *, enum ig_err er,
+			    int progress);
+};
 
 /*
- * For the command-line tools: 1 if "s" is a whole number within
- * [lo, hi], stored in "*out"; and a sleep of "s" seconds that a signal
- * cuts short (so SIGTERM stops a daemon at once).
+ * A run, as the callbacks see it.  Borrowed; lives until
+ * ig_run_main() returns.  Kinds only read it, but for "noted".
  */
-int		 ig_arg_num(const char *s, double lo, double hi, double *out);
-void		 ig_pause(double s);
+struct	ig_run {
+	const struct ig_run_kind *kind;
+	const struct ig_cfg	*cfg;
+	struct ig_db		*db;
+	int			 daemon, dry_run;
+	double			 opt[IG_RUN_OPT__MAX];
+	/*
+	 * With IG_RUN_CLOCK, the database's localtimestamp (text) when
+	 * this pass began: a claim that takes only rows due by then tries
+	 * each row at most once a pass.  NULL otherwise.
+	 */
+	const char		*since;
+	long			 claimed;
+	long			 count[IG_RUN__MAX];
+	long			 noted;		/* the kind's own counter */
+	/* The runner's own. */
+	struct ig_http_batch	*http;
+	time_t			 last_progress;
+};
+
+/* The main() of a runner program; its exit status (0, 1 or 2). */
+int		 ig_run_main(int argc, char *argv[],
+		    const struct ig_run_kind *);
+
+/*
+ * Seconds until the next attempt after failed attempt number
+ * "attempts" (1 for the first): opt[IG_RUN_BACKOFF] x 2^(attempts-1),
+ * at most kind->backoff_cap, times a random 50-100 %, and at least
+ * "retry_after" (Meta's Retry-After, seconds; 0 if none).
+ */
+double		 ig_run_backoff(const struct ig_run *, int attempts,
+		    long retry_after);
+
+/* Failed items so far: revoked, rate limited, transient and other. */
+long		 ig_run_failures(const struct ig_run *);
+
+/* The kinds (job.c, relay.c). */
+extern const struct ig_run_kind	ig_run_refresh, ig_run_sync, ig_run_relay;
 
 #endif /* IG_H */

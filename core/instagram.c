@@ -215,7 +215,7 @@ ig_insta_exchange_code(struct ig_ctx *ctx, const char *code,
 
 /* A.3 or A.4: a GET answered by a long-lived token. */
 static enum ig_err
-long_lived_call(struct ig_ctx *ctx, const struct ig_get *g,
+long_lived_call(struct ig_ctx *ctx, const struct ig_call *g,
     struct ig_token *t, struct ig_meta_error *merr)
 {
 	json_t		*reply = NULL;
@@ -231,7 +231,7 @@ long_lived_call(struct ig_ctx *ctx, const struct ig_get *g,
 
 void
 ig_insta_long_lived_get(const struct ig_cfg *cfg, const char *short_token,
-    struct ig_get *g)
+    struct ig_call *g)
 {
 	memset(g, 0, sizeof(*g));
 	g->base = cfg->url_graph_instagram;
@@ -243,7 +243,7 @@ ig_insta_long_lived_get(const struct ig_cfg *cfg, const char *short_token,
 
 void
 ig_insta_refresh_get(const struct ig_cfg *cfg, const char *token,
-    struct ig_get *g)
+    struct ig_call *g)
 {
 	memset(g, 0, sizeof(*g));
 	g->base = cfg->url_graph_instagram;
@@ -266,7 +266,7 @@ enum ig_err
 ig_insta_long_lived(struct ig_ctx *ctx, const char *short_token,
     struct ig_token *t, struct ig_meta_error *merr)
 {
-	struct ig_get	g;
+	struct ig_call	g;
 
 	ig_insta_long_lived_get(ctx->cfg, short_token, &g);
 	return long_lived_call(ctx, &g, t, merr);
@@ -276,7 +276,7 @@ enum ig_err
 ig_insta_refresh(struct ig_ctx *ctx, const char *token, struct ig_token *t,
     struct ig_meta_error *merr)
 {
-	struct ig_get	g;
+	struct ig_call	g;
 
 	ig_insta_refresh_get(ctx->cfg, token, &g);
 	return long_lived_call(ctx, &g, t, merr);
@@ -335,7 +335,7 @@ ig_read_profile_fields(const json_t *o, json_t *fields)
 
 void
 ig_insta_profile_get(const struct ig_cfg *cfg, const char *token,
-    struct ig_get *g)
+    struct ig_call *g)
 {
 	memset(g, 0, sizeof(*g));
 	g->base = cfg->url_graph_instagram;
@@ -373,7 +373,7 @@ enum ig_err
 ig_insta_profile(struct ig_ctx *ctx, const char *token,
     struct ig_profile *p, struct ig_meta_error *merr)
 {
-	struct ig_get	 g;
+	struct ig_call	 g;
 	json_t		*reply = NULL;
 	enum ig_err	 er;
 

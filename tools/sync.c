@@ -13,5 +13,5 @@
 int
 main(int argc, char *argv[])
 {
-	return ig_job_main(argc, argv, IG_JOB_SYNC);
+	return ig_run_main(argc, argv, &ig_run_sync);
 }

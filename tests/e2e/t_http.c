@@ -4,7 +4,8 @@
  * over real TLS: verification with the test CA and without it, https
  * only, connection reuse, both error envelopes and their classes,
  * throttling, 5xx, oversized and malformed replies, a hanging server,
- * and ids above 2^53 kept exact from the real code-exchange reply.
+ * ids above 2^53 kept exact from the real code-exchange reply, and a
+ * batch mixing form POSTs and a GET.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -292,6 +293,82 @@ t_big_ids_exact(void)
 	ig_http_free(h);
 }
 
+/* What a batch call came back with. */
+struct	got {
+	enum ig_err	 er;
+	char		*user_id;
+	long		 code;
+};
+
+static void
+on_got(void *arg, enum ig_err er, const json_t *reply,
+    const struct ig_meta_error *merr)
+{
+	struct got	*g = arg;
+
+	g->er = er;
+	g->code = merr->code;
+	if (er == IG_OK && ig_json_id_dup(reply, "user_id", &g->user_id) !=
+	    IG_OK)
+		g->er = IG_EUPSTREAM;
+}
+
+/* The code exchange as a batch POST of its form, "code" borrowed. */
+static void
+exchange_call(struct ig_call *c, const char *code)
+{
+	memset(c, 0, sizeof(*c));
+	c->base = fake();
+	(void)snprintf(c->path, sizeof(c->path), "/oauth/access_token");
+	c->post = 1;
+	c->form[0] = (struct ig_kv){ "client_id", cfg.ig_app_id };
+	c->form[1] = (struct ig_kv){ "client_secret", cfg.ig_app_secret };
+	c->form[2] = (struct ig_kv){ "grant_type", "authorization_code" };
+	c->form[3] = (struct ig_kv){ "redirect_uri", cfg.ig_redirect_uri };
+	c->form[4] = (struct ig_kv){ "code", code };
+}
+
+/*
+ * One batch: two code exchanges POSTed at once, one with a code that
+ * was never issued, and a GET; each answered as ig_http_call() would.
+ */
+static void
+t_batch_posts(void)
+{
+	struct ig_http_batch	*b = ig_http_batch_new(&cfg, 4);
+	struct ig_call		 c;
+	struct got		 got[4];
+	char			 code[2][1024];
+	size_t			 i;
+
+	memset(got, 0, sizeof(got));
+	CHECK(b != NULL);
+	if (b == NULL)
+		return;
+	CHECK(authorize(code[0], sizeof(code[0])));
+	CHECK(authorize(code[1], sizeof(code[1])));
+	for (i = 0; i < 2; i++) {
+		exchange_call(&c, code[i]);
+		CHECK(ig_http_batch_add(b, &c, &got[i]) == IG_OK);
+	}
+	exchange_call(&c, "never-issued");
+	CHECK(ig_http_batch_add(b, &c, &got[2]) == IG_OK);
+	memset(&c, 0, sizeof(c));
+	c.base = fake();
+	(void)snprintf(c.path, sizeof(c.path), "/v26.0/me");
+	c.query[0] = (struct ig_kv){ "access_token", "IGAAnot-a-token" };
+	CHECK(ig_http_batch_add(b, &c, &got[3]) == IG_OK);
+	CHECK(ig_http_batch_run(b, on_got) == IG_OK);
+	for (i = 0; i < 2; i++)
+		CHECK(got[i].er == IG_OK && got[i].user_id != NULL &&
+		    strcmp(got[i].user_id, "27281358591558848") == 0);
+	CHECK(got[2].er == IG_EMETA);
+	CHECK(got[3].er == IG_EMETA && got[3].code == 190);
+	for (i = 0; i < 4; i++)
+		free(got[i].user_id);
+	ig_http_batch_free(b);
+}
+
 static const struct ig_test tests[] = {
 	TEST(t_tls_with_test_ca),
 	TEST(t_tls_verified_without_ca),
@@ -305,6 +382,7 @@ static const struct ig_test tests[] = {
 	TEST(t_malformed_reply),
 	TEST(t_hang_times_out),
 	TEST(t_big_ids_exact),
+	TEST(t_batch_posts),
 };
 
 int
