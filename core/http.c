@@ -671,7 +671,7 @@ struct	queued {
 	struct curl_slist	*headers;
 	int			 post;
 	const char		*base;
-	char			 path[48];
+	char			 path[96];
 	void			*arg;
 };
 
@@ -831,13 +831,18 @@ ig_http_batch_add(struct ig_http_batch *b, const struct ig_call *c,
 	return IG_OK;
 }
 
-/* Set "h" up for "q": its URL, and a GET or its POST. */
+/*
+ * Set "h" up for "q": its URL, and a GET or its POST.  A POST goes on a
+ * new connection, as in ig_http_call(): libcurl would send it again by
+ * itself on a kept-alive connection closed without an answer.
+ */
 static int
 set_call(struct ig_http *h, const struct queued *q)
 {
 	if (curl_easy_setopt(h->curl, CURLOPT_URL, q->url.data) != CURLE_OK ||
 	    curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, q->headers) !=
-	    CURLE_OK)
+	    CURLE_OK || curl_easy_setopt(h->curl, CURLOPT_FRESH_CONNECT,
+	    q->post ? 1L : 0L) != CURLE_OK)
 		return 0;
 	if (!q->post)
 		return curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L) ==

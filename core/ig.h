@@ -114,6 +114,7 @@ enum	ig_step {
 	IG_STEP_QUOTA,		/* read content_publishing_limit */
 	IG_STEP_PUBLISH,	/* media_publish: provably not done yet */
 	IG_STEP_CONFIRM,	/* media_publish was asked: read first */
+	IG_STEP_LOOKUP,		/* published unheard: find the media id */
 	IG_STEP_PERMALINK,	/* read the published media's permalink */
 	IG_STEP__MAX
 };
@@ -622,7 +623,7 @@ struct	ig_http_batch;
  */
 struct	ig_call {
 	const char	*base;		/* a configured URL (the forward URL) */
-	char		 path[48];	/* appended to "base"; may be "" */
+	char		 path[96];	/* appended to "base"; may be "" */
 	struct ig_kv	 query[4];	/* NULL name ends */
 	int		 post;		/* 0: GET; 1: POST "form" or "body" */
 	struct ig_kv	 form[12];	/* urlencoded body; NULL name ends */
@@ -1055,6 +1056,27 @@ enum ig_err	 ig_pub_list(struct ig_ctx *, const char *user,
 
 /* A job as the API shows it; new, NULL when out of memory. */
 json_t		*ig_pub_json(const struct ig_pubjob *);
+
+/*
+ * One step in two halves, for a runner that makes many calls at once:
+ * ig_pub_begin() checks the connection "c", writes what must be written
+ * before the call (media_publish's "confirm"), and fills "pc" with the
+ * step's call (pc->call.base NULL: none, the job was written already,
+ * e.g. failed); IG_ENOTFOUND when another holder moved the job.  After
+ * the call, ig_pub_finish() writes what its answer means.  Free "pc"
+ * once the call is made or queued (ig_http_batch_add() copies it).
+ */
+struct	ig_pub_call {
+	struct ig_call	 call;
+	char		*token;		/* secret */
+	char		*scratch[6];	/* strings the call borrows */
+};
+void		 ig_pub_call_free(struct ig_pub_call *);
+enum ig_err	 ig_pub_begin(struct ig_ctx *, struct ig_pubjob *j,
+		    const struct ig_conn *c, struct ig_pub_call *pc);
+enum ig_err	 ig_pub_finish(struct ig_ctx *, struct ig_pubjob *j,
+		    enum ig_err er, const json_t *reply,
+		    const struct ig_meta_error *merr);
 
 /*
  * Advance "j" by one step with the connection "c" of its user: one call
@@ -1495,6 +1517,7 @@ double		 ig_run_backoff(const struct ig_run *, int attempts,
 long		 ig_run_failures(const struct ig_run *);
 
 /* The kinds (job.c, relay.c). */
-extern const struct ig_run_kind	ig_run_refresh, ig_run_sync, ig_run_relay;
+extern const struct ig_run_kind	ig_run_refresh, ig_run_sync, ig_run_relay,
+					ig_run_publish;
 
 #endif /* IG_H */

@@ -44,6 +44,7 @@ static const char *const pub_steps[IG_STEP__MAX] = {
 	[IG_STEP_QUOTA] = "quota",
 	[IG_STEP_PUBLISH] = "publish",
 	[IG_STEP_CONFIRM] = "confirm",
+	[IG_STEP_LOOKUP] = "lookup",
 	[IG_STEP_PERMALINK] = "permalink",
 };
 

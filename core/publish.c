@@ -29,7 +29,7 @@
 #define POLL_EVERY	60	/* seconds between reads of a container */
 #define POLL_DEADLINE	3600	/* seconds a container may take */
 #define MAX_ATTEMPTS	8	/* failed calls before the job fails */
-#define MEDIA_LOOKUP	25	/* recent media read to find a lost id */
+#define MEDIA_LOOKUP_TEXT "25"	/* recent media read to find a lost id */
 
 #define JOB_COLUMNS \
 	"j.id, j.userId, j.accountId, j.status, j.step, j.request, " \
@@ -453,13 +453,6 @@ struct	outcome {
 	int			 deadline;	/* seconds to poll, 0: keep */
 };
 
-/* Where and with what a job calls Meta: its account's flavor decides. */
-struct	target {
-	const char	*base;
-	char		*token;
-	const char	*version;
-};
-
 static const char	*container(const struct ig_pubjob *, int position);
 
 /* Record container "id" at "position" in the job as read, replacing. */
@@ -609,178 +602,6 @@ req_text(const json_t *v)
 	return json_dumps(v, JSON_COMPACT);
 }
 
-/* POST /{account}/media with "form"; the container id into "*id". */
-static enum ig_err
-create_container(struct ig_ctx *ctx, const struct ig_pubjob *j,
-    const struct target *t, const struct ig_kv *form, char **id,
-    struct ig_meta_error *m)
-{
-	char		 path[80];
-	json_t		*reply = NULL;
-	enum ig_err	 er;
-
-	*id = NULL;
-	(void)snprintf(path, sizeof(path), "/%s/%s/media", t->version,
-	    j->account_id);
-	er = ig_http_call(ctx->http, t->base, path, NULL, form, &reply, m);
-	if (er == IG_OK && (er = ig_json_id_dup(reply, "id", id)) ==
-	    IG_ENOTFOUND)
-		er = IG_EUPSTREAM;
-	json_decref(reply);
-	return er;
-}
-
-/* One carousel child (graph-api.md D.1: is_carousel_item, no caption). */
-static enum ig_err
-step_children(struct ig_ctx *ctx, struct ig_pubjob *j,
-    const struct target *t)
-{
-	json_t			*kids = json_object_get(j->request, "children");
-	struct ig_meta_error	 m;
-	struct outcome		 o;
-	size_t			 have = json_array_size(j->containers);
-	const json_t		*kid = json_array_get(kids, have);
-	const char		*video;
-	char			*id;
-	enum ig_err		 er;
-
-	if (kid == NULL)
-		return fail(ctx, j, "internal_error", "no child to create");
-	video = json_string_value(json_object_get(kid, "videoUrl"));
-	{
-		const struct ig_kv form[] = {
-			{ "access_token", t->token },
-			{ "is_carousel_item", "true" },
-			{ video != NULL ? "video_url" : "image_url",
-			  video != NULL ? video : json_string_value(
-			  json_object_get(kid, "imageUrl")) },
-			{ "media_type", video != NULL ? "VIDEO" : NULL },
-			{ "alt_text", json_string_value(json_object_get(kid,
-			  "altText")) },
-			{ NULL, NULL } };
-
-		er = create_container(ctx, j, t, form, &id, &m);
-	}
-	if (er != IG_OK)
-		return call_failed(ctx, j, er, &m);
-	memset(&o, 0, sizeof(o));
-	o.status = IG_PUB_PROCESSING;
-	o.step = have + 1 < json_array_size(kids) ? IG_STEP_CHILDREN :
-	    IG_STEP_CONTAINER;
-	o.container = id;
-	o.position = (int)have + 1;
-	er = write_outcome(ctx, j, &o);
-	free(id);
-	return er;
-}
-
-/* The children's container ids, comma-separated (a new string). */
-static char *
-children_ids(const struct ig_pubjob *j)
-{
-	struct ig_buf	b;
-	const char	*id;
-	int		 p;
-
-	ig_buf_init(&b, 1024);
-	for (p = 1; (id = container(j, p)) != NULL; p++)
-		if ((p > 1 && ig_buf_adds(&b, ",") != IG_OK) ||
-		    ig_buf_adds(&b, id) != IG_OK)
-			return NULL;
-	return b.data;
-}
-
-/* The post's own container, with what its type takes (D.1). */
-static enum ig_err
-step_container(struct ig_ctx *ctx, struct ig_pubjob *j,
-    const struct target *t)
-{
-	const char		*type = req_str(j, "mediaType");
-	int			 carousel = strcmp(type, "CAROUSEL") == 0;
-	char			*kids = NULL, *tags, *collabs, *offset, *share;
-	char			*id = NULL;
-	struct ig_meta_error	 m;
-	struct outcome		 o;
-	enum ig_err		 er;
-
-	if (carousel && (kids = children_ids(j)) == NULL)
-		return IG_ENOMEM;
-	tags = req_text(json_object_get(j->request, "userTags"));
-	collabs = req_text(json_object_get(j->request, "collaborators"));
-	offset = req_text(json_object_get(j->request, "thumbOffset"));
-	share = req_text(json_object_get(j->request, "shareToFeed"));
-	{
-		const struct ig_kv form[] = {
-			{ "access_token", t->token },
-			{ "media_type", strcmp(type, "IMAGE") == 0 ? NULL :
-			  type },
-			{ "image_url", req_str(j, "imageUrl") },
-			{ "video_url", req_str(j, "videoUrl") },
-			{ "children", kids },
-			{ "caption", req_str(j, "caption") },
-			{ "alt_text", req_str(j, "altText") },
-			{ "cover_url", req_str(j, "coverUrl") },
-			{ "thumb_offset", offset },
-			{ "share_to_feed", share },
-			{ "location_id", req_str(j, "locationId") },
-			{ "user_tags", tags },
-			{ "collaborators", collabs },
-			{ NULL, NULL } };
-
-		er = create_container(ctx, j, t, form, &id, &m);
-	}
-	free(kids);
-	free(tags);
-	free(collabs);
-	free(offset);
-	free(share);
-	if (er != IG_OK)
-		return call_failed(ctx, j, er, &m);
-	memset(&o, 0, sizeof(o));
-	o.status = IG_PUB_PROCESSING;
-	o.step = IG_STEP_POLL;
-	o.container = id;
-	o.position = 0;
-	o.deadline = POLL_DEADLINE;
-	er = write_outcome(ctx, j, &o);
-	free(id);
-	return er;
-}
-
-/* GET /{container}?fields=status_code,status (D.2). */
-static enum ig_err
-container_status(struct ig_ctx *ctx, const struct ig_pubjob *j,
-    const struct target *t, char *code, size_t codesz, char *text,
-    size_t textsz, struct ig_meta_error *m)
-{
-	const char		*id = container(j, 0);
-	char			 path[80];
-	const struct ig_kv	 query[] = {
-		{ "fields", "status_code,status" },
-		{ "access_token", t->token },
-		{ NULL, NULL } };
-	json_t			*reply = NULL;
-	const char		*s;
-	enum ig_err		 er;
-
-	if (id == NULL)
-		return IG_EINPUT;
-	(void)snprintf(path, sizeof(path), "/%s/%s", t->version, id);
-	er = ig_http_get(ctx->http, t->base, path, query, &reply, m);
-	if (er == IG_OK) {
-		if ((s = json_string_value(json_object_get(reply,
-		    "status_code"))) == NULL || strlen(s) >= codesz)
-			er = IG_EUPSTREAM;
-		else
-			(void)snprintf(code, codesz, "%s", s);
-		s = json_string_value(json_object_get(reply, "status"));
-		(void)snprintf(text, textsz, "%s", s != NULL &&
-		    ig_valid_utf8(s, strlen(s)) ? s : "");
-	}
-	json_decref(reply);
-	return er;
-}
-
 /* A container that ended without a post: the job fails with Meta's text. */
 static enum ig_err
 container_ended(struct ig_ctx *ctx, struct ig_pubjob *j, const char *code,
@@ -804,42 +625,11 @@ container_ended(struct ig_ctx *ctx, struct ig_pubjob *j, const char *code,
 		o.attempts = j->attempts + 1;
 		return write_outcome(ctx, j, &o);
 	}
-
 	(void)snprintf(c, sizeof(c), "container_%s", strcmp(code, "ERROR") ==
 	    0 ? "error" : "expired");
 	return fail(ctx, j, c, text[0] != '\0' ? text : strcmp(code,
 	    "ERROR") == 0 ? "Meta could not process the media" :
 	    "the container expired before it was published");
-}
-
-static enum ig_err
-step_poll(struct ig_ctx *ctx, struct ig_pubjob *j, const struct target *t)
-{
-	struct ig_meta_error	 m;
-	struct outcome		 o;
-	char			 code[32], text[512];
-	enum ig_err		 er;
-
-	er = container_status(ctx, j, t, code, sizeof(code), text,
-	    sizeof(text), &m);
-	if (er != IG_OK)
-		return call_failed(ctx, j, er, &m);
-	memset(&o, 0, sizeof(o));
-	o.status = IG_PUB_PROCESSING;
-	if (strcmp(code, "FINISHED") == 0)
-		o.step = IG_STEP_QUOTA;
-	else if (strcmp(code, "PUBLISHED") == 0)
-		o.step = IG_STEP_CONFIRM;
-	else if (strcmp(code, "ERROR") == 0 || strcmp(code, "EXPIRED") == 0)
-		return container_ended(ctx, j, code, text);
-	else if (j->poll_deadline != 0 && time(NULL) >= j->poll_deadline)
-		return fail(ctx, j, "processing_timeout", "Meta did not finish "
-		    "processing the media in time");
-	else {
-		o.step = IG_STEP_POLL;
-		o.wait = POLL_EVERY;
-	}
-	return write_outcome(ctx, j, &o);
 }
 
 /* At the quota: wait until the account's oldest post leaves the window. */
@@ -865,43 +655,7 @@ wait_for_quota(struct ig_ctx *ctx, struct ig_pubjob *j)
 	return write_outcome(ctx, j, &o);
 }
 
-/* content_publishing_limit (D.4): the total is read, never assumed. */
-static enum ig_err
-step_quota(struct ig_ctx *ctx, struct ig_pubjob *j, const struct target *t)
-{
-	char			 path[80];
-	const struct ig_kv	 query[] = {
-		{ "fields", "quota_usage,config" },
-		{ "access_token", t->token },
-		{ NULL, NULL } };
-	struct ig_meta_error	 m;
-	struct outcome		 o;
-	json_t			*reply = NULL, *d;
-	json_int_t		 used, total;
-	enum ig_err		 er;
-
-	(void)snprintf(path, sizeof(path), "/%s/%s/content_publishing_limit",
-	    t->version, j->account_id);
-	er = ig_http_get(ctx->http, t->base, path, query, &reply, &m);
-	d = json_array_get(json_object_get(reply, "data"), 0);
-	used = json_integer_value(json_object_get(d, "quota_usage"));
-	total = json_integer_value(json_object_get(json_object_get(d,
-	    "config"), "quota_total"));
-	if (er == IG_OK && (!json_is_integer(json_object_get(d,
-	    "quota_usage")) || total <= 0))
-		er = IG_EUPSTREAM;
-	json_decref(reply);
-	if (er != IG_OK)
-		return call_failed(ctx, j, er, &m);
-	if (used >= total)
-		return wait_for_quota(ctx, j);
-	memset(&o, 0, sizeof(o));
-	o.status = IG_PUB_PUBLISHING;
-	o.step = IG_STEP_PUBLISH;
-	return write_outcome(ctx, j, &o);
-}
-
-/* The media just published: read its permalink next. */
+/* The next step after a media id is known, or the end without one. */
 static enum ig_err
 published(struct ig_ctx *ctx, struct ig_pubjob *j, const char *media_id)
 {
@@ -914,183 +668,179 @@ published(struct ig_ctx *ctx, struct ig_pubjob *j, const char *media_id)
 	return write_outcome(ctx, j, &o);
 }
 
-/*
- * media_publish (D.3), once: the step is first written as "confirm",
- * conditionally, so of two holders only one calls Meta, and a holder
- * that dies after the call leaves a job that reads before it publishes.
- */
-static enum ig_err
-step_publish(struct ig_ctx *ctx, struct ig_pubjob *j, const struct target *t)
-{
-	char			 path[80];
-	struct ig_kv		 form[3];
-	struct ig_meta_error	 m;
-	struct outcome		 o;
-	json_t			*reply = NULL;
-	char			*media = NULL;
-	enum ig_err		 er;
+/* ------------------------------------------------- building the calls */
 
-	memset(&o, 0, sizeof(o));
-	o.status = IG_PUB_PUBLISHING;
-	o.step = IG_STEP_CONFIRM;
-	o.wait = POLL_EVERY;
-	o.attempts = j->attempts;
-	if ((er = write_outcome(ctx, j, &o)) != IG_OK)
-		return er;
-	/* Built from the row as written: the old one is gone. */
-	form[0] = (struct ig_kv){ "access_token", t->token };
-	form[1] = (struct ig_kv){ "creation_id", container(j, 0) };
-	form[2] = (struct ig_kv){ NULL, NULL };
-	(void)snprintf(path, sizeof(path), "/%s/%s/media_publish", t->version,
-	    j->account_id);
-	er = ig_http_call(ctx->http, t->base, path, NULL, form, &reply, &m);
-	if (er == IG_OK && (er = ig_json_id_dup(reply, "id", &media)) ==
-	    IG_ENOTFOUND)
-		er = IG_EUPSTREAM;
-	json_decref(reply);
-	if (er == IG_OK) {
-		er = published(ctx, j, media);
-		free(media);
-		return er;
-	}
-	if (er == IG_EUPSTREAM || (er == IG_ERATELIMIT && m.code == 0))
-		/* No answer, or not Meta's: unknown; "confirm" reads first. */
-		return call_failed(ctx, j, er, &m);
-	/* Meta answered with an error: nothing was published. */
-	memset(&o, 0, sizeof(o));
-	o.attempts = j->attempts;
-	if (m.code == 9007 || m.subcode == 2207027) {
-		o.status = IG_PUB_PROCESSING;
-		o.step = IG_STEP_POLL;
-		o.wait = POLL_EVERY / 6;
-		return write_outcome(ctx, j, &o);
-	}
-	if (m.code == 9 || m.subcode == 2207042)
-		return wait_for_quota(ctx, j);
-	if (m.subcode == 2207020)
-		return container_ended(ctx, j, "EXPIRED", "");
-	if (er == IG_ERATELIMIT) {
-		o.status = IG_PUB_PUBLISHING;
-		o.step = IG_STEP_PUBLISH;
-		o.wait = m.retry_after > 60 ? m.retry_after : 60;
-		o.attempts = j->attempts + 1;
-		return write_outcome(ctx, j, &o);
-	}
-	return call_failed(ctx, j, er, &m);
+void
+ig_pub_call_free(struct ig_pub_call *pc)
+{
+	size_t	i;
+
+	ig_free_secret(pc->token);
+	for (i = 0; i < sizeof(pc->scratch) / sizeof(pc->scratch[0]); i++)
+		free(pc->scratch[i]);
+	memset(pc, 0, sizeof(*pc));
 }
 
-/*
- * A container Meta published but whose media id we never heard: the
- * newest of the account's recent media with the job's caption, created
- * since the attempt.  NULL when that is not exactly one.
- */
+/* A string the call borrows until it is made; NULL stays NULL. */
+static const char *
+keep(struct ig_pub_call *pc, char *s)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(pc->scratch) / sizeof(pc->scratch[0]); i++)
+		if (pc->scratch[i] == NULL) {
+			pc->scratch[i] = s;
+			return s;
+		}
+	free(s);
+	return NULL;
+}
+
+/* The children's container ids, comma-separated (a new string). */
 static char *
-find_media(struct ig_ctx *ctx, const struct ig_pubjob *j,
-    const struct target *t)
+children_ids(const struct ig_pubjob *j)
 {
-	char			 path[80], lim[8];
-	const struct ig_kv	 query[] = {
-		{ "fields", "id,caption,timestamp" },
-		{ "limit", lim },
-		{ "access_token", t->token },
-		{ NULL, NULL } };
-	struct ig_meta_error	 m;
-	const char		*caption = req_str(j, "caption");
-	json_t			*reply = NULL, *v;
-	char			*id = NULL;
-	size_t			 i;
-	int			 n = 0;
+	struct ig_buf	b;
+	const char	*id;
+	int		 p;
 
-	(void)snprintf(lim, sizeof(lim), "%d", MEDIA_LOOKUP);
-	(void)snprintf(path, sizeof(path), "/%s/%s/media", t->version,
-	    j->account_id);
-	if (ig_http_get(ctx->http, t->base, path, query, &reply, &m) != IG_OK)
-		return NULL;
-	json_array_foreach(json_object_get(reply, "data"), i, v) {
-		const char *c = json_string_value(json_object_get(v,
-		    "caption"));
-
-		if ((caption == NULL) != (c == NULL) || (caption != NULL &&
-		    strcmp(caption, c) != 0))
-			continue;
-		if (n++ == 0 && ig_json_id_dup(v, "id", &id) != IG_OK)
-			id = NULL;
-	}
-	json_decref(reply);
-	if (n != 1) {
-		free(id);
-		return NULL;
-	}
-	return id;
+	ig_buf_init(&b, 1024);
+	for (p = 1; (id = container(j, p)) != NULL; p++)
+		if ((p > 1 && ig_buf_adds(&b, ",") != IG_OK) ||
+		    ig_buf_adds(&b, id) != IG_OK)
+			return NULL;
+	return b.data;
 }
 
-static enum ig_err
-step_confirm(struct ig_ctx *ctx, struct ig_pubjob *j, const struct target *t)
+/* Add form or query fields to "kv" after those already there. */
+static void
+add_kv(struct ig_kv *kv, size_t max, const char *name, const char *value)
 {
-	struct ig_meta_error	 m;
-	struct outcome		 o;
-	char			 code[32], text[512], *media;
-	enum ig_err		 er;
+	size_t	i;
 
-	er = container_status(ctx, j, t, code, sizeof(code), text,
-	    sizeof(text), &m);
-	if (er != IG_OK)
-		return call_failed(ctx, j, er, &m);
-	if (strcmp(code, "PUBLISHED") == 0) {
-		media = find_media(ctx, j, t);
-		er = published(ctx, j, media);
-		free(media);
-		return er;
-	}
-	if (strcmp(code, "ERROR") == 0 || strcmp(code, "EXPIRED") == 0)
-		return container_ended(ctx, j, code, text);
-	/* Provably not published: FINISHED may publish, others poll. */
-	memset(&o, 0, sizeof(o));
-	o.attempts = j->attempts;
-	o.status = strcmp(code, "FINISHED") == 0 ? IG_PUB_PUBLISHING :
-	    IG_PUB_PROCESSING;
-	o.step = strcmp(code, "FINISHED") == 0 ? IG_STEP_PUBLISH :
-	    IG_STEP_POLL;
-	return write_outcome(ctx, j, &o);
+	for (i = 0; i + 1 < max && kv[i].name != NULL; i++)
+		;
+	if (i + 1 < max && value != NULL)
+		kv[i] = (struct ig_kv){ name, value };
 }
 
-/* The permalink, best effort: the post exists whatever this answers. */
-static enum ig_err
-step_permalink(struct ig_ctx *ctx, struct ig_pubjob *j,
-    const struct target *t)
-{
-	char			 path[80];
-	const struct ig_kv	 query[] = {
-		{ "fields", "permalink" },
-		{ "access_token", t->token },
-		{ NULL, NULL } };
-	struct ig_meta_error	 m;
-	struct outcome		 o;
-	json_t			*reply = NULL;
-	const char		*p;
-	enum ig_err		 er;
+#define FORM(pc, n, v)	add_kv((pc)->call.form, 12, (n), (v))
+#define QUERY(pc, n, v)	add_kv((pc)->call.query, 4, (n), (v))
 
-	(void)snprintf(path, sizeof(path), "/%s/%s", t->version, j->media_id);
-	memset(&o, 0, sizeof(o));
-	o.status = IG_PUB_PUBLISHED;
-	o.step = IG_STEP_NONE;
-	o.attempts = j->attempts;
-	if (ig_http_get(ctx->http, t->base, path, query, &reply, &m) ==
-	    IG_OK && (p = json_string_value(json_object_get(reply,
-	    "permalink"))) != NULL && strncmp(p, "https://", 8) == 0 &&
-	    strlen(p) < 512 && ig_valid_printable(p, strlen(p)))
-		o.permalink = p;
-	er = write_outcome(ctx, j, &o);
-	json_decref(reply);
-	return er;
+/* One carousel child (graph-api.md D.1: is_carousel_item, no caption). */
+static void
+call_child(const struct ig_pubjob *j, struct ig_pub_call *pc)
+{
+	const json_t	*kid = json_array_get(json_object_get(j->request,
+	    "children"), json_array_size(j->containers));
+	const char	*video = json_string_value(json_object_get(kid,
+	    "videoUrl"));
+
+	pc->call.post = 1;
+	FORM(pc, "access_token", pc->token);
+	FORM(pc, "is_carousel_item", "true");
+	if (video != NULL) {
+		FORM(pc, "media_type", "VIDEO");
+		FORM(pc, "video_url", video);
+	} else
+		FORM(pc, "image_url", json_string_value(json_object_get(kid,
+		    "imageUrl")));
+	FORM(pc, "alt_text", json_string_value(json_object_get(kid,
+	    "altText")));
+}
+
+/* The post's own container, with what its type takes (D.1). */
+static void
+call_container(const struct ig_pubjob *j, struct ig_pub_call *pc)
+{
+	const char	*type = req_str(j, "mediaType");
+	json_t		*r = j->request;
+
+	pc->call.post = 1;
+	FORM(pc, "access_token", pc->token);
+	if (strcmp(type, "IMAGE") != 0)
+		FORM(pc, "media_type", type);
+	FORM(pc, "image_url", req_str(j, "imageUrl"));
+	FORM(pc, "video_url", req_str(j, "videoUrl"));
+	if (strcmp(type, "CAROUSEL") == 0)
+		FORM(pc, "children", keep(pc, children_ids(j)));
+	FORM(pc, "caption", req_str(j, "caption"));
+	FORM(pc, "alt_text", req_str(j, "altText"));
+	FORM(pc, "cover_url", req_str(j, "coverUrl"));
+	FORM(pc, "thumb_offset", keep(pc, req_text(json_object_get(r,
+	    "thumbOffset"))));
+	FORM(pc, "share_to_feed", keep(pc, req_text(json_object_get(r,
+	    "shareToFeed"))));
+	FORM(pc, "location_id", req_str(j, "locationId"));
+	FORM(pc, "user_tags", keep(pc, req_text(json_object_get(r,
+	    "userTags"))));
+	FORM(pc, "collaborators", keep(pc, req_text(json_object_get(r,
+	    "collaborators"))));
+}
+
+/* The call of the job's step, on the host of its account's flavor. */
+static void
+build(const struct ig_cfg *cfg, const struct ig_pubjob *j,
+    const struct ig_conn *c, struct ig_pub_call *pc)
+{
+	const char	*v = cfg->graph_version, *acct = j->account_id;
+	struct ig_call	*call = &pc->call;
+
+	call->base = c->flavor == IG_FLAVOR_FACEBOOK ? cfg->url_graph_facebook :
+	    cfg->url_graph_instagram;
+	switch (j->step) {
+	case IG_STEP_CHILDREN:
+	case IG_STEP_CONTAINER:
+		(void)snprintf(call->path, sizeof(call->path), "/%s/%s/media",
+		    v, acct);
+		if (j->step == IG_STEP_CHILDREN)
+			call_child(j, pc);
+		else
+			call_container(j, pc);
+		return;
+	case IG_STEP_POLL:
+	case IG_STEP_CONFIRM:
+		(void)snprintf(call->path, sizeof(call->path), "/%s/%s", v,
+		    container(j, 0));
+		QUERY(pc, "fields", "status_code,status");
+		break;
+	case IG_STEP_QUOTA:
+		(void)snprintf(call->path, sizeof(call->path),
+		    "/%s/%s/content_publishing_limit", v, acct);
+		QUERY(pc, "fields", "quota_usage,config");
+		break;
+	case IG_STEP_PUBLISH:
+		(void)snprintf(call->path, sizeof(call->path),
+		    "/%s/%s/media_publish", v, acct);
+		call->post = 1;
+		FORM(pc, "access_token", pc->token);
+		FORM(pc, "creation_id", container(j, 0));
+		return;
+	case IG_STEP_LOOKUP:
+		(void)snprintf(call->path, sizeof(call->path), "/%s/%s/media",
+		    v, acct);
+		QUERY(pc, "fields", "id,caption,timestamp");
+		QUERY(pc, "limit", MEDIA_LOOKUP_TEXT);
+		break;
+	default:
+		(void)snprintf(call->path, sizeof(call->path), "/%s/%s", v,
+		    j->media_id);
+		QUERY(pc, "fields", "permalink");
+		break;
+	}
+	QUERY(pc, "access_token", pc->token);
 }
 
 enum ig_err
-ig_pub_step(struct ig_ctx *ctx, struct ig_pubjob *j, const struct ig_conn *c)
+ig_pub_begin(struct ig_ctx *ctx, struct ig_pubjob *j, const struct ig_conn *c,
+    struct ig_pub_call *pc)
 {
-	struct target	t;
+	struct outcome	o;
 	enum ig_err	er;
 
+	memset(pc, 0, sizeof(*pc));
+	if (j->step == IG_STEP_NONE)
+		return IG_OK;
 	if (c == NULL || c->status != IG_STATUS_ACTIVE || c->token == NULL)
 		return fail(ctx, j, "not_connected", "the Instagram account is "
 		    "no longer connected");
@@ -1098,38 +848,429 @@ ig_pub_step(struct ig_ctx *ctx, struct ig_pubjob *j, const struct ig_conn *c)
 	    strcmp(c->business_account_id, j->account_id) != 0)
 		return fail(ctx, j, "account_changed", "another Instagram "
 		    "account was connected since the job was made");
-	memset(&t, 0, sizeof(t));
-	t.base = c->flavor == IG_FLAVOR_FACEBOOK ?
-	    ctx->cfg->url_graph_facebook : ctx->cfg->url_graph_instagram;
-	t.version = ctx->cfg->graph_version;
-	if ((er = ig_conn_token(ctx->cfg, c, &t.token)) != IG_OK)
-		return er;
-	switch (j->step) {
-	case IG_STEP_CHILDREN:
-		er = step_children(ctx, j, &t);
-		break;
-	case IG_STEP_CONTAINER:
-		er = step_container(ctx, j, &t);
-		break;
-	case IG_STEP_POLL:
-		er = step_poll(ctx, j, &t);
-		break;
-	case IG_STEP_QUOTA:
-		er = step_quota(ctx, j, &t);
-		break;
-	case IG_STEP_PUBLISH:
-		er = step_publish(ctx, j, &t);
-		break;
-	case IG_STEP_CONFIRM:
-		er = step_confirm(ctx, j, &t);
-		break;
-	case IG_STEP_PERMALINK:
-		er = step_permalink(ctx, j, &t);
-		break;
-	default:
-		er = IG_OK;
-		break;
+	if ((j->step == IG_STEP_POLL || j->step == IG_STEP_CONFIRM ||
+	    j->step == IG_STEP_PUBLISH) && container(j, 0) == NULL)
+		return fail(ctx, j, "internal_error", "the job lost its "
+		    "container");
+	/*
+	 * media_publish, once: the step is first written as "confirm",
+	 * conditionally, so of two holders only one calls Meta, and one
+	 * that dies after the call leaves a job that reads before it
+	 * publishes.
+	 */
+	if (j->step == IG_STEP_PUBLISH) {
+		memset(&o, 0, sizeof(o));
+		o.status = IG_PUB_PUBLISHING;
+		o.step = IG_STEP_CONFIRM;
+		o.wait = POLL_EVERY;
+		o.attempts = j->attempts;
+		if ((er = write_outcome(ctx, j, &o)) != IG_OK)
+			return er;
+		j->step = IG_STEP_PUBLISH;	/* the call still to make */
 	}
-	ig_free_secret(t.token);
+	if ((er = ig_conn_token(ctx->cfg, c, &pc->token)) != IG_OK)
+		return er;
+	build(ctx->cfg, j, c, pc);
+	return IG_OK;
+}
+
+/* ------------------------------------------------- reading the answers */
+
+/* The id a container or a publish answered with. */
+static enum ig_err
+answered_id(enum ig_err er, const json_t *reply, char **id)
+{
+	*id = NULL;
+	if (er == IG_OK && (er = ig_json_id_dup(reply, "id", id)) ==
+	    IG_ENOTFOUND)
+		er = IG_EUPSTREAM;
 	return er;
 }
+
+static enum ig_err
+finish_created(struct ig_ctx *ctx, struct ig_pubjob *j, enum ig_err er,
+    const json_t *reply, const struct ig_meta_error *m)
+{
+	struct outcome	 o;
+	char		*id;
+	size_t		 have = json_array_size(j->containers);
+
+	if ((er = answered_id(er, reply, &id)) != IG_OK)
+		return call_failed(ctx, j, er, m);
+	memset(&o, 0, sizeof(o));
+	o.status = IG_PUB_PROCESSING;
+	o.container = id;
+	if (j->step == IG_STEP_CHILDREN) {
+		o.position = (int)have + 1;
+		o.step = have + 1 < json_array_size(json_object_get(j->request,
+		    "children")) ? IG_STEP_CHILDREN : IG_STEP_CONTAINER;
+	} else {
+		o.position = 0;
+		o.step = IG_STEP_POLL;
+		o.deadline = POLL_DEADLINE;
+		o.attempts = j->attempts;
+	}
+	er = write_outcome(ctx, j, &o);
+	free(id);
+	return er;
+}
+
+/* A container's status_code (D.2), read while polling or confirming. */
+static enum ig_err
+finish_status(struct ig_ctx *ctx, struct ig_pubjob *j, enum ig_err er,
+    const json_t *reply, const struct ig_meta_error *m)
+{
+	const char	*code = json_string_value(json_object_get(reply,
+	    "status_code"));
+	const char	*text = json_string_value(json_object_get(reply,
+	    "status"));
+	char		 said[512];
+	struct outcome	 o;
+	int		 confirming = j->step == IG_STEP_CONFIRM;
+
+	if (er == IG_OK && code == NULL)
+		er = IG_EUPSTREAM;
+	if (er != IG_OK)
+		return call_failed(ctx, j, er, m);
+	(void)snprintf(said, sizeof(said), "%s", text != NULL &&
+	    ig_valid_utf8(text, strlen(text)) ? text : "");
+	if (strcmp(code, "ERROR") == 0 || strcmp(code, "EXPIRED") == 0)
+		return container_ended(ctx, j, code, said);
+	memset(&o, 0, sizeof(o));
+	o.attempts = j->attempts;
+	o.status = IG_PUB_PROCESSING;
+	if (strcmp(code, "PUBLISHED") == 0) {
+		/* Done, by an answer we never heard: find the post. */
+		o.status = IG_PUB_PUBLISHING;
+		o.step = IG_STEP_LOOKUP;
+	} else if (strcmp(code, "FINISHED") == 0) {
+		o.status = confirming ? IG_PUB_PUBLISHING : IG_PUB_PROCESSING;
+		o.step = confirming ? IG_STEP_PUBLISH : IG_STEP_QUOTA;
+	} else if (j->poll_deadline != 0 && time(NULL) >= j->poll_deadline)
+		return fail(ctx, j, "processing_timeout", "Meta did not finish "
+		    "processing the media in time");
+	else {
+		o.step = IG_STEP_POLL;
+		o.wait = POLL_EVERY;
+	}
+	return write_outcome(ctx, j, &o);
+}
+
+/* content_publishing_limit (D.4): the total is read, never assumed. */
+static enum ig_err
+finish_quota(struct ig_ctx *ctx, struct ig_pubjob *j, enum ig_err er,
+    const json_t *reply, const struct ig_meta_error *m)
+{
+	json_t		*d = json_array_get(json_object_get(reply, "data"), 0);
+	json_t		*used = json_object_get(d, "quota_usage");
+	json_int_t	 total = json_integer_value(json_object_get(
+	    json_object_get(d, "config"), "quota_total"));
+	struct outcome	 o;
+
+	if (er == IG_OK && (!json_is_integer(used) || total <= 0))
+		er = IG_EUPSTREAM;
+	if (er != IG_OK)
+		return call_failed(ctx, j, er, m);
+	if (json_integer_value(used) >= total)
+		return wait_for_quota(ctx, j);
+	memset(&o, 0, sizeof(o));
+	o.status = IG_PUB_PUBLISHING;
+	o.step = IG_STEP_PUBLISH;
+	return write_outcome(ctx, j, &o);
+}
+
+/* media_publish's answer (D.3); the job was written "confirm" before. */
+static enum ig_err
+finish_publish(struct ig_ctx *ctx, struct ig_pubjob *j, enum ig_err er,
+    const json_t *reply, const struct ig_meta_error *m)
+{
+	struct outcome	 o;
+	char		*media;
+
+	j->step = IG_STEP_CONFIRM;
+	if ((er = answered_id(er, reply, &media)) == IG_OK) {
+		er = published(ctx, j, media);
+		free(media);
+		return er;
+	}
+	if (er == IG_EUPSTREAM || (er == IG_ERATELIMIT && m->code == 0))
+		/* No answer, or not Meta's: unknown; "confirm" reads first. */
+		return call_failed(ctx, j, er, m);
+	/* Meta answered with an error: nothing was published. */
+	memset(&o, 0, sizeof(o));
+	o.attempts = j->attempts;
+	if (m->code == 9007 || m->subcode == 2207027) {
+		o.status = IG_PUB_PROCESSING;
+		o.step = IG_STEP_POLL;
+		o.wait = POLL_EVERY / 6;
+		return write_outcome(ctx, j, &o);
+	}
+	if (m->code == 9 || m->subcode == 2207042)
+		return wait_for_quota(ctx, j);
+	if (m->subcode == 2207020)
+		return container_ended(ctx, j, "EXPIRED", "");
+	if (er == IG_ERATELIMIT) {
+		o.status = IG_PUB_PUBLISHING;
+		o.step = IG_STEP_PUBLISH;
+		o.wait = m->retry_after > 60 ? m->retry_after : 60;
+		o.attempts = j->attempts + 1;
+		return write_outcome(ctx, j, &o);
+	}
+	return call_failed(ctx, j, er, m);
+}
+
+/*
+ * A container Meta published but whose media id we never heard: the one
+ * of the account's recent media with the job's caption.  None or more
+ * than one: published, without the id.
+ */
+static enum ig_err
+finish_lookup(struct ig_ctx *ctx, struct ig_pubjob *j, enum ig_err er,
+    const json_t *reply, const struct ig_meta_error *m)
+{
+	const char	*caption = req_str(j, "caption"), *c;
+	char		*id = NULL;
+	json_t		*v;
+	size_t		 i;
+	int		 n = 0;
+
+	if (er != IG_OK)
+		return er == IG_EMETA ? published(ctx, j, NULL) :
+		    call_failed(ctx, j, er, m);
+	json_array_foreach(json_object_get(reply, "data"), i, v) {
+		c = json_string_value(json_object_get(v, "caption"));
+		if ((caption == NULL) != (c == NULL) || (caption != NULL &&
+		    strcmp(caption, c) != 0))
+			continue;
+		if (n++ == 0 && ig_json_id_dup(v, "id", &id) != IG_OK)
+			id = NULL;
+	}
+	er = published(ctx, j, n == 1 ? id : NULL);
+	free(id);
+	return er;
+}
+
+/* The permalink, best effort: the post exists whatever this answers. */
+static enum ig_err
+finish_permalink(struct ig_ctx *ctx, struct ig_pubjob *j, enum ig_err er,
+    const json_t *reply)
+{
+	const char	*p = json_string_value(json_object_get(reply,
+	    "permalink"));
+	struct outcome	 o;
+
+	memset(&o, 0, sizeof(o));
+	o.status = IG_PUB_PUBLISHED;
+	o.step = IG_STEP_NONE;
+	o.attempts = j->attempts;
+	if (er == IG_OK && p != NULL && strncmp(p, "https://", 8) == 0 &&
+	    strlen(p) < 512 && ig_valid_printable(p, strlen(p)))
+		o.permalink = p;
+	return write_outcome(ctx, j, &o);
+}
+
+enum ig_err
+ig_pub_finish(struct ig_ctx *ctx, struct ig_pubjob *j, enum ig_err er,
+    const json_t *reply, const struct ig_meta_error *merr)
+{
+	struct ig_meta_error	none;
+
+	if (merr == NULL) {
+		memset(&none, 0, sizeof(none));
+		merr = &none;
+	}
+	switch (j->step) {
+	case IG_STEP_CHILDREN:
+	case IG_STEP_CONTAINER:
+		return finish_created(ctx, j, er, reply, merr);
+	case IG_STEP_POLL:
+	case IG_STEP_CONFIRM:
+		return finish_status(ctx, j, er, reply, merr);
+	case IG_STEP_QUOTA:
+		return finish_quota(ctx, j, er, reply, merr);
+	case IG_STEP_PUBLISH:
+		return finish_publish(ctx, j, er, reply, merr);
+	case IG_STEP_LOOKUP:
+		return finish_lookup(ctx, j, er, reply, merr);
+	case IG_STEP_PERMALINK:
+		return finish_permalink(ctx, j, er, reply);
+	default:
+		return IG_OK;
+	}
+}
+
+enum ig_err
+ig_pub_step(struct ig_ctx *ctx, struct ig_pubjob *j, const struct ig_conn *c)
+{
+	struct ig_pub_call	 pc;
+	struct ig_meta_error	 m;
+	json_t			*reply = NULL;
+	enum ig_err		 er;
+
+	if ((er = ig_pub_begin(ctx, j, c, &pc)) != IG_OK ||
+	    pc.call.base == NULL) {
+		ig_pub_call_free(&pc);
+		return er;
+	}
+	if (pc.call.post)
+		er = ig_http_call(ctx->http, pc.call.base, pc.call.path,
+		    pc.call.query, pc.call.form, &reply, &m);
+	else
+		er = ig_http_get(ctx->http, pc.call.base, pc.call.path,
+		    pc.call.query, &reply, &m);
+	ig_pub_call_free(&pc);
+	er = ig_pub_finish(ctx, j, er, reply, &m);
+	json_decref(reply);
+	return er;
+}
+
+/* ------------------------------------------------- igconnect-publish */
+
+/* One claimed job, its user's connection and its call's answer. */
+struct	pubitem {
+	struct ig_pubjob	 job;
+	struct ig_conn		 conn;
+	int			 have_conn;
+	int			 queued;	/* a call is in the batch */
+	enum ig_err		 begun;		/* ig_pub_begin()'s result */
+	enum ig_err		 er;
+	struct ig_meta_error	 merr;
+	json_t			*reply;
+};
+
+static void
+pub_free(void *items, size_t n)
+{
+	struct pubitem	*it = items;
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		ig_pub_free(&it[i].job);
+		if (it[i].have_conn)
+			ig_conn_free(&it[i].conn);
+		json_decref(it[i].reply);
+	}
+	free(items);
+}
+
+static enum ig_err
+pub_claim(struct ig_run *run, void **items, size_t *n)
+{
+	struct ig_ctx	 ctx = { run->cfg, run->db, NULL, NULL };
+	struct ig_pubjob *jobs;
+	struct pubitem	*it;
+	size_t		 i, rows;
+	enum ig_err	 er;
+
+	*items = NULL;
+	*n = 0;
+	if ((er = ig_pub_claim(run->db, (int)run->opt[IG_RUN_BATCH],
+	    (int)run->opt[IG_RUN_LEASE], &jobs, &rows)) != IG_OK || rows == 0)
+		return er;
+	if ((it = ig_calloc(rows, sizeof(*it))) == NULL) {
+		for (i = 0; i < rows; i++)
+			ig_pub_free(&jobs[i]);
+		free(jobs);
+		return IG_ENOMEM;
+	}
+	for (i = 0; i < rows; i++) {
+		it[i].job = jobs[i];
+		it[i].have_conn = ig_conn_get_row(&ctx, jobs[i].user_id,
+		    &it[i].conn) == IG_OK;
+	}
+	free(jobs);
+	*items = it;
+	*n = rows;
+	return IG_OK;
+}
+
+/*
+ * Outside the batch's transaction, so media_publish's "confirm" is on
+ * disk before the call goes out.
+ */
+static void
+pub_request(struct ig_run *run, void *item, struct ig_http_batch *b)
+{
+	struct ig_ctx		 ctx = { run->cfg, run->db, NULL, NULL };
+	struct pubitem		*it = item;
+	struct ig_pub_call	 pc;
+
+	it->begun = ig_pub_begin(&ctx, &it->job, it->have_conn ? &it->conn :
+	    NULL, &pc);
+	if (it->begun == IG_OK && pc.call.base != NULL &&
+	    (it->begun = ig_http_batch_add(b, &pc.call, it)) == IG_OK)
+		it->queued = 1;
+	ig_pub_call_free(&pc);
+}
+
+static void
+pub_reply(void *arg, enum ig_err er, const json_t *reply,
+    const struct ig_meta_error *merr)
+{
+	struct pubitem	*it = arg;
+
+	it->er = er;
+	if (merr != NULL)
+		it->merr = *merr;
+	if (er == IG_OK && (it->reply = json_deep_copy(reply)) == NULL)
+		it->er = IG_ENOMEM;
+}
+
+static enum ig_err
+pub_settle(struct ig_run *run, void *item, enum ig_run_outcome *out)
+{
+	struct ig_ctx	 ctx = { run->cfg, run->db, NULL, NULL };
+	struct pubitem	*it = item;
+	enum ig_err	 er = it->begun;
+
+	if (it->queued)
+		er = ig_pub_finish(&ctx, &it->job, it->er, it->reply,
+		    &it->merr);
+	if (er == IG_ENOTFOUND) {
+		*out = IG_RUN_SUPERSEDED;
+		return IG_OK;
+	}
+	if (er != IG_OK && er != IG_EDB)
+		*out = IG_RUN_SKIPPED;
+	else if (it->job.status == IG_PUB_FAILED)
+		*out = IG_RUN_OTHER;
+	else if (!it->queued)
+		*out = IG_RUN_SKIPPED;
+	else if (it->er == IG_ERATELIMIT)
+		*out = IG_RUN_RATE_LIMITED;
+	else if (it->er == IG_EUPSTREAM)
+		*out = IG_RUN_TRANSIENT;
+	else
+		*out = IG_RUN_DONE;
+	if (it->job.status == IG_PUB_PUBLISHED && it->job.step ==
+	    IG_STEP_NONE && it->queued)
+		run->noted++;
+	if (er == IG_EDB)
+		return er;
+	ig_pub_release(run->db, &it->job);
+	return IG_OK;
+}
+
+const struct ig_run_kind ig_run_publish = {
+	.name = "publish",
+	.done = "advanced",
+	.note = "published",
+	.pass = "pass",
+	.needs = IG_NEED_DB | IG_NEED_KEYS,
+	.backoff_cap = 3600,
+	.opt = {
+		[IG_RUN_AGE] = { NULL, NULL, 1, 0, 0, 0, 0 },
+		[IG_RUN_INTERVAL] = { "--interval", "s", 1, 5, 1, 86400, 0 },
+		[IG_RUN_PARALLEL] = { "--parallel", "n", 1, 16, 1, 256, 1 },
+		[IG_RUN_BATCH] = { "--batch", "n", 1, 0, 1, 10000, 1 },
+		[IG_RUN_MAX_ATTEMPTS] = { NULL, NULL, 1, 8, 1, 1000, 1 },
+		[IG_RUN_BACKOFF] = { NULL, NULL, 1, 30, 0, 86400, 0 },
+		[IG_RUN_LEASE] = { "--lease", "s", 1, 120, 30, 86400, 1 },
+	},
+	.item_size = sizeof(struct pubitem),
+	.claim = pub_claim,
+	.request = pub_request,
+	.reply = pub_reply,
+	.settle = pub_settle,
+	.free = pub_free,
+};

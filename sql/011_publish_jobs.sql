@@ -14,9 +14,9 @@ CREATE TABLE publish_jobs (
   status TEXT NOT NULL CHECK (status IN ('scheduled', 'processing',
     'publishing', 'published', 'failed', 'canceled')),
   -- The next step: children, container, poll, quota, publish, confirm,
-  -- permalink; NULL once the job has ended.
+  -- lookup, permalink; NULL once the job has ended.
   step TEXT CHECK (step IN ('children', 'container', 'poll', 'quota',
-    'publish', 'confirm', 'permalink')),
+    'publish', 'confirm', 'lookup', 'permalink')),
   publishAt TIMESTAMP,
   nextAttemptAt TIMESTAMP NOT NULL DEFAULT NOW(),
   leaseUntil TIMESTAMP,
