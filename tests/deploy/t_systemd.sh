@@ -106,7 +106,8 @@ done
 
 # Each service: the settings, and systemd's own rating under 2.0 ("OK").
 for u in igconnect@healthz.service igconnect-relay.service \
-    igconnect-refresh.service igconnect-sync.service; do
+    igconnect-refresh.service igconnect-sync.service \
+    igconnect-publish.service; do
 	f=$units/${u%%@*}
 	[ "$f" = "$units/$u" ] || f=$units/igconnect@.service
 	check "$u hardening" has_settings "$f"

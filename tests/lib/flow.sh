@@ -118,6 +118,19 @@ flow_all() {
 	check "$f_l: read the connection 200" [ "$f_st" = 200 ]
 	check "$f_l: connection is fake_user_$f_acct" \
 	    grep -q "\"fake_user_$f_acct\"" "$tmp/b"
+	# Publishing: an image at once, then the job by its id.
+	f_st=$(hreq POST "$f_base/integrations/instagram/media" -H "$f_auth" \
+	    -H 'Content-Type: application/json' --data-binary \
+	    '{"imageUrl":"https://cdn.example.com/flow.jpg","caption":"sh"}')
+	f_job=$(jq -r '.jobId // empty' "$tmp/b" 2>/dev/null)
+	check "$f_l: publish an image 201" [ "$f_st" = 201 ]
+	f_st=$(hreq GET "$f_base/integrations/instagram/media/$f_job" \
+	    -H "$f_auth")
+	check "$f_l: the publish job 200 published" [ "$f_st:$(jq -r .status \
+	    "$tmp/b" 2>/dev/null)" = 200:published ]
+	f_st=$(hreq PUT "$f_base/integrations/instagram/media" -H "$f_auth")
+	check "$f_l: PUT media 405" [ "$f_st" = 405 ]
+
 	f_st=$(hreq POST "$f_base/integrations/instagram/refresh" -H "$f_auth")
 	check "$f_l: refresh of a new token 409 too_early" \
 	    [ "$f_st:$(jq -r .error "$tmp/b" 2>/dev/null)" = 409:too_early ]
