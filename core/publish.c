@@ -92,10 +92,45 @@ static const struct ig_stmt job_claim = { "job_claim",
 	"  d.nextAttemptAt LIMIT $1::int FOR UPDATE SKIP LOCKED) "
 	"RETURNING " JOB_COLUMNS, 2 };
 
+/* What --dry-run shows: the jobs a pass would take now, nothing held. */
+static const struct ig_stmt job_due = { "job_due",
+	"SELECT id, step FROM publish_jobs WHERE step IS NOT NULL AND "
+	"  nextAttemptAt <= now() AND (leaseUntil IS NULL OR leaseUntil < "
+	"  now()) ORDER BY nextAttemptAt LIMIT 100000", 0 };
+
 /* Let go of a job still at the version its holder last wrote. */
 static const struct ig_stmt job_release = { "job_release",
 	"UPDATE publish_jobs SET leaseUntil = NULL WHERE id = $1 AND "
 	"version = $2", 2 };
+
+/*
+ * A job that ends, published or failed, leaves an event for the host
+ * app in the relay's queue (webhook_entries, delivered signed and in
+ * order per account like Meta's): {"id": the account, "type":
+ * "publish.published" or "publish.failed", "jobId", "mediaId",
+ * "permalink", "error"}.  In the
+ * statement that ends it, so an ended job always has its event.
+ */
+#define PUBLISH_EVENT \
+	"was AS (SELECT status FROM publish_jobs WHERE id = $1), " \
+	"ev AS (SELECT up.id, up.userId, up.accountId, jsonb_strip_nulls(" \
+	"  jsonb_build_object('id', up.accountId, 'type', 'publish.' || " \
+	"  up.status, 'jobId', " \
+	"  up.id::text, 'mediaId', up.mediaId, 'permalink', up.permalink, " \
+	"  'error', CASE WHEN up.errorCode IS NOT NULL THEN " \
+	"  jsonb_build_object('code', up.errorCode, 'text', up.errorText) " \
+	"  END)) AS payload FROM up, was WHERE up.status IN ('published', " \
+	"  'failed') AND was.status <> up.status), " \
+	"evrow AS (INSERT INTO webhook_events (bodyHash, body, object) " \
+	"  SELECT sha256(convert_to(payload::text, 'UTF8')), " \
+	"  convert_to(payload::text, 'UTF8'), 'igconnect' FROM ev " \
+	"  ON CONFLICT (bodyHash) DO NOTHING RETURNING id, bodyHash), " \
+	"en AS (INSERT INTO webhook_entries (eventId, entryHash, object, " \
+	"  accountId, connectionId, payload) SELECT evrow.id, evrow.bodyHash, " \
+	"  ev.payload->>'type', ev.accountId, (SELECT c.id FROM " \
+	"  oauth_connections c WHERE c.userId = ev.userId AND c.provider = " \
+	"  'instagram'), ev.payload FROM ev, evrow " \
+	"  ON CONFLICT (entryHash) DO NOTHING) "
 
 /*
  * One step's outcome: status, next step, when, and what was learned,
@@ -117,7 +152,8 @@ static const struct ig_stmt job_write = { "job_write",
 	"c AS (INSERT INTO publish_containers (jobId, position, containerId) "
 	"  SELECT id, $10::int, $9 FROM up WHERE $9::text IS NOT NULL "
 	"  ON CONFLICT (jobId, position) DO UPDATE SET containerId = "
-	"  EXCLUDED.containerId) "
+	"  EXCLUDED.containerId), "
+	PUBLISH_EVENT
 	"SELECT " JOB_COLUMNS " FROM up j", 13 };
 
 /* When the account's oldest post of the last 24 hours leaves the window. */
@@ -1251,6 +1287,24 @@ pub_settle(struct ig_run *run, void *item, enum ig_run_outcome *out)
 	return IG_OK;
 }
 
+static enum ig_err
+pub_dry_run(struct ig_run *run, long *due)
+{
+	PGresult	*res;
+	int		 i, rows;
+	enum ig_err	 er;
+
+	if ((er = ig_db_exec(run->db, &job_due, NULL, &res)) != IG_OK)
+		return er;
+	rows = PQntuples(res);
+	for (i = 0; i < rows; i++)
+		printf("%s: would take the %s step\n", PQgetvalue(res, i, 0),
+		    PQgetvalue(res, i, 1));
+	PQclear(res);
+	*due = rows;
+	return IG_OK;
+}
+
 const struct ig_run_kind ig_run_publish = {
 	.name = "publish",
 	.done = "advanced",
@@ -1273,4 +1327,5 @@ const struct ig_run_kind ig_run_publish = {
 	.reply = pub_reply,
 	.settle = pub_settle,
 	.free = pub_free,
+	.dry_run = pub_dry_run,
 };

@@ -577,6 +577,39 @@ t_fb_jobs(void)
 	flow_user_free(&u);
 }
 
+/*
+ * A Facebook-flavored account publishes on graph.facebook.com with its
+ * Page token and appsecret_proof, in the business account's path.
+ */
+static void
+t_fb_publish(void)
+{
+	struct flow_user	 u;
+	long long		 n = flow_account(1), fails;
+	json_t			*o = NULL, *st_json;
+	char			 knobs[128], acct[32];
+	long			 st;
+
+	CHECK(fake_reset());
+	flow_user_new(&u);
+	(void)snprintf(knobs, sizeof(knobs), "&fake_account=%lld", n);
+	CHECK(connect_fb(&u, knobs, &o) == 200);
+	json_decref(o);
+	fails = fake_stat("proof_failures");
+	o = flow_req_json(&u, "POST", "/integrations/instagram/media",
+	    "{\"imageUrl\":\"https://cdn.example.com/fb.jpg\",\"caption\":"
+	    "\"from a Page\"}", &st);
+	CHECK(st == 201 && strcmp(jstr(o, "status"), "published") == 0);
+	json_decref(o);
+	CHECK(fake_stat("proof_failures") == fails);
+	(void)snprintf(acct, sizeof(acct), "%lld", ig_id(n, 1));
+	st_json = fake_get("/_fake/stats");
+	CHECK(json_integer_value(json_object_get(json_object_get(
+	    json_object_get(st_json, "publishing"), acct), "media")) == 1);
+	json_decref(st_json);
+	flow_user_free(&u);
+}
+
 /* No user or Page token in answers, rows, history or logs. */
 static void
 t_fb_no_plain_tokens(void)
@@ -617,6 +650,7 @@ static const struct ig_test tests[] = {
 	TEST(t_instagram_proof_on_demand),
 	TEST(t_fb_callbacks),
 	TEST(t_fb_jobs),
+	TEST(t_fb_publish),
 	TEST(t_fb_no_plain_tokens),
 };
 

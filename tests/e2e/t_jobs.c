@@ -1870,7 +1870,8 @@ t_deploy_schedules(void)
 {
 	CHECK(deploy_lines("deploy/systemd/igconnect-refresh.service") == 1);
 	CHECK(deploy_lines("deploy/systemd/igconnect-sync.service") == 1);
-	CHECK(deploy_lines("deploy/crontab") == 2);
+	CHECK(deploy_lines("deploy/systemd/igconnect-publish.service") == 1);
+	CHECK(deploy_lines("deploy/crontab") == 3);
 }
 
 static const struct ig_test tests[] = {

@@ -35,6 +35,7 @@
 #include "ig.h"
 #include "../lib/check.h"
 #include "../lib/client.h"
+#include "../lib/flow.h"
 #include "../lib/hook.h"
 
 #define RELAY		"tools/igconnect-relay"
@@ -232,8 +233,10 @@ check_request(const char *line, const char *hdrs, const char *body,
 	if (s == NULL)
 		return "\"accountId\" is not a string";
 	s = json_string_value(json_object_get(o, "object"));
-	if (s == NULL || strcmp(s, "instagram") != 0)
-		return "\"object\" is not \"instagram\"";
+	if (s == NULL || (strcmp(s, "instagram") != 0 &&
+	    strcmp(s, "publish.published") != 0 &&
+	    strcmp(s, "publish.failed") != 0))
+		return "\"object\" is not \"instagram\" or a publish event";
 	e = json_object_get(o, "userId");
 	if (e == NULL || !(json_is_null(e) || json_is_string(e)))
 		return "\"userId\" is neither a string nor null";
@@ -1117,8 +1120,60 @@ t_relay_log_keeps_no_secret(void)
 	CHECK(run_cmd(grep) == 1);
 }
 
+/*
+ * A published post reaches the app through the same queue, signed:
+ * {"type": "publish.published", "jobId", "mediaId", "permalink"} as the
+ * entry of the account it was posted to, for the user who posted.
+ */
+static void
+t_relay_publish_events(void)
+{
+	struct flow_user	 u;
+	long long		 n = flow_account(0), ids[2];
+	long			 st;
+	json_t			*o, *e;
+	char			 acct[32], job[64];
+	int			 ok2;
+
+	quiesce(200, 0, NULL, 0);
+	if (!CHECK(flow_init()))
+		return;
+	flow_user_new(&u);
+	CHECK(flow_connect(&u, n, NULL, NULL) == 200);
+	o = flow_req_json(&u, "POST", "/integrations/instagram/media",
+	    "{\"imageUrl\":\"https://cdn.example.com/event.jpg\"}", &st);
+	CHECK(st == 201);
+	(void)snprintf(job, sizeof(job), "%s", json_string_value(
+	    json_object_get(o, "jobId")) != NULL ? json_string_value(
+	    json_object_get(o, "jobId")) : "");
+	json_decref(o);
+	(void)snprintf(acct, sizeof(acct), "%lld", 17841457215396811LL + n);
+	CHECK(entry_ids(acct, ids, 2) == 1);
+	CHECK(relay(once) == 0);
+	CHECK(rx_all_valid());
+	CHECK(rx_sent(ids[0], &ok2) == 1 && ok2 == 1);
+	if ((o = rx_body(ids[0])) != NULL) {
+		e = json_object_get(o, "entry");
+		CHECK(strcmp(json_string_value(json_object_get(o, "object")),
+		    "publish.published") == 0);
+		CHECK(strcmp(json_string_value(json_object_get(e, "type")),
+		    "publish.published") == 0);
+		CHECK(strcmp(json_string_value(json_object_get(e, "jobId")),
+		    job) == 0);
+		CHECK(json_is_string(json_object_get(e, "mediaId")));
+		CHECK(json_is_string(json_object_get(o, "userId")) &&
+		    strcmp(json_string_value(json_object_get(o, "userId")),
+		    u.id) == 0);
+	} else
+		CHECK(0);
+	flow_user_free(&u);
+	flow_end();
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
 static const struct ig_test tests[] = {
 	TEST(t_relay_forwards_signed),
+	TEST(t_relay_publish_events),
 	TEST(t_relay_backoff_and_order),
 	TEST(t_relay_connection_refused),
 	TEST(t_relay_dead_after_max_attempts),
