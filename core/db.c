@@ -447,3 +447,17 @@ out:
 	free(list);
 	return er;
 }
+
+enum ig_err
+ig_db_sha256(const char *s, char out[67])
+{
+	unsigned char	md[32];
+	enum ig_err	er;
+
+	if ((er = ig_sha256(s, strlen(s), md)) != IG_OK)
+		return er;
+	out[0] = '\\';
+	out[1] = 'x';
+	ig_hex(out + 2, md, sizeof(md));
+	return IG_OK;
+}

@@ -73,6 +73,12 @@ struct	pg_result;
 enum ig_err	 ig_db_exec(struct ig_db *, const struct ig_stmt *st,
 		    const char *const *vals, struct pg_result **res);
 
+/*
+ * The bytea input form ("\x" and 64 hex digits) of SHA-256("s"), into
+ * "out": how handles and request hashes are stored, never the text.
+ */
+enum ig_err	 ig_db_sha256(const char *s, char out[67]);
+
 /* conn.c */
 
 /* What every statement about a connection returns, for ig_conn_read(). */

@@ -249,21 +249,6 @@ exec_job(struct ig_ctx *ctx, const struct ig_stmt *st,
 	return er;
 }
 
-/* SHA-256 of the canonical request, as bytea input. */
-static enum ig_err
-request_hash(const char *canonical, char out[67])
-{
-	unsigned char	md[32];
-	enum ig_err	er;
-
-	if ((er = ig_sha256(canonical, strlen(canonical), md)) != IG_OK)
-		return er;
-	out[0] = '\\';
-	out[1] = 'x';
-	ig_hex(out + 2, md, sizeof(md));
-	return IG_OK;
-}
-
 enum ig_err
 ig_pub_create(struct ig_ctx *ctx, const char *user, const char *account_id,
     const char *key, const json_t *request, time_t at, int lease,
@@ -278,7 +263,7 @@ ig_pub_create(struct ig_ctx *ctx, const char *user, const char *account_id,
 	if ((canon = json_dumps(request, JSON_COMPACT | JSON_SORT_KEYS)) ==
 	    NULL)
 		return IG_ENOMEM;
-	if ((er = request_hash(canon, hash)) != IG_OK) {
+	if ((er = ig_db_sha256(canon, hash)) != IG_OK) {
 		free(canon);
 		return er;
 	}

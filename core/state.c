@@ -43,21 +43,6 @@ static const struct ig_stmt state_consume = { "state_consume",
 	"  u.externalId = $2 "
 	"RETURNING s.userId, s.redirectUri, s.expiresAt > now(), s.flavor", 2 };
 
-/* The bytea input form of SHA-256(state): "\x" and 64 hex digits. */
-static enum ig_err
-state_hash(const char *state, char out[67])
-{
-	unsigned char	md[32];
-	enum ig_err	er;
-
-	if ((er = ig_sha256(state, strlen(state), md)) != IG_OK)
-		return er;
-	out[0] = '\\';
-	out[1] = 'x';
-	ig_hex(out + 2, md, sizeof(md));
-	return IG_OK;
-}
-
 /*
  * A new handle (a state or a selection): 32 bytes from the CSPRNG as
  * base64url into "out" (IG_STATE_LEN+1 bytes), and its stored hash.
@@ -72,7 +57,7 @@ new_handle(char *out, char hash[67])
 		return er;
 	ig_b64url_enc(out, raw, sizeof(raw));
 	ig_wipe(raw, sizeof(raw));
-	return state_hash(out, hash);
+	return ig_db_sha256(out, hash);
 }
 
 /* Run an insert of a handle that returns its expiry, into "*expires". */
@@ -125,7 +110,7 @@ ig_state_consume(struct ig_ctx *ctx, const char *user, const char *state,
 	if (strlen(state) != IG_STATE_LEN ||
 	    !ig_valid_state(state, IG_STATE_LEN))
 		return IG_ENOTFOUND;
-	if ((er = state_hash(state, hash)) != IG_OK)
+	if ((er = ig_db_sha256(state, hash)) != IG_OK)
 		return er;
 	vals[0] = hash;
 	vals[1] = user;
@@ -248,7 +233,7 @@ ig_selection_take(struct ig_ctx *ctx, const char *user, const char *selection,
 	if (strlen(selection) != IG_STATE_LEN ||
 	    !ig_valid_state(selection, IG_STATE_LEN))
 		return IG_ESELECTION;
-	if ((er = state_hash(selection, hash)) != IG_OK)
+	if ((er = ig_db_sha256(selection, hash)) != IG_OK)
 		return er;
 	vals[0] = hash;
 	vals[1] = user;
