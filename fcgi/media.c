@@ -109,6 +109,11 @@ publisher(struct ig_ctx *ctx, const char *user, struct ig_conn *c)
 		er = ig_resp_error(ctx->req, 401, "token_revoked", "the "
 		    "Instagram token is expired or revoked; connect the "
 		    "account again", 0);
+	else if (c->business_account_id == NULL)
+		/* Publishing needs the professional account's id (D). */
+		er = ig_resp_error(ctx->req, 409, "conflict", "the connected "
+		    "account has no professional account id; connect it "
+		    "again", 0);
 	else if ((scope = missing_scope(c)) != NULL) {
 		(void)snprintf(text, sizeof(text), "the connection was not "
 		    "granted %s; connect again and allow it", scope);
