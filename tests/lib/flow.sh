@@ -123,7 +123,11 @@ flow_all() {
 	    -H 'Content-Type: application/json' --data-binary \
 	    '{"imageUrl":"https://cdn.example.com/flow.jpg","caption":"sh"}')
 	f_job=$(jq -r '.jobId // empty' "$tmp/b" 2>/dev/null)
-	check "$f_l: publish an image 201" [ "$f_st" = 201 ]
+	# A loaded machine may end the request's short wait first: then the
+	# worker finishes the job, as igconnect-publish does in production.
+	[ "$f_st" != 202 ] || tools/igconnect-publish --once >/dev/null 2>&1
+	check "$f_l: publish an image 201 or 202" [ "$f_st" = 201 -o \
+	    "$f_st" = 202 ]
 	f_st=$(hreq GET "$f_base/integrations/instagram/media/$f_job" \
 	    -H "$f_auth")
 	check "$f_l: the publish job 200 published" [ "$f_st:$(jq -r .status \
