@@ -8,8 +8,9 @@
  *	bench/seed exchanges PREFIX USERS COUNT
  *
  * "users": users PREFIX-0 ... PREFIX-(COUNT-1), each connected to an
- * account of its own with a token minted at the fake of Meta and sealed
- * as igconnect seals it.  "due" connections are 30 days old and expire
+ * account of its own with a token minted at the fake of Meta (every scope,
+ * so the fake lets it publish to that account) and sealed as igconnect
+ * seals it; the connection holds the scopes publishing checks for.  "due" connections are 30 days old and expire
  * in 5 days (igconnect-refresh takes them); "fresh" ones expire in 60
  * days.  Prints one JWT per user (valid two hours).
  *
@@ -167,7 +168,8 @@ static const char	insert_connections[] =
     "  accessToken, expiresAt, businessAccountId, scopes, metadata, "
     "  tokenIssuedAt, connectedAt, lastSyncedAt) "
     "SELECT u::uuid, 'instagram', p, t, now() + $6::interval, g, "
-    "  ARRAY['instagram_business_basic'], jsonb_build_object('flavor', "
+    "  ARRAY['instagram_business_basic', "
+    "  'instagram_business_content_publish'], jsonb_build_object('flavor', "
     "  'instagram', 'tokenKind', 'long', 'profile', jsonb_build_object("
     "  'username', 'bench_' || p)), now() - $5::interval, now(), now() "
     "FROM unnest(ARRAY(SELECT jsonb_array_elements_text($1::jsonb)), "
