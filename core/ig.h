@@ -720,7 +720,8 @@ enum ig_err	 ig_json_id_dup(const json_t *obj, const char *name,
  * Who is calling, per IGCONNECT_AUTH: the JWT "sub" (jwt), REMOTE_USER
  * (remote_user) or the X-User-Id header, else "local" (none).  Copies
  * the external user id into "user" (NUL-terminated).  IG_EAUTH when the
- * caller is not authenticated.
+ * caller is not authenticated; IG_EFORBIDDEN when the request names
+ * another user ("userId" or "user_id" in its query, form or JSON body).
  */
 enum ig_err	 ig_auth_caller(const struct ig_cfg *, const struct ig_req *,
 		    char *user, size_t usersz);

@@ -904,8 +904,56 @@ t_no_secrets_leak(void)
 	flow_user_free(&u);
 }
 
+/*
+ * A user id in the query, a form or a JSON body must be the caller's
+ * (SPEC.md): naming anyone else is 403, on every endpoint, before
+ * anything else happens; naming oneself is fine.
+ */
+static void
+t_user_id_must_be_caller(void)
+{
+	struct flow_user	 u;
+	struct http_resp	 r;
+	char			 path[256], body[256];
+	long			 st;
+	json_t			*o;
+
+	flow_user_new(&u);
+	memset(&r, 0, sizeof(r));
+	flow_req(&u, "GET", "/integrations?userId=someone-else", NULL, NULL,
+	    &r);
+	check_error(&r, 403, "forbidden");
+	http_resp_free(&r);
+	memset(&r, 0, sizeof(r));
+	flow_req(&u, "GET", "/integrations/instagram?user_id=x%2Dy", NULL,
+	    NULL, &r);
+	check_error(&r, 403, "forbidden");
+	http_resp_free(&r);
+	(void)snprintf(path, sizeof(path), "/integrations?userId=%s", u.id);
+	o = flow_req_json(&u, "GET", path, NULL, &st);
+	CHECK(st == 200);
+	json_decref(o);
+	o = flow_req_json(&u, "POST", "/oauth/instagram/exchange",
+	    "{\"userId\":\"someone-else\",\"code\":\"c\",\"state\":"
+	    "\"s\"}", &st);
+	CHECK(st == 403 && strcmp(jstr(o, "error"), "forbidden") == 0);
+	json_decref(o);
+	o = flow_req_json(&u, "PATCH", "/integrations/instagram/settings",
+	    "{\"userId\":42,\"toneOfVoice\":\"warm\"}", &st);
+	CHECK(st == 403);
+	json_decref(o);
+	(void)snprintf(body, sizeof(body), "userId=other&code=c&state=s");
+	memset(&r, 0, sizeof(r));
+	flow_req(&u, "POST", "/oauth/instagram/exchange",
+	    "application/x-www-form-urlencoded", body, &r);
+	check_error(&r, 403, "forbidden");
+	http_resp_free(&r);
+	flow_user_free(&u);
+}
+
 static const struct ig_test tests[] = {
 	TEST(t_caller_auth_required),
+	TEST(t_user_id_must_be_caller),
 	TEST(t_never_connected),
 	TEST(t_connected_views),
 	TEST(t_user_isolation),

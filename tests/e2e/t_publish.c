@@ -410,7 +410,9 @@ t_pub_container_fails(void)
 	json_decref(o);
 	o = post(&u, "{\"imageUrl\":\"https://cdn.example.com/x.jpg?"
 	    "fake_expire\"}", NULL, &st);
-	CHECK(strcmp(jstr(o, "status"), "failed") == 0);
+	if (!CHECK(strcmp(jstr(o, "status"), "failed") == 0))
+		printf("  answered %ld: %s %s\n", st, jstr(o, "status"),
+		    jstr(json_object_get(o, "error"), "code"));
 	CHECK(strcmp(jstr(json_object_get(o, "error"), "code"),
 	    "container_expired") == 0);
 	json_decref(o);
