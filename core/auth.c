@@ -65,9 +65,8 @@ pairs_name_only(const char *s, size_t len, const char *user)
 
 /*
  * A user id the request names, in its query, an urlencoded form or a
- * JSON body ("userId" or "user_id"), must be the caller's (SPEC.md:
- * else 403); so a front end cannot read another user's data by naming
- * them.
+ * JSON body ("userId" or "user_id"), must be the caller's, else 403:
+ * a front end cannot read another user's data by naming them.
  */
 static enum ig_err
 names_only_caller(const struct ig_req *req, const char *user)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * cfg.c: configuration, read once at start from the environment (names
- * from SPEC.md, seed aliases included), and for what the environment
+ * the README lists, seed aliases included), and for what the environment
  * does not set, from an env file (see envfile_load()).  Each secret may
  * come from a file named by <NAME>_FILE instead; a file of nothing but
  * line ends counts as unset.  The env file and those files must be
@@ -141,7 +141,7 @@ p_redirects(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
 
 /*
  * "scope[,scope...]": Meta's permission names are [a-z_], and the list
- * must hold the flavor's basic permission "basic" (graph-api.md 0.1).
+ * must hold the flavor's basic permission "basic" (Meta's login flavors).
  */
 static enum ig_err
 scope_list(struct ig_cfg *c, const struct var *v, const char *s,
@@ -801,7 +801,7 @@ set_defaults(struct ig_cfg *c)
 	 * FACEBOOK_APP_ID, the Instagram pair is used: apps that run one Meta
 	 * app for both flavors (seeds 001 and 002) put the Meta app id in
 	 * INSTAGRAM_APP_ID.  With an Instagram Login app id, Meta refuses the
-	 * Facebook calls (code 101, graph-api.md F.4).
+	 * Facebook calls (code 101, a known Meta pitfall).
 	 */
 	if (c->fb_app_id == NULL && c->fb_app_secret == NULL &&
 	    c->ig_app_id != NULL && c->ig_app_secret != NULL &&

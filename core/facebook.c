@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * facebook.c: the calls of Instagram with Facebook Login (graph-api.md
- * B.1-B.6) and the defensive reading of their replies: the dialog URL,
- * the code and fb_exchange_token exchanges, the user's Pages with their
- * linked Instagram accounts, the Instagram account on the Facebook host,
- * and debug_token.  appsecret_proof is added by the HTTP client.
+ * facebook.c: the calls of Instagram with Facebook Login (Meta's
+ * Facebook Login and debug_token docs) and the defensive reading of
+ * their replies: the dialog URL, the code and fb_exchange_token
+ * exchanges, the user's Pages with their linked Instagram accounts, the
+ * Instagram account on the Facebook host, and debug_token.
+ * appsecret_proof is added by the HTTP client.
  */
 #include <stdio.h>
 #include <stdlib.h>

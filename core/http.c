@@ -44,7 +44,7 @@ on_body(char *p, size_t size, size_t n, void *arg)
 
 /*
  * Throttling replies say when to come back in X-Business-Use-Case-Usage
- * (estimated_time_to_regain_access, in minutes: graph-api.md C.3) or in
+ * (estimated_time_to_regain_access, in minutes: Graph error docs) or in
  * a plain Retry-After.
  */
 static size_t
@@ -409,7 +409,7 @@ ig_appsecret_proof(const char *secret, const char *token, char out[65])
 
 /*
  * The app secret that signs calls to "base" with appsecret_proof
- * (graph-api.md C.4): always on graph.facebook.com, on
+ * (appsecret_proof docs): always on graph.facebook.com, on
  * graph.instagram.com when IGCONNECT_APPSECRET_PROOF_INSTAGRAM=1,
  * nowhere else.  NULL: no proof.
  */
@@ -644,7 +644,7 @@ ig_json_id_dup(const json_t *obj, const char *name, char **out)
 	if ((v = json_object_get(obj, name)) == NULL || json_is_null(v))
 		return IG_ENOTFOUND;
 	if (json_is_integer(v)) {
-		/* json_int_t is long long: exact up to 9.2e18 (graph-api 0.3). */
+		/* json_int_t: exact to 9.2e18, and ids exceed 2^53. */
 		if (json_integer_value(v) < 0)
 			return IG_EUPSTREAM;
 		(void)snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,

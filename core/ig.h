@@ -70,7 +70,7 @@ const char	*ig_err_code(enum ig_err);
 /* -------------------------------------------------------------- kinds.c */
 
 /*
- * A login flavor (graph-api.md 0.1), the kind of token a connection
+ * A login flavor (Meta's login flavors), the kind of token a connection
  * holds, and a connection's stored status: each has one table of names
  * (the database's and the API's) in kinds.c.  *_name() always returns a
  * name; *_parse() returns 1 and sets "*out" for a known name, else 0.
@@ -544,7 +544,7 @@ struct	ig_http;	/* one libcurl handle per thread; opaque */
 struct ig_http	*ig_http_new(const struct ig_cfg *cfg);
 void		 ig_http_free(struct ig_http *);
 
-/* How the caller should react to a Meta error (graph-api.md C.2). */
+/* How the caller should react to a Meta error (Graph error docs). */
 enum	ig_meta_class {
 	IG_META_OTHER,		/* fix the request / app config */
 	IG_META_TRANSIENT,	/* codes 1, 2, is_transient: retry later */
@@ -691,7 +691,7 @@ long		 ig_http_connects(const struct ig_http *);
 int		 ig_url_public(const char *url, char *why, size_t sz);
 
 /*
- * appsecret_proof (graph-api.md C.4): lower-case hex of HMAC-SHA256
+ * appsecret_proof (appsecret_proof docs): lower-case hex of HMAC-SHA256
  * keyed by the app "secret" over the access "token", into "out".
  * ig_http_call() and the batches add it themselves where it is due.
  */
@@ -780,7 +780,7 @@ int		 ig_app_main(int argc, char *argv[],
 /* ---------------------------------------------------------- instagram.c */
 
 /*
- * Instagram Login (graph-api.md A): Meta's replies read defensively into
+ * Instagram Login (Instagram Login docs): Meta's replies read defensively into
  * our own shapes.  Each call returns IG_OK or what ig_http_call() does,
  * with "merr" filled for Meta's errors; a reply missing what we need is
  * IG_EUPSTREAM.  Answer failures with ig_resp_meta().
@@ -855,7 +855,7 @@ enum ig_err	 ig_insta_profile(struct ig_ctx *, const char *token,
 /* ----------------------------------------------------------- facebook.c */
 
 /*
- * Instagram with Facebook Login (graph-api.md B), read as defensively as
+ * Instagram with Facebook Login (Facebook Login docs), read as defensively as
  * instagram.c reads Instagram Login.  The Facebook app is FACEBOOK_APP_ID
  * and its secret, or the Instagram pair when those are unset (cfg.c).
  * Each call returns IG_OK or what ig_http_call() does.
@@ -982,7 +982,7 @@ void		 ig_link_res_free(struct ig_link_res *);
 /* -------------------------------------------------------------- post.c */
 
 /*
- * Check a request to publish (graph-api.md D's limits) before anything
+ * Check a request to publish (publishing docs limits) before anything
  * reaches Meta: mediaType IMAGE (default), REELS, STORIES or CAROUSEL;
  * imageUrl or videoUrl as the type takes them, or 2 to 10 "children"
  * ({imageUrl|videoUrl, altText}, no caption); media URLs that
@@ -1064,10 +1064,12 @@ json_t		*ig_pub_json(const struct ig_pubjob *);
  * before the call (media_publish's "confirm"), and fills "pc" with the
  * step's call (pc->call.base NULL: none, the job was written already,
  * e.g. failed); IG_ENOTFOUND when another holder moved the job.  After
- * the call, ig_pub_finish() writes what its answer means.  Free "pc"
- * once the call is made or queued (ig_http_batch_add() copies it).
+ * the call, ig_pub_finish() writes what its answer means for the step
+ * it was for (pc->step).  Free "pc" once the call is made or queued
+ * (ig_http_batch_add() copies it).
  */
 struct	ig_pub_call {
+	enum ig_step	 step;		/* the step the call is for */
 	struct ig_call	 call;
 	char		*token;		/* secret */
 	char		*scratch[6];	/* strings the call borrows */
@@ -1076,7 +1078,7 @@ void		 ig_pub_call_free(struct ig_pub_call *);
 enum ig_err	 ig_pub_begin(struct ig_ctx *, struct ig_pubjob *j,
 		    const struct ig_conn *c, struct ig_pub_call *pc);
 enum ig_err	 ig_pub_finish(struct ig_ctx *, struct ig_pubjob *j,
-		    enum ig_err er, const json_t *reply,
+		    enum ig_step step, enum ig_err er, const json_t *reply,
 		    const struct ig_meta_error *merr);
 
 /*
@@ -1315,7 +1317,7 @@ enum ig_err	 ig_conn_erasure(struct ig_ctx *, const char *code,
 /*
  * 1 if "header" (X-Hub-Signature-256, may be NULL) is "sha256=" and the
  * 64-hex HMAC-SHA256 of the raw body under one of the app secrets
- * (Instagram's, then Facebook's: graph-api.md A.6).  Constant time.
+ * (Instagram's, then Facebook's: Meta's webhooks docs).  Constant time.
  */
 int		 ig_webhook_signed(const struct ig_cfg *, const char *header,
 		    const char *body, size_t len);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * instagram.c: the four calls of Instagram Login (graph-api.md A.2-A.5)
+ * instagram.c: the four calls of Instagram Login (Instagram Login docs)
  * and the defensive reading of their replies.  Meta documents one shape
  * and sends another (data-wrapped or flat, ids as numbers or strings,
  * permissions as an array or a comma string), so each reader accepts
@@ -131,7 +131,7 @@ ig_insta_authorize_url(const struct ig_cfg *cfg, const char *redirect_uri,
 
 /*
  * A.2's reply: access_token, user_id, permissions.  A recorded reply
- * (graph-api.md appendix 5) has no permissions at all; then the scopes
+ * (a recorded Instagram Login reply) has no permissions at all; then the scopes
  * asked for ("requested") are taken as granted, as Meta's own consent
  * screen does not let a user untick instagram_business_basic.
  */
@@ -300,7 +300,7 @@ static const struct {
 };
 
 /*
- * Copy the known fields; absent ones stay absent (graph-api.md 0.3), a
+ * Copy the known fields; absent ones stay absent (ids beyond 2^53), a
  * field of the wrong type is dropped rather than stored as garbage.
  */
 enum ig_err

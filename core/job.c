@@ -22,7 +22,7 @@
 
 /*
  * Due for a refresh: an Instagram Login token (Facebook Login has no
- * refresh call, graph-api.md B.3; its Page tokens do not expire), active,
+ * refresh call, Facebook Login docs; its Page tokens do not expire), active,
  * not yet expired, expiring within the window ($1 seconds), at least 24
  * hours old (Meta refreshes nothing younger) unless it is a short-lived
  * fallback token, which is upgraded instead; not exhausted, not backing
@@ -134,7 +134,7 @@ struct	item {
 	char			 tok[9];	/* SHA-256 prefix, for logs */
 	/*
 	 * Sync of a Facebook Login row: debug_token of its user token too
-	 * (graph-api.md B.6), for the data access expiry; best effort.
+	 * (debug_token docs), for the data access expiry; best effort.
 	 */
 	struct reply		 main, health;
 	struct ig_fb_debug	 debug;

@@ -3,7 +3,7 @@
  * link.c: one linking flow for every program that turns an authorization
  * code into a connection, for both of Meta's login flavors.
  *
- * Instagram Login (graph-api.md A.2-A.5): code -> short-lived token ->
+ * Instagram Login (Instagram Login docs): code -> short-lived token ->
  * long-lived token -> /me -> one upsert.
  *
  * Facebook Login (B.2-B.6): code -> user token -> long-lived user token
@@ -24,7 +24,7 @@
 
 #include "ig.h"
 
-/* What Meta says a short-lived token lives (graph-api.md A.2, B.2). */
+/* What Meta says a short-lived token lives (Instagram Login docs). */
 #define SHORT_TOKEN_LIFE	3600
 
 /*

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * post.c: a request to publish, checked before anything reaches Meta
- * (graph-api.md D) and rewritten into one canonical JSON object: known
+ * (publishing docs) and rewritten into one canonical JSON object: known
  * members only, in one order, defaults filled in.  The canonical form is
  * what a job stores, what its idempotency hash covers, and what the
  * steps read back.

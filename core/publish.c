@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * publish.c: publish jobs (graph-api.md D).  A job is a row of
+ * publish.c: publish jobs (publishing docs).  A job is a row of
  * publish_jobs advanced one step at a time, each step one call to Meta
  * and one write conditional on the row's version, so whoever holds the
  * job (the program that took the request, or igconnect-publish) can die
@@ -748,7 +748,7 @@ add_kv(struct ig_kv *kv, size_t max, const char *name, const char *value)
 #define FORM(pc, n, v)	add_kv((pc)->call.form, 12, (n), (v))
 #define QUERY(pc, n, v)	add_kv((pc)->call.query, 4, (n), (v))
 
-/* One carousel child (graph-api.md D.1: is_carousel_item, no caption). */
+/* One carousel child (publishing docs: is_carousel_item, no caption). */
 static void
 call_child(const struct ig_pubjob *j, struct ig_pub_call *pc)
 {
@@ -809,12 +809,12 @@ build(const struct ig_cfg *cfg, const struct ig_pubjob *j,
 
 	call->base = c->flavor == IG_FLAVOR_FACEBOOK ? cfg->url_graph_facebook :
 	    cfg->url_graph_instagram;
-	switch (j->step) {
+	switch (pc->step) {
 	case IG_STEP_CHILDREN:
 	case IG_STEP_CONTAINER:
 		(void)snprintf(call->path, sizeof(call->path), "/%s/%s/media",
 		    v, acct);
-		if (j->step == IG_STEP_CHILDREN)
+		if (pc->step == IG_STEP_CHILDREN)
 			call_child(j, pc);
 		else
 			call_container(j, pc);
@@ -873,6 +873,7 @@ ig_pub_begin(struct ig_ctx *ctx, struct ig_pubjob *j, const struct ig_conn *c,
 	    j->step == IG_STEP_PUBLISH) && container(j, 0) == NULL)
 		return fail(ctx, j, "internal_error", "the job lost its "
 		    "container");
+	pc->step = j->step;
 	/*
 	 * media_publish, once: the step is first written as "confirm",
 	 * conditionally, so of two holders only one calls Meta, and one
@@ -887,7 +888,6 @@ ig_pub_begin(struct ig_ctx *ctx, struct ig_pubjob *j, const struct ig_conn *c,
 		o.attempts = j->attempts;
 		if ((er = write_outcome(ctx, j, &o)) != IG_OK)
 			return er;
-		j->step = IG_STEP_PUBLISH;	/* the call still to make */
 	}
 	if ((er = ig_conn_token(ctx->cfg, c, &pc->token)) != IG_OK)
 		return er;
@@ -1008,7 +1008,6 @@ finish_publish(struct ig_ctx *ctx, struct ig_pubjob *j, enum ig_err er,
 	struct outcome	 o;
 	char		*media;
 
-	j->step = IG_STEP_CONFIRM;
 	if ((er = answered_id(er, reply, &media)) == IG_OK) {
 		er = published(ctx, j, media);
 		free(media);
@@ -1091,8 +1090,8 @@ finish_permalink(struct ig_ctx *ctx, struct ig_pubjob *j, enum ig_err er,
 }
 
 enum ig_err
-ig_pub_finish(struct ig_ctx *ctx, struct ig_pubjob *j, enum ig_err er,
-    const json_t *reply, const struct ig_meta_error *merr)
+ig_pub_finish(struct ig_ctx *ctx, struct ig_pubjob *j, enum ig_step step,
+    enum ig_err er, const json_t *reply, const struct ig_meta_error *merr)
 {
 	struct ig_meta_error	none;
 
@@ -1100,7 +1099,7 @@ ig_pub_finish(struct ig_ctx *ctx, struct ig_pubjob *j, enum ig_err er,
 		memset(&none, 0, sizeof(none));
 		merr = &none;
 	}
-	switch (j->step) {
+	switch (step) {
 	case IG_STEP_CHILDREN:
 	case IG_STEP_CONTAINER:
 		return finish_created(ctx, j, er, reply, merr);
@@ -1126,6 +1125,7 @@ ig_pub_step(struct ig_ctx *ctx, struct ig_pubjob *j, const struct ig_conn *c)
 	struct ig_pub_call	 pc;
 	struct ig_meta_error	 m;
 	json_t			*reply = NULL;
+	enum ig_step		 step;
 	enum ig_err		 er;
 
 	if ((er = ig_pub_begin(ctx, j, c, &pc)) != IG_OK ||
@@ -1139,8 +1139,9 @@ ig_pub_step(struct ig_ctx *ctx, struct ig_pubjob *j, const struct ig_conn *c)
 	else
 		er = ig_http_get(ctx->http, pc.call.base, pc.call.path,
 		    pc.call.query, &reply, &m);
+	step = pc.step;
 	ig_pub_call_free(&pc);
-	er = ig_pub_finish(ctx, j, er, reply, &m);
+	er = ig_pub_finish(ctx, j, step, er, reply, &m);
 	json_decref(reply);
 	return er;
 }
@@ -1153,6 +1154,7 @@ struct	pubitem {
 	struct ig_conn		 conn;
 	int			 have_conn;
 	int			 queued;	/* a call is in the batch */
+	enum ig_step		 step;		/* the step it is for */
 	enum ig_err		 begun;		/* ig_pub_begin()'s result */
 	enum ig_err		 er;
 	struct ig_meta_error	 merr;
@@ -1218,6 +1220,7 @@ pub_request(struct ig_run *run, void *item, struct ig_http_batch *b)
 
 	it->begun = ig_pub_begin(&ctx, &it->job, it->have_conn ? &it->conn :
 	    NULL, &pc);
+	it->step = pc.step;
 	if (it->begun == IG_OK && pc.call.base != NULL &&
 	    (it->begun = ig_http_batch_add(b, &pc.call, it)) == IG_OK)
 		it->queued = 1;
@@ -1245,8 +1248,8 @@ pub_settle(struct ig_run *run, void *item, enum ig_run_outcome *out)
 	enum ig_err	 er = it->begun;
 
 	if (it->queued)
-		er = ig_pub_finish(&ctx, &it->job, it->er, it->reply,
-		    &it->merr);
+		er = ig_pub_finish(&ctx, &it->job, it->step, it->er,
+		    it->reply, &it->merr);
 	if (er == IG_ENOTFOUND) {
 		*out = IG_RUN_SUPERSEDED;
 		return IG_OK;

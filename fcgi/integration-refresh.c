@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * integration-refresh: POST /integrations/instagram/refresh.  Refreshes
- * the caller's long-lived token now (graph-api.md A.4), or upgrades a
+ * the caller's long-lived token now (Instagram Login docs), or upgrades a
  * short-lived fallback token to a long-lived one (A.3; for Facebook
  * Login, B.3 and the Page again).  Meta refreshes only tokens at least
  * 24 hours old and not expired: a younger one is 409 too_early with the
@@ -84,7 +84,7 @@ renew(struct ig_ctx *ctx, const struct ig_conn *c, int upgrade)
 }
 
 /*
- * Facebook Login has no refresh call (graph-api.md B.3): a short-lived
+ * Facebook Login has no refresh call (Facebook Login docs): a short-lived
  * link is upgraded by exchanging its user token and linking the same
  * Page again; a Page token does not expire.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * media: publishing (graph-api.md D) for the caller's account.
+ * media: publishing (publishing docs) for the caller's account.
  *   POST   /integrations/instagram/media          publish, now or at
  *          publishAt: 201 when Meta finished within a short wait, else
  *          202 with the job; an Idempotency-Key makes it safe to repeat

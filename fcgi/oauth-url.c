@@ -3,7 +3,7 @@
  * oauth-url: GET /oauth/instagram/url[?redirect_uri=URI][&flavor=F].
  * A fresh single-use state bound to the caller, the flavor and the
  * redirect URI, and the login URL carrying it: Instagram Login's
- * authorize page (graph-api.md A.1), or with flavor=facebook the
+ * authorize page (Instagram Login docs), or with flavor=facebook the
  * Facebook Login dialog (B.1).  The URL is built from configuration
  * only; the one value a caller may choose, the redirect URI, must be on
  * the allow-list exactly.

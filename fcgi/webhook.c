@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * webhook: GET and POST /webhooks/instagram (graph-api.md A.6).  GET is
+ * webhook: GET and POST /webhooks/instagram (Meta's webhooks docs).  GET is
  * Meta's subscription handshake: the challenge is echoed only for the
  * right verify token, and only if it is alphanumeric.
  * POST is a delivery: its signature over the raw bytes is checked before

@@ -1,4 +1,4 @@
--- Publishing (graph-api.md D): one job per request to publish, advanced
+-- Publishing (publishing docs): one job per request to publish, advanced
 -- one step at a time by the program that took the request and by
 -- igconnect-publish, each step claimed with a lease and written
 -- conditionally on the row's version.  A post is never published twice:

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * t_facebook.c: the Facebook Login flavor end to end, through nginx, the
- * programs, PostgreSQL and the fake of Meta (graph-api.md B): the dialog
+ * programs, PostgreSQL and the fake of Meta (Facebook Login docs): the dialog
  * URL, a connect whose Page is on the second page of /me/accounts, the
  * choice between two Pages and its single-use selection, no eligible
  * Page, a denial, appsecret_proof on every call, data access expiring

@@ -142,7 +142,7 @@ t_graph_error_envelope(void)
 	ig_http_free(h);
 }
 
-/* api.instagram.com speaks its own envelope (graph-api.md A.2). */
+/* api.instagram.com speaks its own envelope (Instagram Login docs). */
 static void
 t_oauth_error_envelope(void)
 {

@@ -905,8 +905,8 @@ t_no_secrets_leak(void)
 }
 
 /*
- * A user id in the query, a form or a JSON body must be the caller's
- * (SPEC.md): naming anyone else is 403, on every endpoint, before
+ * A user id in the query, a form or a JSON body must be the caller's:
+ * naming anyone else is 403, on every endpoint, before
  * anything else happens; naming oneself is fine.
  */
 static void

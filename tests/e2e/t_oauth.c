@@ -179,7 +179,7 @@ t_url_shape(void)
 	    strcmp(v, "code") == 0);
 	CHECK(flow_query_param(url, "scope", v, sizeof(v)) &&
 	    strcmp(v, SCOPES) == 0);
-	/* Commas encoded, as Meta's own example (graph-api.md A.1). */
+	/* Commas encoded, as Meta's own example (Instagram Login docs). */
 	CHECK(strstr(url, "scope=" SCOPES_ENC) != NULL);
 	CHECK(flow_query_param(url, "state", v, sizeof(v)) &&
 	    strcmp(v, state) == 0);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * t_publish.c: publishing end to end (graph-api.md D), through nginx,
+ * t_publish.c: publishing end to end (publishing docs), through nginx,
  * fcgi/media, PostgreSQL, igconnect-publish and the fake of Meta: an
  * image at once, a reel that processes for a while, a carousel, a story,
  * a scheduled post and its cancellation, one post for three requests of

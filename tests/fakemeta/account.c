@@ -3,7 +3,7 @@
  * fakemeta: the fake accounts and the permission (scope) table.
  *
  * Account N is a pure function of N, so tests can predict every id
- * without asking the fake.  The ids follow graph-api.md 0.2: app-scoped
+ * without asking the fake.  The ids follow Meta's login flavors: app-scoped
  * ids are 17 digits starting with 2, IG_IDs start with 1784, and both
  * exceed 2^53 so that a client parsing them as doubles fails visibly.
  */

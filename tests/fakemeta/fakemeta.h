@@ -30,7 +30,7 @@
 #define FM_MAX_ACCOUNT	1000000000LL	/* ids stay 17 digits */
 #define FM_IDLEN	24		/* decimal long long and a NUL */
 
-/* Lifetimes from graph-api.md A.1-A.4 and B.2-B.3. */
+/* Lifetimes from Instagram Login docs and B.2-B.3. */
 #define FM_CODE_TTL	3600
 #define FM_SHORT_TTL	3600
 #define FM_LONG_TTL	5184000		/* 60 days */
@@ -46,7 +46,7 @@
 #define FM_PAGE_LIMIT	25		/* /me/accounts default limit */
 #define FM_PAGE_MAXLIM	100		/* larger limits are cut to this */
 
-/* Publishing (graph-api.md D). */
+/* Publishing (publishing docs). */
 #define FM_QUOTA_TOTAL	50		/* reference sample value */
 #define FM_QUOTA_WINDOW	86400
 #define FM_VIDEO_SECS	30		/* video processing time */
@@ -81,7 +81,7 @@ enum fm_route {
 };
 #define FM_R_ANY	FM_R__MAX	/* injection matching every route */
 
-/* Login flavors (graph-api.md 0.1); tokens never cross them. */
+/* Login flavors (Meta's login flavors); tokens never cross them. */
 enum fm_flavor {
 	FM_IG,
 	FM_FB

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * fakemeta: Instagram API with Facebook Login (graph-api.md B.1-B.5):
+ * fakemeta: Instagram API with Facebook Login (Facebook Login docs):
  * the login dialog, the code and fb_exchange_token exchanges on
  * graph.facebook.com, /me/accounts with Page tokens, and the Page and
  * Instagram user nodes.  Every call made with a Facebook token must

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * fakemeta: Instagram API with Instagram Login (graph-api.md A.1-A.5):
+ * fakemeta: Instagram API with Instagram Login (Instagram Login docs):
  * the authorize page, the code exchange on api.instagram.com, the
  * long-lived exchange and refresh on graph.instagram.com, and the
  * Instagram user node that /me and /{IG_ID} answer with.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * fakemeta: content publishing (graph-api.md D): containers, status
+ * fakemeta: content publishing (publishing docs): containers, status
  * polling, media_publish with its 9007 (not ready) and 9 (24 h quota)
  * errors, and content_publishing_limit.  The owner of /{IG_ID}/... must
  * be the token's account, through either login flavor.
@@ -232,7 +232,7 @@ json_param(const char *v)
 /*
  * The optional fields of D.1, loosely typed as Graph types them: what a
  * client gets wrong in type gets a (#100).  The wording is ours
- * (graph-api.md records none).  0, or -1 after answering.
+ * (Meta documents none).  0, or -1 after answering.
  */
 static int
 optional_fields(struct fm_call *c, struct fm_container *ct)

@@ -849,7 +849,7 @@ check_connection(const json_t *c, long long n, const char *status,
 	CHECK(strcmp(jstr(c, "provider"), "instagram") == 0);
 	CHECK(strcmp(jstr(c, "status"), status) == 0);
 	CHECK(strcmp(jstr(c, "flavor"), "instagram") == 0);
-	/* Both ids exceed 2^53: exact, and strings (SPEC, graph-api 0.3). */
+	/* Both ids exceed 2^53: exact, and strings (ids beyond 2^53). */
 	(void)snprintf(want, sizeof(want), "%lld", 27281358591558845LL + n);
 	CHECK(strcmp(jstr(c, "providerUserId"), want) == 0);
 	(void)snprintf(want, sizeof(want), "%lld", 17841457215396811LL + n);

@@ -571,7 +571,7 @@ t_kinds(void)
 }
 
 /*
- * The Facebook dialog URL (graph-api.md B.1): the Meta app id, the exact
+ * The Facebook dialog URL (Facebook Login docs): the Meta app id, the exact
  * redirect URI, response_type=code, the state, and the scopes, or
  * config_id instead of them for Facebook Login for Business.
  */
@@ -611,7 +611,7 @@ jsonstr(const json_t *o, const char *k)
 	return v != NULL ? v : "";
 }
 
-/* debug_token's reply (graph-api.md B.6), ids as strings or numbers. */
+/* debug_token's reply (debug_token docs), ids as strings or numbers. */
 static void
 t_fb_read_debug(void)
 {
@@ -653,7 +653,7 @@ t_fb_read_debug(void)
 	json_decref(r);
 }
 
-/* The Instagram account on the Facebook host (graph-api.md B.5). */
+/* The Instagram account on the Facebook host (Facebook Login docs). */
 static void
 t_fb_read_profile(void)
 {

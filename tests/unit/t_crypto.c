@@ -820,7 +820,7 @@ t_rand(void)
 
 /*
  * appsecret_proof is HMAC-SHA256(app secret, token) in lower-case hex
- * (graph-api.md C.4): RFC 4231's test case 2, and a token-shaped input
+ * (appsecret_proof docs): RFC 4231's test case 2, and a token-shaped input
  * checked against openssl dgst -sha256 -hmac.
  */
 static void
