@@ -55,7 +55,7 @@ now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* Answer one request: parse, dispatch, make sure something is sent, log. */
+/* Answer one request: parse, dispatch, send what the handler gave, log. */
 static void
 serve(FCGX_Request *fr, const struct ig_endpoint *ep,
     const struct ig_cfg *cfg, struct ig_db *db, struct ig_http *http)
@@ -77,9 +77,9 @@ serve(FCGX_Request *fr, const struct ig_endpoint *ep,
 		ctx.http = http;
 		ctx.req = req;
 		er = ep->handle(&ctx);
-		if (!ig_resp_sent(req))
-			(void)ig_resp_fail(req, er != IG_OK ? er : IG_ESYS);
-	}
+	} else
+		er = ig_req_answer(req)->err;	/* the parser refused it */
+	(void)ig_answer_send(req, cfg, er);
 	if ((m = ig_req_env(req, "REQUEST_METHOD")) == NULL)
 		m = "-";
 	if ((path = ig_req_env(req, "DOCUMENT_URI")) == NULL &&

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "ig.h"
+#include "extern.h"
 
 static enum ig_err
 copy_user(const char *id, char *user, size_t usersz)
@@ -64,9 +65,10 @@ pairs_name_only(const char *s, size_t len, const char *user)
 }
 
 /*
- * A user id the request names, in its query, an urlencoded form or a
- * JSON body ("userId" or "user_id"), must be the caller's, else 403:
- * a front end cannot read another user's data by naming them.
+ * A user id the request names, in its path (a route's :userId), its
+ * query, an urlencoded form or a JSON body ("userId" or "user_id"), must
+ * be the caller's, else 403: a front end cannot read another user's data
+ * by naming them.
  */
 static enum ig_err
 names_only_caller(const struct ig_req *req, const char *user)
@@ -76,9 +78,12 @@ names_only_caller(const struct ig_req *req, const char *user)
 	const char	*body;
 	const json_t	*o = ig_req_json(req), *v;
 	static const char *const names[] = { "userId", "user_id" };
+	const char	*path = ig_req_path_id(req, IG_PATH_USER);
 	char		 num[32];
 	size_t		 i, len;
 
+	if (path != NULL && strcmp(path, user) != 0)
+		return IG_EFORBIDDEN;
 	if (q != NULL && pairs_name_only(q, strlen(q), user) != IG_OK)
 		return IG_EFORBIDDEN;
 	if (ct != NULL && strncasecmp(ct, "application/x-www-form-urlencoded",

@@ -402,16 +402,9 @@ ig_conn_json(const struct ig_cfg *cfg, const struct ig_conn *c, time_t now)
 }
 
 enum ig_err
-ig_resp_conn(struct ig_ctx *ctx, const struct ig_conn *c)
+ig_reply_conn(struct ig_ctx *ctx, const struct ig_conn *c)
 {
-	json_t		*body;
-	enum ig_err	 er;
-
-	if ((body = ig_conn_json(ctx->cfg, c, time(NULL))) == NULL)
-		return IG_ENOMEM;
-	er = ig_resp_json(ctx->req, 200, body);
-	json_decref(body);
-	return er;
+	return ig_reply(ctx->req, 200, ig_conn_json(ctx->cfg, c, time(NULL)));
 }
 
 /* The metadata a link writes: flavor, token kind, profile, Page, health. */
@@ -503,8 +496,19 @@ enum ig_err
 ig_conn_get(struct ig_ctx *ctx, const char *user, struct ig_conn *out)
 {
 	const char	*vals[1] = { user };
+	const char	*named;
+	enum ig_err	 er;
 
-	return exec_row(ctx, &conn_get, vals, out);
+	if ((er = exec_row(ctx, &conn_get, vals, out)) != IG_OK)
+		return er;
+	/* A route's :integrationId must be this connection: else 404. */
+	named = ctx->req != NULL ? ig_req_path_id(ctx->req,
+	    IG_PATH_CONNECTION) : NULL;
+	if (named != NULL && strcmp(named, out->id) != 0) {
+		ig_conn_free(out);
+		return IG_ENOTFOUND;
+	}
+	return IG_OK;
 }
 
 enum ig_err

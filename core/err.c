@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * err.c: the one place that maps an enum ig_err to a log phrase, an
- * HTTP status and the error code of the JSON error body (SPEC.md).
+ * err.c: the one place that maps an enum ig_err to its text, its HTTP
+ * status and the error code of the JSON error body.  Every error code the
+ * API answers is a row here; a handler may give a more precise text.
  */
 #include "ig.h"
 
@@ -43,6 +44,25 @@ static const struct {
 	[IG_ESELECTION] = { "the selection is unknown, expired, already used "
 			    "or not yours; start the login again", 400,
 			    "invalid_selection" },
+	[IG_ESTATE] =	  { "the state is unknown, expired, already used or "
+			    "not yours; start the login again", 400,
+			    "invalid_state" },
+	[IG_EDENIED] =	  { "the user did not authorize the app", 400,
+			    "access_denied" },
+	[IG_EGRANT] =	  { "Meta rejected the authorization code (expired, "
+			    "used, or for another redirect URI); start the "
+			    "login again", 400, "invalid_grant" },
+	[IG_EREVOKED] =	  { "the Instagram token is expired or revoked; "
+			    "connect the account again", 401, "token_revoked" },
+	[IG_ETOOEARLY] =  { "Meta refreshes only tokens at least 24 hours "
+			    "old; see refreshableAt", 409, "too_early" },
+	[IG_EPUBLIMIT] =  { "the account reached Meta's limit of published "
+			    "posts in 24 hours", 429, "publish_limit_reached" },
+	[IG_ENOPUBLISH] = { "the connection was not granted the permission "
+			    "to publish; connect the account again", 403,
+			    "insufficient_scope" },
+	[IG_ENOCONN] =	  { "no Instagram account is connected", 404,
+			    "not_found" },
 };
 
 static int

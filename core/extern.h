@@ -15,7 +15,7 @@
  * mode, from the process environment and stdin/stdout.  Reads and caps
  * the body, parses parameters against the endpoint's table.  Returns
  * NULL only when even the request struct cannot be allocated.  Any
- * input error is answered right away (see ig_resp_sent()).
+ * input error is recorded as its answer (see ig_resp_sent()).
  */
 struct ig_req	*ig_req_new(FCGX_Request *fcgx, const struct ig_endpoint *ep,
 		    const struct ig_cfg *cfg);
@@ -24,8 +24,90 @@ void		 ig_req_free(struct ig_req *);
 /* req.c: write raw bytes of the answer to the client. */
 enum ig_err	 ig_req_write(struct ig_req *, const char *, size_t);
 
-/* resp.c: mark the request answered with "status". */
+/* req.c: set the status the request's answer has. */
 void		 ig_req_set_status(struct ig_req *, int status);
+
+/* resp.c: what a handler gave, until ig_answer_send() writes it. */
+struct	ig_answer {
+	json_t		*body;		/* canonical data, or NULL */
+	char		*text;		/* a text/plain body, or NULL */
+	enum ig_err	 err;		/* IG_OK: data */
+	char		*why;		/* the error's text; NULL: err.c's */
+	json_t		*extra;		/* more members of the error body */
+	long		 retry_after;	/* > 0: a Retry-After header */
+	char		*cookie;	/* a Set-Cookie value, or NULL */
+	int		 sent;
+};
+
+/* req.c: the request's answer. */
+struct ig_answer *ig_req_answer(struct ig_req *);
+
+/* resp.c: free what the answer holds. */
+void		 ig_answer_clear(struct ig_answer *);
+
+/*
+ * resp.c: write the request's answer once, shaped for its route: the
+ * error "er" the handler returned if not IG_OK, else what it recorded.
+ */
+enum ig_err	 ig_answer_send(struct ig_req *, const struct ig_cfg *,
+		    enum ig_err er);
+
+/* shape.c: what a data shape turns into the body it answers. */
+struct	ig_shaping {
+	const struct ig_cfg	*cfg;
+	const struct ig_req	*req;
+	int			 status;
+	const json_t		*body;	/* the canonical body */
+};
+
+/* shape.c: what an error shape turns into the body it answers. */
+struct	ig_fault {
+	int		 status;
+	const char	*code;		/* err.c's code */
+	const char	*text;
+	const char	*request_id;
+	const json_t	*extra;		/* members the error adds, or NULL */
+};
+
+/*
+ * shape.c: a compatibility route (IGCONNECT_COMPAT names its shape): how
+ * an endpoint's answers look under that shape, and what its path holds.
+ */
+enum	ig_path_id {
+	IG_PATH_NONE,
+	IG_PATH_USER,		/* the caller's user id (auth.c checks) */
+	IG_PATH_CONNECTION	/* the caller's connection id: ig_conn_get()
+				   checks, so only for endpoints that read
+				   the connection with it first */
+};
+struct	ig_route {
+	const char	*endpoint;	/* struct ig_endpoint's name */
+	int		 compat;	/* index of the shape (shape.c) */
+	json_t		*(*shape)(const struct ig_shaping *);	/* NULL: the
+					   canonical body */
+	unsigned	 post_as;	/* 0, or the method a POST stands for */
+	enum ig_path_id	 path_id;
+};
+
+/* shape.c: the index of the shape "name" ("" canonical), -1 if unknown. */
+int		 ig_compat_find(const char *name);
+
+/* shape.c: the route of "endpoint" under shape "compat", NULL: canonical. */
+const struct ig_route *ig_route_find(const char *endpoint, int compat);
+
+/* req.c: the request's shape index and route (NULL: canonical). */
+int		 ig_req_compat(const struct ig_req *);
+const struct ig_route *ig_req_route(const struct ig_req *);
+
+/*
+ * req.c: the id in the request's path when its route keeps one of
+ * "kind" there, decoded ("" when unreadable); else NULL.
+ */
+const char	*ig_req_path_id(const struct ig_req *, enum ig_path_id kind);
+
+/* shape.c: the body of the request's route, new; NULL out of memory. */
+json_t		*ig_shape_data(const struct ig_shaping *);
+json_t		*ig_shape_error(const struct ig_req *, const struct ig_fault *);
 
 /* conns.c: the connections from nginx of one worker process. */
 struct ig_conns	*ig_conns_open(int listen_fd);

@@ -60,6 +60,14 @@ enum	ig_err {
 	IG_ENOTOFFERED,	/* the chosen account was not among those offered */
 	IG_ESELECTION,	/* selection unknown, expired, used or another's */
 	IG_ECONFLICT,	/* the request conflicts with the state: 409 */
+	IG_ESTATE,	/* OAuth state unknown, expired, used, another's: 400 */
+	IG_EDENIED,	/* the user did not authorize the app: 400 */
+	IG_EGRANT,	/* Meta refused the authorization code: 400 */
+	IG_EREVOKED,	/* the stored Instagram token is dead: 401 */
+	IG_ETOOEARLY,	/* Meta would refuse to refresh the token yet: 409 */
+	IG_EPUBLIMIT,	/* the account's 24-hour publishing limit: 429 */
+	IG_ENOPUBLISH,	/* the connection lacks the publish permission: 403 */
+	IG_ENOCONN,	/* the caller has no connected account: 404 */
 	IG_ERR__MAX
 };
 
@@ -445,57 +453,64 @@ int	ig_valid_any(const char *, size_t);	/* anything, even "": the
 /* ---------------------------------------------------------------- resp.c */
 
 /*
- * Answer with "status" and the JSON value "body" (borrowed; serialised
- * compactly).  Adds Content-Type, Cache-Control: no-store and
- * X-Request-Id.  Only the first answer of a request is sent; later
- * calls return IG_EINPUT.
+ * The answer to a request.  A handler gives data or an error value and
+ * never writes a header or a body: after it returns, app.c sends what it
+ * gave, once, in the shape its route asks for (shape.c).  The calls
+ * below only record; the last one a handler makes decides.
  */
-enum ig_err	 ig_resp_json(struct ig_req *, int status, json_t *body);
 
 /*
- * Answer with the error shape of SPEC.md:
- * {"error": code, "error_description": text, "request_id": id}.
- * "code" and "text" must be fixed strings or text built by us, never
- * Meta's, libpq's or libcurl's messages.  "retry_after" > 0 adds a
- * Retry-After header (seconds).
+ * Answer "status" with the canonical JSON "body" (stolen, even on
+ * failure).  Returns IG_OK, or IG_ENOMEM when "body" is NULL.
  */
-enum ig_err	 ig_resp_error(struct ig_req *, int status, const char *code,
-		    const char *text, long retry_after);
+enum ig_err	 ig_reply(struct ig_req *, int status, json_t *body);
+
+/* Answer with a text/plain body (the webhook challenge); copied. */
+enum ig_err	 ig_reply_text(struct ig_req *, int status, const char *text);
 
 /*
- * ig_resp_error() with extra members "extra" (borrowed, may be NULL)
- * merged into the body, e.g. {"refreshableAt": ...}.
+ * Send a cookie "name=value" with the attributes of a __Host- cookie
+ * (RFC 6265bis 4.1.3.2): Secure, Path=/, no Domain; HttpOnly and
+ * SameSite=Lax; expiring after "max_age" seconds.  Name and value are
+ * ours (a fixed name, base64url text), never request data.
  */
-enum ig_err	 ig_resp_error_ex(struct ig_req *, int status,
-		    const char *code, const char *text, long retry_after,
-		    json_t *extra);
+enum ig_err	 ig_reply_cookie(struct ig_req *, const char *name,
+		    const char *value, long max_age);
+
+/* Add Retry-After: "seconds" (> 0) to the answer, data or error. */
+void		 ig_reply_retry_after(struct ig_req *, long seconds);
 
 /*
- * Answer for a failed call to Meta; the one place where Meta's errors
- * become ours: the api.instagram.com OAuth
- * envelope is 400 invalid_grant, code 190 is 401 token_revoked,
- * throttling is 503 upstream_rate_limited with Retry-After, everything
- * else 502 upstream_error, with Meta's code and fbtrace id when it sent
- * them.  Errors that are not Meta's ("er" not IG_EMETA, IG_ERATELIMIT
- * or IG_EUPSTREAM) get the generic answer.
+ * Record the error "er" and return it, so a handler writes
+ * "return ig_refuse(...)".  "why" replaces the table's text (err.c): our
+ * own words, never Meta's, libpq's or libcurl's messages; NULL keeps the
+ * table's.  The error body is {"error": code, "error_description":
+ * text, "request_id": id} in the canonical shape.
+ */
+enum ig_err	 ig_refuse(struct ig_req *, enum ig_err er, const char *why);
+
+/* ig_refuse() with members "extra" (stolen) added to the error body. */
+enum ig_err	 ig_refuse_with(struct ig_req *, enum ig_err er,
+		    const char *why, json_t *extra);
+
+/*
+ * Record a failed call to Meta; the one place where Meta's errors become
+ * ours: the api.instagram.com OAuth envelope is IG_EGRANT, code 190
+ * IG_EREVOKED, throttling IG_ERATELIMIT with Retry-After, everything
+ * else IG_EUPSTREAM, with Meta's code and fbtrace id when it sent them.
+ * Any other "er" is recorded as it is.  Returns the error recorded.
  */
 struct	ig_meta_error;
-enum ig_err	 ig_resp_meta(struct ig_req *, enum ig_err er,
+enum ig_err	 ig_refuse_meta(struct ig_req *, enum ig_err er,
 		    const struct ig_meta_error *merr);
 
 /* "t" as ISO 8601 UTC, "2026-11-21T15:04:05Z", into "out" (21 bytes). */
 void		 ig_iso8601(char out[21], time_t t);
 
-/* Answer with the generic error for "er" (status and code from err.c). */
-enum ig_err	 ig_resp_fail(struct ig_req *, enum ig_err er);
-
-/* Answer with a text/plain body (the webhook challenge). */
-enum ig_err	 ig_resp_text(struct ig_req *, int status, const char *text);
-
-/* 1 once an answer was written for this request. */
+/* 1 once the answer is decided: given, or refused by the parser. */
 int		 ig_resp_sent(const struct ig_req *);
 
-/* The status written, 0 if none yet. */
+/* The status decided (and then written), 0 if none yet. */
 int		 ig_resp_status(const struct ig_req *);
 
 /* ---------------------------------------------------------------- db.c */
@@ -737,9 +752,9 @@ struct	ig_ctx {
 };
 
 /*
- * An endpoint: one fcgi/ program.  "handle" answers through ig_resp_*;
- * if it returns an error without answering, the generic answer for
- * that error is sent.
+ * An endpoint: one fcgi/ program.  "handle" gives its answer with
+ * ig_reply() and returns IG_OK, or returns an error value (ig_refuse()
+ * to give it its own text); app.c sends it in the route's shape.
  */
 struct	ig_endpoint {
 	const char		*name;		/* "healthz": log prefix */
@@ -783,7 +798,7 @@ int		 ig_app_main(int argc, char *argv[],
  * Instagram Login (Instagram Login docs): Meta's replies read defensively into
  * our own shapes.  Each call returns IG_OK or what ig_http_call() does,
  * with "merr" filled for Meta's errors; a reply missing what we need is
- * IG_EUPSTREAM.  Answer failures with ig_resp_meta().
+ * IG_EUPSTREAM.  Refuse with ig_refuse_meta().
  */
 struct	ig_token {
 	char	*access_token;	/* secret: released by ig_token_free */
@@ -971,7 +986,7 @@ struct	ig_link_res {
 
 /*
  * Returns IG_OK, Meta's errors as ig_http_call() does (answer them with
- * ig_resp_meta()), IG_ESCOPE, IG_ENOACCOUNT, IG_ECHOICE, IG_ENOTOFFERED,
+ * ig_refuse_meta()), IG_ESCOPE, IG_ENOACCOUNT, IG_ECHOICE, IG_ENOTOFFERED,
  * IG_ESELECTION, or a local failure.  Release "res" with
  * ig_link_res_free() whatever it returned.
  */
@@ -1197,8 +1212,8 @@ enum ig_err	 ig_conn_user_token(const struct ig_cfg *,
 json_t		*ig_conn_json(const struct ig_cfg *, const struct ig_conn *,
 		    time_t now);
 
-/* Answer 200 with ig_conn_json() of "c" at the current time. */
-enum ig_err	 ig_resp_conn(struct ig_ctx *, const struct ig_conn *c);
+/* Reply 200 with ig_conn_json() of "c" at the current time. */
+enum ig_err	 ig_reply_conn(struct ig_ctx *, const struct ig_conn *c);
 
 /* What linking an account writes (one upsert, one history row). */
 struct	ig_link {
@@ -1225,7 +1240,10 @@ struct	ig_link {
 enum ig_err	 ig_conn_link(struct ig_ctx *, const struct ig_link *,
 		    struct ig_conn *out);
 
-/* The caller's Instagram connection; IG_ENOTFOUND if there is none. */
+/*
+ * The caller's Instagram connection; IG_ENOTFOUND if there is none, or
+ * if the request's route names another connection in its path.
+ */
 enum ig_err	 ig_conn_get(struct ig_ctx *, const char *user,
 		    struct ig_conn *out);
 

@@ -27,6 +27,10 @@ struct	ig_req {
 	json_t				*json;
 	char				**vals;	/* one per ep->params */
 	int				 status;	/* 0: not answered */
+	struct ig_answer		 answer;
+	int				 compat;	/* shape.c's index */
+	const struct ig_route		*route;	/* NULL: canonical */
+	char				*path_id;	/* route->path_id's */
 };
 
 static const struct {
@@ -105,6 +109,31 @@ ig_req_set_status(struct ig_req *r, int status)
 	r->status = status;
 }
 
+struct ig_answer *
+ig_req_answer(struct ig_req *r)
+{
+	return &r->answer;
+}
+
+int
+ig_req_compat(const struct ig_req *r)
+{
+	return r->compat;
+}
+
+const struct ig_route *
+ig_req_route(const struct ig_req *r)
+{
+	return r->route;
+}
+
+const char *
+ig_req_path_id(const struct ig_req *r, enum ig_path_id kind)
+{
+	return r->route != NULL && r->route->path_id == kind ? r->path_id :
+	    NULL;
+}
+
 int
 ig_resp_sent(const struct ig_req *r)
 {
@@ -142,8 +171,9 @@ hexval(int c)
 	return -1;
 }
 
-enum ig_err
-ig_url_decode(const char *in, size_t n, char **out)
+/* Percent-decoding; "form": '+' is a space (HTML forms, not paths). */
+static enum ig_err
+decode(const char *in, size_t n, int form, char **out)
 {
 	size_t	i, o = 0;
 	char	*s;
@@ -152,7 +182,7 @@ ig_url_decode(const char *in, size_t n, char **out)
 	if ((s = ig_malloc(n + 1)) == NULL)
 		return IG_ENOMEM;
 	for (i = 0; i < n; i++) {
-		if (in[i] == '+')
+		if (in[i] == '+' && form)
 			s[o++] = ' ';
 		else if (in[i] != '%')
 			s[o++] = in[i];
@@ -175,14 +205,20 @@ bad:
 	return IG_EINPUT;
 }
 
-/* Answer 400 naming the parameter (a name from our table, never data). */
+enum ig_err
+ig_url_decode(const char *in, size_t n, char **out)
+{
+	return decode(in, n, 1, out);
+}
+
+/* Refuse naming the parameter (a name from our table, never data). */
 static void
 reject_param(struct ig_req *r, const char *why, const char *name)
 {
 	char	text[160];
 
 	(void)snprintf(text, sizeof(text), "%s parameter \"%s\"", why, name);
-	(void)ig_resp_error(r, 400, "invalid_request", text, 0);
+	(void)ig_refuse(r, IG_EINPUT, text);
 }
 
 /*
@@ -213,7 +249,7 @@ accept_value(struct ig_req *r, const char *name, size_t namelen,
 			return 0;
 		}
 		if ((r->vals[i] = ig_strndup(val, vallen)) == NULL) {
-			(void)ig_resp_fail(r, IG_ENOMEM);
+			(void)ig_refuse(r, IG_ENOMEM, NULL);
 			return 0;
 		}
 		return 1;
@@ -238,15 +274,14 @@ parse_pairs(struct ig_req *r, const char *s, size_t n)
 			continue;
 		}
 		if (++count > IG_MAX_PARAMS) {
-			(void)ig_resp_error(r, 400, "invalid_request",
-			    "too many parameters", 0);
+			(void)ig_refuse(r, IG_EINPUT, "too many parameters");
 			return 0;
 		}
 		if ((eq = memchr(p, '=', (size_t)(amp - p))) == NULL)
 			eq = amp;
 		if (ig_url_decode(p, (size_t)(eq - p), &name) != IG_OK) {
-			(void)ig_resp_error(r, 400, "invalid_request",
-			    "malformed parameter encoding", 0);
+			(void)ig_refuse(r, IG_EINPUT,
+			    "malformed parameter encoding");
 			return 0;
 		}
 		if (eq == amp)
@@ -256,8 +291,8 @@ parse_pairs(struct ig_req *r, const char *s, size_t n)
 			val = NULL;
 		if (val == NULL) {
 			free(name);
-			(void)ig_resp_error(r, 400, "invalid_request",
-			    "malformed parameter encoding", 0);
+			(void)ig_refuse(r, IG_EINPUT,
+			    "malformed parameter encoding");
 			return 0;
 		}
 		ok = accept_value(r, name, strlen(name), val, strlen(val));
@@ -279,8 +314,7 @@ parse_json(struct ig_req *r)
 	r->json = json_loadb(r->body.data, r->body.len,
 	    JSON_REJECT_DUPLICATES, NULL);
 	if (r->json == NULL || !json_is_object(r->json)) {
-		(void)ig_resp_error(r, 400, "invalid_request",
-		    "the body is not a JSON object", 0);
+		(void)ig_refuse(r, IG_EINPUT, "the body is not a JSON object");
 		return 0;
 	}
 	json_object_foreach(r->json, k, v) {
@@ -315,14 +349,13 @@ read_body(struct ig_req *r, size_t cap)
 	if (cl == NULL || *cl == '\0')
 		return 1;
 	if (!ig_valid_digits(cl, strlen(cl)) || strlen(cl) > 12) {
-		(void)ig_resp_error(r, 400, "invalid_request",
-		    "malformed Content-Length", 0);
+		(void)ig_refuse(r, IG_EINPUT, "malformed Content-Length");
 		return 0;
 	}
 	n = strtoul(cl, NULL, 10);
 	if (n > cap) {
-		(void)ig_resp_error(r, 413, "payload_too_large",
-		    "the request body is too large", 0);
+		(void)ig_refuse(r, IG_ETOOBIG,
+		    "the request body is too large");
 		return 0;
 	}
 	ig_buf_init(&r->body, cap);
@@ -333,13 +366,12 @@ read_body(struct ig_req *r, size_t cap)
 		else
 			k = (int)fread(chunk, 1, want, stdin);
 		if (k != (int)want) {
-			(void)ig_resp_error(r, 400, "invalid_request",
-			    "the request body is shorter than Content-Length",
-			    0);
+			(void)ig_refuse(r, IG_EINPUT, "the request body is "
+			    "shorter than Content-Length");
 			return 0;
 		}
 		if (ig_buf_add(&r->body, chunk, want) != IG_OK) {
-			(void)ig_resp_fail(r, IG_ENOMEM);
+			(void)ig_refuse(r, IG_ENOMEM, NULL);
 			return 0;
 		}
 	}
@@ -363,19 +395,74 @@ set_request_id(struct ig_req *r)
 	ig_hex(r->rid, rnd, sizeof(rnd));
 }
 
+/*
+ * The shape nginx's location (or Apache's SetEnv) asks for.  Apache
+ * renames the variables of a request it rewrote with a REDIRECT_ prefix.
+ */
+static int
+find_route(struct ig_req *r)
+{
+	const char	*name = ig_req_env(r, "IGCONNECT_COMPAT");
+
+	if (name == NULL && r->fcgx == NULL)
+		name = getenv("REDIRECT_IGCONNECT_COMPAT");
+	if ((r->compat = ig_compat_find(name)) < 0) {
+		r->compat = 0;
+		ig_log_err("IGCONNECT_COMPAT names no known shape");
+		(void)ig_refuse(r, IG_ESYS, "this route is misconfigured");
+		return 0;
+	}
+	r->route = ig_route_find(r->ep->name, r->compat);
+	return 1;
+}
+
+/*
+ * The id a route keeps in its path's last segment: "" when it cannot be
+ * read, which matches no user and no connection.
+ */
+static int
+read_path_id(struct ig_req *r)
+{
+	const char	*uri = ig_req_env(r, "REQUEST_URI"), *slash;
+	size_t		 n;
+
+	if (r->route == NULL || r->route->path_id == IG_PATH_NONE)
+		return 1;
+	if (uri == NULL)
+		uri = "";
+	n = strcspn(uri, "?");
+	for (slash = uri + n; slash > uri && slash[-1] != '/'; slash--)
+		continue;
+	n -= (size_t)(slash - uri);
+	if (n == 0 || n > 3 * IG_MAX_USER_ID ||
+	    decode(slash, n, 0, &r->path_id) != IG_OK)
+		r->path_id = ig_strdup("");
+	if (r->path_id == NULL) {
+		(void)ig_refuse(r, IG_ENOMEM, NULL);
+		return 0;
+	}
+	return 1;
+}
+
 static void
 parse(struct ig_req *r, const struct ig_cfg *cfg)
 {
 	const char	*m, *q, *ct;
 	size_t		 i;
 
+	if (!find_route(r) || !read_path_id(r))
+		return;
 	if ((m = ig_req_env(r, "REQUEST_METHOD")) != NULL)
 		for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
 			if (strcmp(m, methods[i].name) == 0)
 				r->method = methods[i].bit;
+	/* A route whose POST stands for another method (a seed's API). */
+	if (r->method == IG_METHOD_POST && r->route != NULL &&
+	    r->route->post_as != 0)
+		r->method = r->route->post_as;
 	if ((r->method & r->ep->methods) == 0) {
-		(void)ig_resp_error(r, 405, "method_not_allowed",
-		    "method not allowed on this resource", 0);
+		(void)ig_refuse(r, IG_EMETHOD,
+		    "method not allowed on this resource");
 		return;
 	}
 	if (!read_body(r, r->ep->raw_body ? (size_t)cfg->webhook_max_body :
@@ -409,7 +496,7 @@ ig_req_new(FCGX_Request *fcgx, const struct ig_endpoint *ep,
 	ig_buf_init(&r->body, 0);
 	set_request_id(r);
 	if ((r->vals = ig_calloc(ep->nparams, sizeof(char *))) == NULL) {
-		(void)ig_resp_fail(r, IG_ENOMEM);
+		(void)ig_refuse(r, IG_ENOMEM, NULL);
 		return r;
 	}
 	parse(r, cfg);
@@ -429,5 +516,7 @@ ig_req_free(struct ig_req *r)
 	free(r->vals);
 	ig_buf_free(&r->body);
 	json_decref(r->json);
+	ig_answer_clear(&r->answer);
+	free(r->path_id);
 	free(r);
 }

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * resp.c: answers.  JSON bodies are built with jansson, never printf of
- * request data; header values are fixed strings or values we made.
- * Every answer carries Cache-Control: no-store (OAuth responses must not
- * be cached, RFC 6749 5.1) and the request id.
+ * resp.c: answers.  A handler records data or an error value in its
+ * request (ig_reply, ig_refuse); ig_answer_send() shapes what it recorded
+ * (shape.c) and writes it, once.  JSON bodies are built with jansson,
+ * never printf of request data; header values are fixed strings or
+ * values we made.  Every answer carries Cache-Control: no-store (OAuth
+ * responses must not be cached, RFC 6749 5.1) and the request id.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,23 +40,40 @@ reason(int status)
 	}
 }
 
-static enum ig_err
-answer(struct ig_req *r, int status, const char *ctype, const char *body,
-    size_t len, long retry_after)
+/* The answer's own headers beyond the fixed ones, into "out". */
+static int
+extra_headers(const struct ig_answer *a, int status, char *out, size_t sz)
 {
-	char		 head[512], extra[64] = "";
-	int		 n;
-	enum ig_err	 er;
+	int	n = 0, k;
 
-	if (ig_resp_sent(r))
-		return IG_EINPUT;
-	ig_req_set_status(r, status);
+	out[0] = '\0';
 	if (status == 401)
-		(void)snprintf(extra, sizeof(extra),
-		    "WWW-Authenticate: Bearer\r\n");
-	else if (retry_after > 0)
-		(void)snprintf(extra, sizeof(extra), "Retry-After: %ld\r\n",
-		    retry_after);
+		n = snprintf(out, sz, "WWW-Authenticate: Bearer\r\n");
+	else if (a->retry_after > 0)
+		n = snprintf(out, sz, "Retry-After: %ld\r\n", a->retry_after);
+	if (n < 0 || (size_t)n >= sz)
+		return 0;
+	if (a->cookie != NULL) {
+		k = snprintf(out + n, sz - (size_t)n, "Set-Cookie: %s\r\n",
+		    a->cookie);
+		if (k < 0 || (size_t)k >= sz - (size_t)n)
+			return 0;
+	}
+	return 1;
+}
+
+static enum ig_err
+write_answer(struct ig_req *r, int status, const char *ctype,
+    const char *body, size_t len)
+{
+	struct ig_answer	*a = ig_req_answer(r);
+	char			 head[1024], extra[512];
+	int			 n;
+	enum ig_err		 er;
+
+	ig_req_set_status(r, status);
+	if (!extra_headers(a, status, extra, sizeof(extra)))
+		return IG_ESYS;
 	n = snprintf(head, sizeof(head), "Status: %d %s\r\n"
 	    "Content-Type: %s\r\n"
 	    "Content-Length: %zu\r\n"
@@ -85,51 +104,128 @@ ig_json_text(const json_t *v, char *buf, size_t sz, size_t *len)
 	return s;
 }
 
-enum ig_err
-ig_resp_json(struct ig_req *r, int status, json_t *body)
+/* Write "body" (stolen) as JSON; out of memory still gets an answer. */
+static enum ig_err
+write_json(struct ig_req *r, int status, json_t *body)
 {
-	char		 buf[4096], *s;
+	char		 buf[4096], *s = NULL;
 	size_t		 len;
 	enum ig_err	 er;
 
-	if ((s = ig_json_text(body, buf, sizeof(buf), &len)) == NULL)
-		return ig_resp_fail(r, IG_ENOMEM);
-	er = answer(r, status, "application/json", s, len, 0);
-	if (s != buf)
-		free(s);
-	return er;
-}
-
-enum ig_err
-ig_resp_error_ex(struct ig_req *r, int status, const char *code,
-    const char *text, long retry_after, json_t *extra)
-{
-	json_t		*o;
-	char		 buf[1024], *s = NULL;
-	size_t		 len;
-	enum ig_err	 er;
-
-	o = json_pack("{s:s, s:s, s:s}", "error", code,
-	    "error_description", text, "request_id", ig_req_id(r));
-	if (o == NULL || (extra != NULL && json_object_update(o, extra)) ||
-	    (s = ig_json_text(o, buf, sizeof(buf), &len)) == NULL) {
-		json_decref(o);
+	if (body == NULL || (s = ig_json_text(body, buf, sizeof(buf), &len)) ==
+	    NULL) {
+		json_decref(body);
 		/* A fixed body, so even out of memory gets an answer. */
-		return answer(r, 503, "application/json",
-		    "{\"error\":\"unavailable\"}", 23, 0);
+		return write_answer(r, 503, "application/json",
+		    "{\"error\":\"unavailable\"}", 23);
 	}
-	er = answer(r, status, "application/json", s, len, retry_after);
+	er = write_answer(r, status, "application/json", s, len);
 	if (s != buf)
 		free(s);
-	json_decref(o);
+	json_decref(body);
+	return er;
+}
+
+static void
+forget_error(struct ig_answer *a)
+{
+	free(a->why);
+	a->why = NULL;
+	json_decref(a->extra);
+	a->extra = NULL;
+	a->err = IG_OK;
+}
+
+static void
+forget_data(struct ig_answer *a)
+{
+	json_decref(a->body);
+	a->body = NULL;
+	free(a->text);
+	a->text = NULL;
+}
+
+void
+ig_answer_clear(struct ig_answer *a)
+{
+	forget_error(a);
+	forget_data(a);
+	free(a->cookie);
+	a->cookie = NULL;
+}
+
+enum ig_err
+ig_reply(struct ig_req *r, int status, json_t *body)
+{
+	struct ig_answer	*a = ig_req_answer(r);
+
+	if (body == NULL)
+		return IG_ENOMEM;
+	ig_answer_clear(a);
+	a->body = body;
+	ig_req_set_status(r, status);
+	return IG_OK;
+}
+
+enum ig_err
+ig_reply_text(struct ig_req *r, int status, const char *text)
+{
+	struct ig_answer	*a = ig_req_answer(r);
+	char			*copy;
+
+	if ((copy = ig_strdup(text)) == NULL)
+		return IG_ENOMEM;
+	ig_answer_clear(a);
+	a->text = copy;
+	ig_req_set_status(r, status);
+	return IG_OK;
+}
+
+enum ig_err
+ig_reply_cookie(struct ig_req *r, const char *name, const char *value,
+    long max_age)
+{
+	struct ig_answer	*a = ig_req_answer(r);
+	char			 buf[512];
+	int			 n;
+
+	n = snprintf(buf, sizeof(buf), "%s=%s; Max-Age=%ld; Path=/; Secure; "
+	    "HttpOnly; SameSite=Lax", name, value, max_age);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return IG_EINPUT;
+	free(a->cookie);
+	if ((a->cookie = ig_strdup(buf)) == NULL)
+		return IG_ENOMEM;
+	return IG_OK;
+}
+
+void
+ig_reply_retry_after(struct ig_req *r, long seconds)
+{
+	ig_req_answer(r)->retry_after = seconds;
+}
+
+enum ig_err
+ig_refuse_with(struct ig_req *r, enum ig_err er, const char *why,
+    json_t *extra)
+{
+	struct ig_answer	*a = ig_req_answer(r);
+
+	forget_error(a);
+	forget_data(a);
+	a->err = er;
+	a->extra = extra;
+	/* Without its own text the error keeps the table's. */
+	if (why != NULL)
+		a->why = ig_strdup(why);
+	ig_req_set_status(r, ig_err_http(er));
 	return er;
 }
 
 enum ig_err
-ig_resp_error(struct ig_req *r, int status, const char *code,
-    const char *text, long retry_after)
+ig_refuse(struct ig_req *r, enum ig_err er, const char *why)
 {
-	return ig_resp_error_ex(r, status, code, text, retry_after, NULL);
+	return ig_refuse_with(r, er, why, NULL);
 }
 
 /* Meta's fbtrace ids are short base64-ish strings; anything else is dropped. */
@@ -143,29 +239,26 @@ trace_ok(const char *s)
 }
 
 enum ig_err
-ig_resp_meta(struct ig_req *r, enum ig_err er,
+ig_refuse_meta(struct ig_req *r, enum ig_err er,
     const struct ig_meta_error *m)
 {
-	json_t		*extra;
-	enum ig_err	 rc;
+	json_t	*extra;
 
-	if (er == IG_ERATELIMIT)
-		return ig_resp_error(r, 503, "upstream_rate_limited",
-		    "Meta is throttling calls for this app or account; retry "
-		    "later", m->retry_after > 0 ? m->retry_after : 60);
+	if (er == IG_ERATELIMIT) {
+		ig_reply_retry_after(r, m->retry_after > 0 ? m->retry_after :
+		    60);
+		return ig_refuse(r, er, "Meta is throttling calls for this "
+		    "app or account; retry later");
+	}
 	if (er == IG_EMETA && m->cls == IG_META_OAUTH && m->status == 400)
-		return ig_resp_error(r, 400, "invalid_grant", "Meta rejected "
-		    "the authorization code (expired, used, or for another "
-		    "redirect URI); start the login again", 0);
+		return ig_refuse(r, IG_EGRANT, NULL);
 	if (er == IG_EMETA && m->cls == IG_META_TOKEN)
-		return ig_resp_error(r, 401, "token_revoked", "the Instagram "
-		    "token is expired or revoked; connect the account again",
-		    0);
+		return ig_refuse(r, IG_EREVOKED, NULL);
 	if (er == IG_EUPSTREAM)
-		return ig_resp_error(r, 502, "upstream_error", "Meta did not "
-		    "answer usefully; try again", 0);
+		return ig_refuse(r, er, "Meta did not answer usefully; try "
+		    "again");
 	if (er != IG_EMETA)
-		return ig_resp_fail(r, er);
+		return ig_refuse(r, er, NULL);
 	extra = json_pack("{s:I}", "meta_code", (json_int_t)m->code);
 	if (extra != NULL && m->subcode != 0)
 		(void)json_object_set_new(extra, "meta_subcode",
@@ -173,10 +266,8 @@ ig_resp_meta(struct ig_req *r, enum ig_err er,
 	if (extra != NULL && trace_ok(m->fbtrace_id))
 		(void)json_object_set_new(extra, "fbtrace_id",
 		    json_string(m->fbtrace_id));
-	rc = ig_resp_error_ex(r, 502, "upstream_error", "Meta refused the "
-	    "call; see meta_code", 0, extra);
-	json_decref(extra);
-	return rc;
+	return ig_refuse_with(r, er, "Meta refused the call; see meta_code",
+	    extra);
 }
 
 void
@@ -189,16 +280,43 @@ ig_iso8601(char out[21], time_t t)
 		out[0] = '\0';
 }
 
-enum ig_err
-ig_resp_fail(struct ig_req *r, enum ig_err er)
+static enum ig_err
+send_error(struct ig_req *r, const struct ig_answer *a)
 {
-	return ig_resp_error(r, ig_err_http(er), ig_err_code(er),
-	    ig_strerror(er), 0);
+	struct ig_fault	f;
+
+	f.status = ig_err_http(a->err);
+	f.code = ig_err_code(a->err);
+	f.text = a->why != NULL ? a->why : ig_strerror(a->err);
+	f.request_id = ig_req_id(r);
+	f.extra = a->extra;
+	return write_json(r, f.status, ig_shape_error(r, &f));
 }
 
 enum ig_err
-ig_resp_text(struct ig_req *r, int status, const char *text)
+ig_answer_send(struct ig_req *r, const struct ig_cfg *cfg, enum ig_err er)
 {
-	return answer(r, status, "text/plain; charset=utf-8", text,
-	    strlen(text), 0);
+	struct ig_answer	*a = ig_req_answer(r);
+	struct ig_shaping	 s;
+
+	if (a->sent)
+		return IG_EINPUT;
+	a->sent = 1;
+	/* The error a handler returns wins over what it recorded before. */
+	if (er != IG_OK && er != a->err) {
+		forget_error(a);
+		a->err = er;
+	}
+	if (a->err == IG_OK && a->body == NULL && a->text == NULL)
+		a->err = IG_ESYS;	/* a handler that gave nothing */
+	if (a->err != IG_OK)
+		return send_error(r, a);
+	if (a->text != NULL)
+		return write_answer(r, ig_resp_status(r),
+		    "text/plain; charset=utf-8", a->text, strlen(a->text));
+	s.cfg = cfg;
+	s.req = r;
+	s.status = ig_resp_status(r);
+	s.body = a->body;
+	return write_json(r, s.status, ig_shape_data(&s));
 }

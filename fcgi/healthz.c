@@ -9,17 +9,11 @@
 static enum ig_err
 handle(struct ig_ctx *ctx)
 {
-	int		 up = ig_db_ping(ctx->db) == IG_OK;
-	json_t		*body;
-	enum ig_err	 er;
+	int	up = ig_db_ping(ctx->db) == IG_OK;
 
-	body = json_pack("{s:s, s:s, s:s}", "status", up ? "ok" : "error",
-	    "database", up ? "ok" : "unreachable", "version", IG_VERSION);
-	if (body == NULL)
-		return IG_ENOMEM;
-	er = ig_resp_json(ctx->req, up ? 200 : 503, body);
-	json_decref(body);
-	return er;
+	return ig_reply(ctx->req, up ? 200 : 503, json_pack("{s:s, s:s, s:s}",
+	    "status", up ? "ok" : "error", "database", up ? "ok" :
+	    "unreachable", "version", IG_VERSION));
 }
 
 static const struct ig_endpoint healthz = {

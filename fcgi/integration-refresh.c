@@ -19,18 +19,14 @@
 static enum ig_err
 too_early(struct ig_ctx *ctx, time_t when, time_t now)
 {
-	char		 iso[21];
-	json_t		*extra;
-	enum ig_err	 er;
+	char	 iso[21];
+	json_t	*extra;
 
 	ig_iso8601(iso, when);
 	if ((extra = json_pack("{s:s}", "refreshableAt", iso)) == NULL)
 		return IG_ENOMEM;
-	er = ig_resp_error_ex(ctx->req, 409, "too_early", "Meta refreshes "
-	    "only tokens at least 24 hours old; see refreshableAt",
-	    (long)(when - now), extra);
-	json_decref(extra);
-	return er;
+	ig_reply_retry_after(ctx->req, (long)(when - now));
+	return ig_refuse_with(ctx->req, IG_ETOOEARLY, NULL, extra);
 }
 
 /* Meta said the token is dead (190), or it expired here already. */
@@ -43,8 +39,7 @@ revoked(struct ig_ctx *ctx, const struct ig_conn *c,
 	if ((er = ig_conn_mark_reauth(ctx, c, m)) != IG_OK &&
 	    er != IG_ENOTFOUND)
 		return er;
-	return ig_resp_error(ctx->req, 401, "token_revoked", "the Instagram "
-	    "token is expired or revoked; connect the account again", 0);
+	return IG_EREVOKED;
 }
 
 /* Call Meta with the open token and store what it gives. */
@@ -68,17 +63,17 @@ renew(struct ig_ctx *ctx, const struct ig_conn *c, int upgrade)
 		return revoked(ctx, c, &m);
 	if (er != IG_OK) {
 		ig_conn_note(ctx, c, "refresh_failed", &m);
-		return ig_resp_meta(ctx->req, er, &m);
+		return ig_refuse_meta(ctx->req, er, &m);
 	}
 	er = ig_conn_set_token(ctx, c, &fresh, IG_TOKEN_LONG, upgrade ?
 	    "upgraded" : "refreshed", &out);
 	ig_token_free(&fresh);
 	if (er == IG_ENOTFOUND)
-		return ig_resp_error(ctx->req, 409, "conflict", "the "
-		    "connection changed during the refresh; read it again", 0);
+		return ig_refuse(ctx->req, IG_ECONFLICT, "the connection "
+		    "changed during the refresh; read it again");
 	if (er != IG_OK)
 		return er;
-	er = ig_resp_conn(ctx, &out);
+	er = ig_reply_conn(ctx, &out);
 	ig_conn_free(&out);
 	return er;
 }
@@ -108,15 +103,13 @@ upgrade_facebook(struct ig_ctx *ctx, const struct ig_conn *c)
 	er = ig_link_account(ctx, &rq, &res);
 	ig_free_secret(user_token);
 	if (er == IG_OK)
-		er = ig_resp_conn(ctx, res.conn);
+		er = ig_reply_conn(ctx, res.conn);
 	else if (er == IG_EMETA && res.merr.cls == IG_META_TOKEN)
 		er = revoked(ctx, c, &res.merr);
 	else if (er == IG_EMETA || er == IG_ERATELIMIT || er == IG_EUPSTREAM) {
 		ig_conn_note(ctx, c, "refresh_failed", &res.merr);
-		er = ig_resp_meta(ctx->req, er, &res.merr);
-	} else if (er == IG_ESCOPE || er == IG_ENOACCOUNT ||
-	    er == IG_ENOTOFFERED)
-		er = ig_resp_fail(ctx->req, er);
+		er = ig_refuse_meta(ctx->req, er, &res.merr);
+	}
 	ig_link_res_free(&res);
 	return er;
 }
@@ -128,15 +121,12 @@ refresh(struct ig_ctx *ctx, const struct ig_conn *c)
 	time_t			 now = time(NULL);
 
 	if (c->status == IG_STATUS_DISCONNECTED || c->token == NULL)
-		return ig_resp_error(ctx->req, 404, "not_found",
-		    "no Instagram account is connected", 0);
+		return IG_ENOCONN;
 	if (c->status == IG_STATUS_NEEDS_REAUTH)
-		return ig_resp_error(ctx->req, 401, "token_revoked", "the "
-		    "Instagram token is expired or revoked; connect the "
-		    "account again", 0);
+		return IG_EREVOKED;
 	if (c->token_kind == IG_TOKEN_PAGE)
-		return ig_resp_error(ctx->req, 400, "invalid_request",
-		    "Page tokens do not expire and are not refreshed", 0);
+		return ig_refuse(ctx->req, IG_EINPUT, "Page tokens do not "
+		    "expire and are not refreshed");
 	if (c->expires_at != 0 && c->expires_at <= now) {
 		/* Meta would answer 190/463; no need to ask. */
 		memset(&expired, 0, sizeof(expired));
@@ -164,8 +154,7 @@ handle(struct ig_ctx *ctx)
 	    IG_OK)
 		return er;
 	if ((er = ig_conn_get(ctx, user, &conn)) == IG_ENOTFOUND)
-		return ig_resp_error(ctx->req, 404, "not_found",
-		    "no Instagram account was ever connected", 0);
+		return IG_ENOCONN;
 	if (er != IG_OK)
 		return er;
 	er = refresh(ctx, &conn);

@@ -63,13 +63,12 @@ handle(struct ig_ctx *ctx)
 	    IG_OK)
 		return er;
 	if ((why = check_patch(patch)) != NULL)
-		return ig_resp_error(ctx->req, 400, "invalid_request", why, 0);
+		return ig_refuse(ctx->req, IG_EINPUT, why);
 	if ((er = ig_conn_settings(ctx, user, patch, &conn)) == IG_ENOTFOUND)
-		return ig_resp_error(ctx->req, 404, "not_found",
-		    "no Instagram account was ever connected", 0);
+		return IG_ENOCONN;
 	if (er != IG_OK)
 		return er;
-	er = ig_resp_conn(ctx, &conn);
+	er = ig_reply_conn(ctx, &conn);
 	ig_conn_free(&conn);
 	return er;
 }

@@ -22,11 +22,10 @@ handle(struct ig_ctx *ctx)
 	else
 		er = ig_conn_get(ctx, user, &conn);
 	if (er == IG_ENOTFOUND)
-		return ig_resp_error(ctx->req, 404, "not_found",
-		    "no Instagram account was ever connected", 0);
+		return IG_ENOCONN;
 	if (er != IG_OK)
 		return er;
-	er = ig_resp_conn(ctx, &conn);
+	er = ig_reply_conn(ctx, &conn);
 	ig_conn_free(&conn);
 	return er;
 }

@@ -11,7 +11,7 @@ handle(struct ig_ctx *ctx)
 {
 	char		 user[IG_MAX_USER_ID + 1];
 	struct ig_conn	 conn;
-	json_t		*one, *body;
+	json_t		*one;
 	enum ig_err	 er;
 
 	if ((er = ig_auth_caller(ctx->cfg, ctx->req, user, sizeof(user))) !=
@@ -25,13 +25,10 @@ handle(struct ig_ctx *ctx)
 		ig_conn_free(&conn);
 	} else
 		return er;
-	if (one == NULL ||
-	    (body = json_pack("{s:{s:o}}", "integrations", "instagram",
-	    one)) == NULL)
+	if (one == NULL)
 		return IG_ENOMEM;
-	er = ig_resp_json(ctx->req, 200, body);
-	json_decref(body);
-	return er;
+	return ig_reply(ctx->req, 200, json_pack("{s:{s:o}}", "integrations",
+	    "instagram", one));
 }
 
 static const struct ig_endpoint endpoint = {

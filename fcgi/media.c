@@ -20,6 +20,7 @@
 #define COLLECTION	"/integrations/instagram/media"
 #define SHORT_WAIT	8	/* seconds the request itself advances a job */
 #define HOLD		30	/* seconds no worker takes the job meanwhile */
+#define NO_JOB		"no such publish job"
 
 enum { P_STATUS, P_LIMIT, P_CURSOR, P_KEY };
 
@@ -76,18 +77,11 @@ missing_scope(const struct ig_conn *c)
 static enum ig_err
 answer_job(struct ig_ctx *ctx, const struct ig_pubjob *j, int status)
 {
-	json_t		*o;
-	enum ig_err	 er;
-
-	if ((o = ig_pub_json(j)) == NULL)
-		return IG_ENOMEM;
-	er = ig_resp_json(ctx->req, status != 0 ? status :
-	    j->status == IG_PUB_PUBLISHED ? 201 : 202, o);
-	json_decref(o);
-	return er;
+	return ig_reply(ctx->req, status != 0 ? status :
+	    j->status == IG_PUB_PUBLISHED ? 201 : 202, ig_pub_json(j));
 }
 
-/* The caller's connection, if it can publish; else the answer why not. */
+/* The caller's connection, if it can publish; else why not. */
 static enum ig_err
 publisher(struct ig_ctx *ctx, const char *user, struct ig_conn *c)
 {
@@ -99,25 +93,21 @@ publisher(struct ig_ctx *ctx, const char *user, struct ig_conn *c)
 	    (er == IG_OK && c->status == IG_STATUS_DISCONNECTED)) {
 		if (er == IG_OK)
 			ig_conn_free(c);
-		return ig_resp_error(ctx->req, 404, "not_found", "no Instagram "
-		    "account is connected", 0);
+		return IG_ENOCONN;
 	}
 	if (er != IG_OK)
 		return er;
 	if (c->status == IG_STATUS_NEEDS_REAUTH || c->token == NULL ||
 	    (c->expires_at != 0 && c->expires_at <= time(NULL)))
-		er = ig_resp_error(ctx->req, 401, "token_revoked", "the "
-		    "Instagram token is expired or revoked; connect the "
-		    "account again", 0);
+		er = IG_EREVOKED;
 	else if (c->business_account_id == NULL)
 		/* Publishing needs the professional account's id (D). */
-		er = ig_resp_error(ctx->req, 409, "conflict", "the connected "
-		    "account has no professional account id; connect it "
-		    "again", 0);
+		er = ig_refuse(ctx->req, IG_ECONFLICT, "the connected account "
+		    "has no professional account id; connect it again");
 	else if ((scope = missing_scope(c)) != NULL) {
 		(void)snprintf(text, sizeof(text), "the connection was not "
 		    "granted %s; connect again and allow it", scope);
-		er = ig_resp_error(ctx->req, 403, "insufficient_scope", text, 0);
+		er = ig_refuse(ctx->req, IG_ENOPUBLISH, text);
 	} else
 		return IG_OK;
 	ig_conn_free(c);
@@ -148,17 +138,15 @@ quota_answer(struct ig_ctx *ctx, const struct ig_pubjob *j)
 {
 	long		 wait = (long)(j->next_at - time(NULL));
 	json_t		*extra;
-	enum ig_err	 er;
 
 	if ((extra = ig_pub_json(j)) == NULL)
 		return IG_ENOMEM;
 	/* The error shape's own "error" is the code, not the job's. */
 	(void)json_object_del(extra, "error");
-	er = ig_resp_error_ex(ctx->req, 429, "publish_limit_reached", "the "
-	    "account reached Meta's publishing limit for 24 hours; the job "
-	    "publishes once the window allows", wait > 0 ? wait : 1, extra);
-	json_decref(extra);
-	return er;
+	ig_reply_retry_after(ctx->req, wait > 0 ? wait : 1);
+	return ig_refuse_with(ctx->req, IG_EPUBLIMIT, "the account reached "
+	    "Meta's publishing limit for 24 hours; the job publishes once "
+	    "the window allows", extra);
 }
 
 /* Advance a new job while Meta answers at once, within SHORT_WAIT. */
@@ -186,17 +174,15 @@ create(struct ig_ctx *ctx, const char *user)
 	enum ig_err		 er;
 
 	if (key != NULL && *key == '\0')
-		return ig_resp_error(ctx->req, 400, "invalid_request", "the "
-		    "Idempotency-Key header and idempotencyKey differ, or the "
-		    "key is not printable text of at most 255 bytes", 0);
+		return ig_refuse(ctx->req, IG_EINPUT, "the Idempotency-Key "
+		    "header and idempotencyKey differ, or the key is not "
+		    "printable text of at most 255 bytes");
 	if (ig_req_json(ctx->req) == NULL)
-		return ig_resp_error(ctx->req, 400, "invalid_request",
-		    "expected a JSON object", 0);
+		return ig_refuse(ctx->req, IG_EINPUT, "expected a JSON object");
 	if (ig_post_check(ig_req_json(ctx->req), now, &req, &at, why,
 	    sizeof(why)) != IG_OK)
-		return ig_resp_error(ctx->req, 400, "invalid_request", why, 0);
-	if ((er = publisher(ctx, user, &conn)) != IG_OK ||
-	    ig_resp_sent(ctx->req)) {
+		return ig_refuse(ctx->req, IG_EINPUT, why);
+	if ((er = publisher(ctx, user, &conn)) != IG_OK) {
 		json_decref(req);
 		return er;
 	}
@@ -205,8 +191,8 @@ create(struct ig_ctx *ctx, const char *user)
 	    at == 0 ? HOLD : 0, &job, &fresh);
 	json_decref(req);
 	if (er == IG_ECONFLICT)
-		er = ig_resp_error(ctx->req, 409, "conflict", "this "
-		    "Idempotency-Key was used for another request", 0);
+		er = ig_refuse(ctx->req, er, "this Idempotency-Key was used "
+		    "for another request");
 	else if (er == IG_OK) {
 		if (fresh && at == 0)
 			advance(ctx, &job, &conn);
@@ -234,17 +220,13 @@ list(struct ig_ctx *ctx, const char *user)
 	enum ig_err		 er;
 
 	if (status != NULL && !ig_pub_status_parse(status, &st))
-		return ig_resp_error(ctx->req, 400, "invalid_request", "status "
-		    "is scheduled, processing, publishing, published, failed "
-		    "or canceled", 0);
+		return ig_refuse(ctx->req, IG_EINPUT, "status is scheduled, "
+		    "processing, publishing, published, failed or canceled");
 	if (n < 1 || n > 100)
-		return ig_resp_error(ctx->req, 400, "invalid_request", "limit "
-		    "is 1 to 100", 0);
+		return ig_refuse(ctx->req, IG_EINPUT, "limit is 1 to 100");
 	if ((er = ig_pub_list(ctx, user, status, n, cursor, &page)) != IG_OK)
 		return er;
-	er = ig_resp_json(ctx->req, 200, page);
-	json_decref(page);
-	return er;
+	return ig_reply(ctx->req, 200, page);
 }
 
 static enum ig_err
@@ -258,13 +240,12 @@ one(struct ig_ctx *ctx, const char *user, const char *id)
 	else
 		er = ig_pub_get(ctx, user, id, &job);
 	if (er == IG_ENOTFOUND)
-		return ig_resp_error(ctx->req, 404, "not_found", "no such "
-		    "publish job", 0);
+		return ig_refuse(ctx->req, er, NO_JOB);
 	if (er == IG_ECONFLICT) {
 		ig_pub_free(&job);
-		return ig_resp_error(ctx->req, 409, "conflict", "the job has "
-		    "ended or may already have asked Meta to publish; it "
-		    "cannot be canceled", 0);
+		return ig_refuse(ctx->req, er, "the job has ended or may "
+		    "already have asked Meta to publish; it cannot be "
+		    "canceled");
 	}
 	if (er != IG_OK)
 		return er;
@@ -285,16 +266,15 @@ handle(struct ig_ctx *ctx)
 	    IG_OK)
 		return er;
 	if (id != NULL && *id == '\0')
-		return ig_resp_error(ctx->req, 404, "not_found", "no such "
-		    "publish job", 0);
+		return ig_refuse(ctx->req, IG_ENOTFOUND, NO_JOB);
 	if (id == NULL && m == IG_METHOD_POST)
 		return create(ctx, user);
 	if (id == NULL && (m == IG_METHOD_GET || m == IG_METHOD_HEAD))
 		return list(ctx, user);
 	if (id != NULL && m != IG_METHOD_POST)
 		return one(ctx, user, id);
-	return ig_resp_error(ctx->req, 405, "method_not_allowed", "this "
-	    "method is not allowed here", 0);
+	return ig_refuse(ctx->req, IG_EMETHOD, "this method is not allowed "
+	    "here");
 }
 
 static const struct ig_endpoint endpoint = {

@@ -20,24 +20,19 @@ static enum ig_err
 handle(struct ig_ctx *ctx)
 {
 	char		*user;
-	json_t		*body;
 	int		 n;
 	enum ig_err	 er;
 
 	if (ig_signed_request(ctx->cfg, ig_req_get(ctx->req,
 	    P_SIGNED_REQUEST), &user) != IG_OK)
-		return ig_resp_error(ctx->req, 403, "forbidden",
-		    "missing or invalid signed_request", 0);
+		return ig_refuse(ctx->req, IG_EFORBIDDEN,
+		    "missing or invalid signed_request");
 	er = ig_conn_deauthorize(ctx, user, &n);
 	free(user);
 	if (er != IG_OK)
 		return er;
-	if ((body = json_pack("{s:b, s:i}", "ok", 1, "connections", n)) ==
-	    NULL)
-		return IG_ENOMEM;
-	er = ig_resp_json(ctx->req, 200, body);
-	json_decref(body);
-	return er;
+	return ig_reply(ctx->req, 200, json_pack("{s:b, s:i}", "ok", 1,
+	    "connections", n));
 }
 
 static const struct ig_endpoint endpoint = {

@@ -51,13 +51,12 @@ erase(struct ig_ctx *ctx)
 {
 	unsigned char	 rnd[16];
 	char		 code[33], url[1536], *user;
-	json_t		*body;
 	enum ig_err	 er;
 
 	if (ig_signed_request(ctx->cfg, ig_req_get(ctx->req,
 	    P_SIGNED_REQUEST), &user) != IG_OK)
-		return ig_resp_error(ctx->req, 403, "forbidden",
-		    "missing or invalid signed_request", 0);
+		return ig_refuse(ctx->req, IG_EFORBIDDEN,
+		    "missing or invalid signed_request");
 	if ((er = ig_rand_bytes(rnd, sizeof(rnd))) == IG_OK) {
 		ig_hex(code, rnd, sizeof(rnd));
 		er = ig_conn_erase(ctx, user, code);
@@ -66,14 +65,10 @@ erase(struct ig_ctx *ctx)
 	if (er != IG_OK)
 		return er;
 	if ((er = status_url(ctx, code, url, sizeof(url))) != IG_OK)
-		return ig_resp_error(ctx->req, 400, "invalid_request",
-		    "no usable Host header; set IGCONNECT_PUBLIC_URL", 0);
-	if ((body = json_pack("{s:s, s:s}", "url", url, "confirmation_code",
-	    code)) == NULL)
-		return IG_ENOMEM;
-	er = ig_resp_json(ctx->req, 200, body);
-	json_decref(body);
-	return er;
+		return ig_refuse(ctx->req, IG_EINPUT,
+		    "no usable Host header; set IGCONNECT_PUBLIC_URL");
+	return ig_reply(ctx->req, 200, json_pack("{s:s, s:s}", "url", url,
+	    "confirmation_code", code));
 }
 
 static enum ig_err
@@ -84,16 +79,13 @@ report(struct ig_ctx *ctx)
 	enum ig_err	 er;
 
 	if (code == NULL)
-		return ig_resp_error(ctx->req, 400, "invalid_request",
-		    "expected ?code=", 0);
+		return ig_refuse(ctx->req, IG_EINPUT, "expected ?code=");
 	if ((er = ig_conn_erasure(ctx, code, &body)) == IG_ENOTFOUND)
-		return ig_resp_error(ctx->req, 404, "not_found",
-		    "no deletion request with this code", 0);
+		return ig_refuse(ctx->req, IG_ENOTFOUND,
+		    "no deletion request with this code");
 	if (er != IG_OK)
 		return er;
-	er = ig_resp_json(ctx->req, 200, body);
-	json_decref(body);
-	return er;
+	return ig_reply(ctx->req, 200, body);
 }
 
 static enum ig_err

@@ -35,22 +35,18 @@ static const struct ig_param params[] = {
 static enum ig_err
 ask_choice(struct ig_ctx *ctx, const struct ig_link_res *res)
 {
-	char		 expires[21];
-	json_t		*extra;
-	enum ig_err	 er;
+	char	 expires[21];
+	json_t	*extra;
 
 	ig_iso8601(expires, res->selection_expires);
 	extra = json_pack("{s:s, s:s, s:O}", "selection", res->selection,
 	    "expiresAt", expires, "candidates", res->candidates);
 	if (extra == NULL)
 		return IG_ENOMEM;
-	er = ig_resp_error_ex(ctx->req, ig_err_http(IG_ECHOICE),
-	    ig_err_code(IG_ECHOICE), ig_strerror(IG_ECHOICE), 0, extra);
-	json_decref(extra);
-	return er;
+	return ig_refuse_with(ctx->req, IG_ECHOICE, NULL, extra);
 }
 
-/* Link the account and answer with the connection or why not. */
+/* Link the account and reply with the connection, or refuse why not. */
 static enum ig_err
 link_and_answer(struct ig_ctx *ctx, const struct ig_link_req *rq)
 {
@@ -59,21 +55,15 @@ link_and_answer(struct ig_ctx *ctx, const struct ig_link_req *rq)
 
 	switch ((er = ig_link_account(ctx, rq, &res))) {
 	case IG_OK:
-		er = ig_resp_conn(ctx, res.conn);
+		er = ig_reply_conn(ctx, res.conn);
 		break;
 	case IG_EMETA:
 	case IG_ERATELIMIT:
 	case IG_EUPSTREAM:
-		er = ig_resp_meta(ctx->req, er, &res.merr);
+		er = ig_refuse_meta(ctx->req, er, &res.merr);
 		break;
 	case IG_ECHOICE:
 		er = ask_choice(ctx, &res);
-		break;
-	case IG_ESCOPE:
-	case IG_ENOACCOUNT:
-	case IG_ENOTOFFERED:
-	case IG_ESELECTION:
-		er = ig_resp_fail(ctx->req, er);
 		break;
 	default:
 		break;
@@ -121,24 +111,20 @@ handle(struct ig_ctx *ctx)
 	if ((rq.selection = ig_req_get(ctx->req, P_SELECTION)) != NULL)
 		return link_and_answer(ctx, &rq);
 	if (state == NULL || (code == NULL && denied == NULL))
-		return ig_resp_error(ctx->req, 400, "invalid_request",
-		    "expected {code, state}, {state, error} or {selection, "
-		    "pageId}", 0);
+		return ig_refuse(ctx->req, IG_EINPUT, "expected {code, state}, "
+		    "{state, error} or {selection, pageId}");
 	if (code != NULL && !clean_code(code, clean))
-		return ig_resp_error(ctx->req, 400, "invalid_request",
-		    "invalid parameter \"code\"", 0);
+		return ig_refuse(ctx->req, IG_EINPUT,
+		    "invalid parameter \"code\"");
 	er = ig_state_consume(ctx, user, state, uuid, &rq.flavor,
 	    &redirect_uri);
 	if (er == IG_ENOTFOUND)
-		return ig_resp_error(ctx->req, 400, "invalid_state", "the "
-		    "state is unknown, expired, already used or not yours; "
-		    "start the login again", 0);
+		return IG_ESTATE;
 	if (er != IG_OK)
 		return er;
 	/* error_description is Meta's (or anyone's) text: never echoed. */
 	if (denied != NULL)
-		er = ig_resp_error(ctx->req, 400, "access_denied",
-		    "the user did not authorize the app", 0);
+		er = IG_EDENIED;
 	else {
 		rq.user_uuid = uuid;
 		rq.code = clean;

@@ -54,18 +54,17 @@ handle(struct ig_ctx *ctx)
 	if (flavor_name == NULL)
 		flavor = IG_FLAVOR_INSTAGRAM;
 	else if (!ig_flavor_parse(flavor_name, &flavor))
-		return ig_resp_error(ctx->req, 400, "invalid_request",
-		    "flavor must be \"instagram\" or \"facebook\"", 0);
+		return ig_refuse(ctx->req, IG_EINPUT,
+		    "flavor must be \"instagram\" or \"facebook\"");
 	if (flavor == IG_FLAVOR_FACEBOOK && (cfg->fb_app_id == NULL ||
 	    cfg->fb_app_secret == NULL))
-		return ig_resp_error(ctx->req, 400, "invalid_request",
-		    "Facebook Login is not configured here (FACEBOOK_APP_ID "
-		    "and FACEBOOK_APP_SECRET)", 0);
+		return ig_refuse(ctx->req, IG_EINPUT, "Facebook Login is not "
+		    "configured here (FACEBOOK_APP_ID and FACEBOOK_APP_SECRET)");
 	if (redirect == NULL)
 		redirect = cfg->ig_redirect_uri;
 	else if (!redirect_allowed(cfg->redirect_uris, redirect))
-		return ig_resp_error(ctx->req, 400, "invalid_request",
-		    "redirect_uri is not one of the allowed redirect URIs", 0);
+		return ig_refuse(ctx->req, IG_EINPUT,
+		    "redirect_uri is not one of the allowed redirect URIs");
 	if ((er = ig_state_new(ctx, user, flavor, redirect, state, &exp)) !=
 	    IG_OK)
 		return er;
@@ -79,11 +78,7 @@ handle(struct ig_ctx *ctx)
 	body = json_pack("{s:s, s:s, s:s}", "authUrl", url, "state", state,
 	    "expiresAt", expires);
 	free(url);
-	if (body == NULL)
-		return IG_ENOMEM;
-	er = ig_resp_json(ctx->req, 200, body);
-	json_decref(body);
-	return er;
+	return ig_reply(ctx->req, 200, body);
 }
 
 static const struct ig_endpoint endpoint = {

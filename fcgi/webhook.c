@@ -35,9 +35,9 @@ verify(struct ig_ctx *ctx)
 	    challenge == NULL || *challenge == '\0' ||
 	    strlen(challenge) > MAX_CHALLENGE ||
 	    !ig_valid_alnum(challenge, strlen(challenge)))
-		return ig_resp_error(ctx->req, 403, "forbidden",
-		    "verification refused", 0);
-	return ig_resp_text(ctx->req, 200, challenge);
+		return ig_refuse(ctx->req, IG_EFORBIDDEN,
+		    "verification refused");
+	return ig_reply_text(ctx->req, 200, challenge);
 }
 
 static enum ig_err
@@ -45,7 +45,6 @@ deliver(struct ig_ctx *ctx)
 {
 	size_t		 len;
 	const char	*body = ig_req_body(ctx->req, &len);
-	json_t		*ack;
 	int		 fresh;
 	enum ig_err	 er;
 
@@ -54,17 +53,13 @@ deliver(struct ig_ctx *ctx)
 	    "HTTP_X_HUB_SIGNATURE_256"), body, len)) {
 		ig_log_warnx("webhook delivery with a missing or wrong "
 		    "signature refused");
-		return ig_resp_error(ctx->req, 403, "forbidden",
-		    "missing or invalid X-Hub-Signature-256", 0);
+		return ig_refuse(ctx->req, IG_EFORBIDDEN,
+		    "missing or invalid X-Hub-Signature-256");
 	}
 	if ((er = ig_webhook_store(ctx, body, len, &fresh)) != IG_OK)
 		return er;
-	if ((ack = json_pack("{s:b, s:b}", "received", 1, "duplicate",
-	    !fresh)) == NULL)
-		return IG_ENOMEM;
-	er = ig_resp_json(ctx->req, 200, ack);
-	json_decref(ack);
-	return er;
+	return ig_reply(ctx->req, 200, json_pack("{s:b, s:b}", "received", 1,
+	    "duplicate", !fresh));
 }
 
 static enum ig_err

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * shape.c: response shapes.  The same programs answer the canonical API
+ * and, behind the compatibility routes of nginx.conf.sample, the APIs
+ * our users' front ends were written against.  nginx (or Apache's
+ * SetEnv) names the shape in IGCONNECT_COMPAT; a shape is one error
+ * body and, per endpoint, a small function from the canonical body to
+ * the shape's own.  Adding a shape for an endpoint is one function and
+ * one row of "routes".
+ */
+#include <string.h>
+
+#include <jansson.h>
+
+#include "ig.h"
+#include "extern.h"
+
+/* {"error": code, "error_description": text, "request_id": id, ...}. */
+static json_t *
+canonical_error(const struct ig_fault *f)
+{
+	json_t	*o;
+
+	o = json_pack("{s:s, s:s, s:s}", "error", f->code,
+	    "error_description", f->text, "request_id", f->request_id);
+	if (o != NULL && f->extra != NULL &&
+	    json_object_update(o, (json_t *)f->extra) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* The shapes IGCONNECT_COMPAT can name; index 0 is the canonical one. */
+static const struct {
+	const char	*name;
+	json_t		*(*error)(const struct ig_fault *);
+} compats[] = {
+	{ "", canonical_error },
+};
+
+/* The endpoints a shape answers differently from the canonical API. */
+static const struct ig_route routes[] = {
+	{ NULL, 0, NULL, 0, IG_PATH_NONE },
+};
+
+int
+ig_compat_find(const char *name)
+{
+	size_t	i;
+
+	if (name == NULL)
+		name = "";
+	for (i = 0; i < sizeof(compats) / sizeof(compats[0]); i++)
+		if (strcmp(compats[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+const struct ig_route *
+ig_route_find(const char *endpoint, int compat)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		if (routes[i].endpoint != NULL && routes[i].compat == compat &&
+		    strcmp(routes[i].endpoint, endpoint) == 0)
+			return &routes[i];
+	return NULL;
+}
+
+json_t *
+ig_shape_data(const struct ig_shaping *s)
+{
+	const struct ig_route	*rt = ig_req_route(s->req);
+
+	if (rt != NULL && rt->shape != NULL)
+		return rt->shape(s);
+	return json_incref((json_t *)s->body);
+}
+
+json_t *
+ig_shape_error(const struct ig_req *r, const struct ig_fault *f)
+{
+	return compats[ig_req_compat(r)].error(f);
+}
