@@ -42,6 +42,7 @@ struct	var {
 	parse_fn	 parse;
 	size_t		 off;		/* field in struct ig_cfg */
 	long		 lo, hi;	/* range for numbers */
+	const char	*alias2;	/* another seed's name, or NULL */
 };
 
 #define FIELD(f)	offsetof(struct ig_cfg, f)
@@ -260,6 +261,44 @@ p_version(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
 	return set_str(c, v, s);
 }
 
+/*
+ * Seed 000's APP_URL: its sign-in's redirect URI is
+ * ${APP_URL}/auth/instagram/callback, used when INSTAGRAM_REDIRECT_URI
+ * (read before it) is not set.
+ */
+static enum ig_err
+p_app_url(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
+    size_t sz)
+{
+	char	 uri[1025];
+	size_t	 n = strlen(s);
+
+	while (n > 0 && s[n - 1] == '/')
+		n--;
+	if ((size_t)snprintf(uri, sizeof(uri), "%.*s/auth/instagram/callback",
+	    (int)n, s) >= sizeof(uri) || strchr(s, '?') != NULL ||
+	    strchr(s, '#') != NULL || !url_ok(uri, 0))
+		return bad(msg, sz, v, "expected an absolute http(s) URL");
+	if (c->ig_redirect_uri != NULL)
+		return IG_OK;
+	return (c->ig_redirect_uri = ig_strdup(uri)) == NULL ? IG_ENOMEM :
+	    IG_OK;
+}
+
+/* Who makes the sign-in's state: igconnect, or the front end itself. */
+static enum ig_err
+p_signin_state(struct ig_cfg *c, const struct var *v, const char *s,
+    char *msg, size_t sz)
+{
+	if (strcmp(s, "server") == 0)
+		c->signin_client_state = 0;
+	else if (strcmp(s, "client") == 0)
+		c->signin_client_state = 1;
+	else
+		return bad(msg, sz, v, "expected server or client");
+	return IG_OK;
+}
+
 static enum ig_err
 p_auth(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
     size_t sz)
@@ -371,76 +410,86 @@ p_keys(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
 
 static const struct var vars[] = {
 	{ "DATABASE_URL", NULL, IG_NEED_DB, 1, p_text,
-	    FIELD(database_url), 0, 0 },
+	    FIELD(database_url), 0, 0, NULL },
 	{ "INSTAGRAM_APP_ID", "INSTAGRAM_CLIENT_ID", IG_NEED_INSTAGRAM, 0,
-	    p_digits, FIELD(ig_app_id), 0, 0 },
+	    p_digits, FIELD(ig_app_id), 0, 0, "VITE_INSTAGRAM_CLIENT_ID" },
 	{ "INSTAGRAM_APP_SECRET", "INSTAGRAM_CLIENT_SECRET",
-	    IG_NEED_INSTAGRAM, 1, p_secret, FIELD(ig_app_secret), 0, 0 },
+	    IG_NEED_INSTAGRAM, 1, p_secret, FIELD(ig_app_secret), 0, 0,
+	    "VITE_INSTAGRAM_CLIENT_SECRET" },
 	{ "INSTAGRAM_REDIRECT_URI", NULL, IG_NEED_INSTAGRAM, 0, p_redirect,
-	    FIELD(ig_redirect_uri), 0, 0 },
+	    FIELD(ig_redirect_uri), 0, 0, NULL },
+	{ "APP_URL", NULL, 0, 0, p_app_url, 0, 0, 0, NULL },
 	{ "INSTAGRAM_WEBHOOK_VERIFY_TOKEN", "INSTAGRAM_VERIFY_TOKEN",
-	    IG_NEED_WEBHOOK, 1, p_secret, FIELD(ig_verify_token), 0, 0 },
-	{ "FACEBOOK_APP_ID", NULL, 0, 0, p_digits, FIELD(fb_app_id), 0, 0 },
+	    IG_NEED_WEBHOOK, 1, p_secret, FIELD(ig_verify_token), 0, 0, NULL },
+	{ "FACEBOOK_APP_ID", NULL, 0, 0, p_digits, FIELD(fb_app_id), 0, 0, NULL },
 	{ "FACEBOOK_APP_SECRET", NULL, 0, 1, p_secret, FIELD(fb_app_secret),
-	    0, 0 },
-	{ "IGCONNECT_AUTH", NULL, 0, 0, p_auth, 0, 0, 0 },
+	    0, 0, NULL },
+	{ "IGCONNECT_AUTH", NULL, 0, 0, p_auth, 0, 0, 0, NULL },
 	{ "JWT_SECRET", NULL, IG_NEED_AUTH, 1, p_jwt_secret,
-	    FIELD(jwt_secret), 0, 0 },
+	    FIELD(jwt_secret), 0, 0, NULL },
 	{ "IGCONNECT_JWT_ISSUER", NULL, 0, 0, p_text, FIELD(jwt_issuer),
-	    0, 0 },
+	    0, 0, NULL },
 	{ "IGCONNECT_JWT_AUDIENCE", NULL, 0, 0, p_text, FIELD(jwt_audience),
-	    0, 0 },
-	{ "IGCONNECT_TOKEN_KEYS", NULL, IG_NEED_KEYS, 1, p_keys, 0, 0, 0 },
+	    0, 0, NULL },
+	{ "IGCONNECT_TOKEN_KEYS", NULL, IG_NEED_KEYS, 1, p_keys, 0, 0, 0, NULL },
 	{ "IGCONNECT_GRAPH_VERSION", NULL, 0, 0, p_version,
-	    FIELD(graph_version), 0, 0 },
+	    FIELD(graph_version), 0, 0, NULL },
 	{ "IGCONNECT_INSTAGRAM_WWW_URL", NULL, 0, 0, p_base,
-	    FIELD(url_instagram_www), 0, 0 },
+	    FIELD(url_instagram_www), 0, 0, NULL },
 	{ "IGCONNECT_INSTAGRAM_API_URL", NULL, 0, 0, p_base,
-	    FIELD(url_instagram_api), 0, 0 },
+	    FIELD(url_instagram_api), 0, 0, NULL },
 	{ "IGCONNECT_GRAPH_INSTAGRAM_URL", NULL, 0, 0, p_base,
-	    FIELD(url_graph_instagram), 0, 0 },
+	    FIELD(url_graph_instagram), 0, 0, NULL },
 	{ "IGCONNECT_FACEBOOK_WWW_URL", NULL, 0, 0, p_base,
-	    FIELD(url_facebook_www), 0, 0 },
+	    FIELD(url_facebook_www), 0, 0, NULL },
 	{ "IGCONNECT_GRAPH_FACEBOOK_URL", NULL, 0, 0, p_base,
-	    FIELD(url_graph_facebook), 0, 0 },
-	{ "IGCONNECT_CA_FILE", NULL, 0, 0, p_path, FIELD(ca_file), 0, 0 },
-	{ "IGCONNECT_THREADS", NULL, 0, 0, p_int, FIELD(threads), 1, 256 },
-	{ "IGCONNECT_PROCESSES", NULL, 0, 0, p_int, FIELD(processes), 1, 64 },
+	    FIELD(url_graph_facebook), 0, 0, NULL },
+	{ "IGCONNECT_CA_FILE", NULL, 0, 0, p_path, FIELD(ca_file), 0, 0, NULL },
+	{ "IGCONNECT_THREADS", NULL, 0, 0, p_int, FIELD(threads), 1, 256, NULL },
+	{ "IGCONNECT_PROCESSES", NULL, 0, 0, p_int, FIELD(processes), 1, 64, NULL },
 	{ "IGCONNECT_META_THREADS", NULL, 0, 0, p_int, FIELD(meta_threads),
-	    1, 256 },
+	    1, 256, NULL },
 	{ "IGCONNECT_META_PROCESSES", NULL, 0, 0, p_int,
-	    FIELD(meta_processes), 1, 64 },
+	    FIELD(meta_processes), 1, 64, NULL },
 	{ "IGCONNECT_DB_CONNECTIONS", NULL, 0, 0, p_int,
-	    FIELD(db_connections), 1, 256 },
+	    FIELD(db_connections), 1, 256, NULL },
 	{ "IGCONNECT_SOCKET_MODE", NULL, 0, 0, p_octal, FIELD(socket_mode),
-	    0600, 0777 },
-	{ "IGCONNECT_LOG_LEVEL", NULL, 0, 0, p_level, 0, 0, 0 },
+	    0600, 0777, NULL },
+	{ "IGCONNECT_LOG_LEVEL", NULL, 0, 0, p_level, 0, 0, 0, NULL },
 	{ "IGCONNECT_MAX_BODY", NULL, 0, 0, p_int, FIELD(max_body),
-	    1024, 16 << 20 },
+	    1024, 16 << 20, NULL },
 	{ "IGCONNECT_HTTP_TIMEOUT", NULL, 0, 0, p_int, FIELD(http_timeout),
-	    1, 120 },
+	    1, 120, NULL },
 	{ "IGCONNECT_CONNECT_TIMEOUT", NULL, 0, 0, p_int, FIELD(connect_timeout),
-	    1, 60 },
+	    1, 60, NULL },
 	{ "IGCONNECT_REDIRECT_URIS", NULL, 0, 0, p_redirects,
-	    FIELD(redirect_uris), 0, 0 },
+	    FIELD(redirect_uris), 0, 0, NULL },
 	{ "IGCONNECT_INSTAGRAM_SCOPES", NULL, 0, 0, p_scopes,
-	    FIELD(ig_scopes), 0, 0 },
+	    FIELD(ig_scopes), 0, 0, NULL },
 	{ "IGCONNECT_FACEBOOK_SCOPES", NULL, 0, 0, p_fb_scopes,
-	    FIELD(fb_scopes), 0, 0 },
+	    FIELD(fb_scopes), 0, 0, NULL },
 	{ "IGCONNECT_FACEBOOK_CONFIG_ID", NULL, 0, 0, p_digits,
-	    FIELD(fb_config_id), 0, 0 },
+	    FIELD(fb_config_id), 0, 0, NULL },
 	{ "IGCONNECT_APPSECRET_PROOF_INSTAGRAM", NULL, 0, 0, p_int,
-	    FIELD(ig_appsecret_proof), 0, 1 },
+	    FIELD(ig_appsecret_proof), 0, 1, NULL },
 	{ "IGCONNECT_REFRESH_WINDOW_DAYS", NULL, 0, 0, p_int,
-	    FIELD(refresh_window), 1, 59 },
+	    FIELD(refresh_window), 1, 59, NULL },
 	{ "IGCONNECT_WEBHOOK_MAX_BODY", NULL, 0, 0, p_int,
-	    FIELD(webhook_max_body), 1024, 16 << 20 },
+	    FIELD(webhook_max_body), 1024, 16 << 20, NULL },
 	{ "IGCONNECT_FORWARD_URL", NULL, IG_NEED_FORWARD, 0, p_redirect,
-	    FIELD(forward_url), 0, 0 },
+	    FIELD(forward_url), 0, 0, NULL },
 	{ "IGCONNECT_FORWARD_SECRET", NULL, IG_NEED_FORWARD, 1,
-	    p_forward_secret, FIELD(forward_secret), 0, 0 },
+	    p_forward_secret, FIELD(forward_secret), 0, 0, NULL },
 	{ "IGCONNECT_PUBLIC_URL", NULL, 0, 0, p_base, FIELD(public_url),
-	    0, 0 },
+	    0, 0, NULL },
+	{ "IGCONNECT_RETURN_TOKENS", NULL, 0, 0, p_int,
+	    FIELD(return_tokens), 0, 1, NULL },
+	{ "IGCONNECT_ACCEPT_CLIENT_TOKENS", NULL, 0, 0, p_int,
+	    FIELD(accept_client_tokens), 0, 1, NULL },
+	{ "IGCONNECT_SIGNIN_STATE", NULL, 0, 0, p_signin_state, 0, 0, 0,
+	    NULL },
+	{ "IGCONNECT_SIGNIN_TTL", NULL, 0, 0, p_int, FIELD(signin_ttl),
+	    60, 366 * 86400, NULL },
 };
 
 /*
@@ -736,6 +785,8 @@ lookup(const struct envfile *ef, const struct var *v, char **val, char *msg,
 	if ((s = get(ef, v->name)) == NULL && v->alias != NULL &&
 	    (s = get(ef, v->alias)) != NULL)
 		name = v->alias;
+	if (s == NULL && v->alias2 != NULL && (s = get(ef, v->alias2)) != NULL)
+		name = v->alias2;
 	if (v->secret) {
 		const char	*f;
 		enum ig_err	 er;
@@ -838,6 +889,7 @@ ig_cfg_load(struct ig_cfg *c, unsigned needs, char *msg, size_t sz)
 	c->connect_timeout = 5;
 	c->refresh_window = 10;
 	c->webhook_max_body = 1 << 20;
+	c->signin_ttl = 7 * 86400;
 	msg[0] = '\0';
 	if ((er = envfile_load(&ef, msg, sz)) != IG_OK)
 		goto out;

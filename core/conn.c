@@ -404,7 +404,19 @@ ig_conn_json(const struct ig_cfg *cfg, const struct ig_conn *c, time_t now)
 enum ig_err
 ig_reply_conn(struct ig_ctx *ctx, const struct ig_conn *c)
 {
-	return ig_reply(ctx->req, 200, ig_conn_json(ctx->cfg, c, time(NULL)));
+	const struct ig_route	*rt = ig_req_route(ctx->req);
+	char			*token;
+	enum ig_err		 er;
+
+	er = ig_reply(ctx->req, 200, ig_conn_json(ctx->cfg, c, time(NULL)));
+	/* Only a route that shows it, and only when the operator says so. */
+	if (er != IG_OK || rt == NULL || !rt->returns_token ||
+	    !ctx->cfg->return_tokens || c->token == NULL)
+		return er;
+	if ((er = ig_conn_token(ctx->cfg, c, &token)) != IG_OK)
+		return er;
+	ig_reply_token(ctx->req, token);
+	return IG_OK;
 }
 
 /* The metadata a link writes: flavor, token kind, profile, Page, health. */

@@ -36,11 +36,19 @@ struct	ig_answer {
 	json_t		*extra;		/* more members of the error body */
 	long		 retry_after;	/* > 0: a Retry-After header */
 	char		*cookie;	/* a Set-Cookie value, or NULL */
+	char		*token;		/* the connection's token, for a route
+					   that returns it (a secret) */
 	int		 sent;
 };
 
 /* req.c: the request's answer. */
 struct ig_answer *ig_req_answer(struct ig_req *);
+
+/*
+ * resp.c: give the answer the connection's token "token" (taken), for a
+ * route that shows it (struct ig_route's returns_token).
+ */
+void		 ig_reply_token(struct ig_req *, char *token);
 
 /* resp.c: free what the answer holds. */
 void		 ig_answer_clear(struct ig_answer *);
@@ -58,6 +66,9 @@ struct	ig_shaping {
 	const struct ig_req	*req;
 	int			 status;
 	const json_t		*body;	/* the canonical body */
+	const char		*token;	/* the connection's token, only for a
+					   route that returns it, when
+					   IGCONNECT_RETURN_TOKENS=1 */
 };
 
 /* shape.c: what an error shape turns into the body it answers. */
@@ -87,6 +98,8 @@ struct	ig_route {
 					   canonical body */
 	unsigned	 post_as;	/* 0, or the method a POST stands for */
 	enum ig_path_id	 path_id;
+	int		 returns_token;	/* 1: shows the connection's token
+					   when IGCONNECT_RETURN_TOKENS=1 */
 };
 
 /* shape.c: the index of the shape "name" ("" canonical), -1 if unknown. */
@@ -104,6 +117,33 @@ const struct ig_route *ig_req_route(const struct ig_req *);
  * "kind" there, decoded ("" when unreadable); else NULL.
  */
 const char	*ig_req_path_id(const struct ig_req *, enum ig_path_id kind);
+
+/* Helpers for shapes (shape.c), each a new value or NULL. */
+
+/* "@username" from the canonical connection "c"; JSON null without. */
+json_t		*ig_shape_handle(const json_t *c);
+
+/* Member "key" of "o", or JSON null. */
+json_t		*ig_shape_get(const json_t *o, const char *key);
+
+/* The ISO 8601 time "iso" as epoch milliseconds, or JSON null. */
+json_t		*ig_shape_epoch_ms(const json_t *iso);
+
+/* The ISO 8601 time "iso" with milliseconds (".000Z"), or JSON null. */
+json_t		*ig_shape_iso_ms(const json_t *iso);
+
+/*
+ * The seeds' data shapes, rows of shape.c's routes: each turns the
+ * canonical body of one endpoint into the seed's.
+ */
+
+/* seed000.c */
+
+/* seed001.c */
+
+/* seed003.c */
+
+/* seed004.c */
 
 /* shape.c: the body of the request's route, new; NULL out of memory. */
 json_t		*ig_shape_data(const struct ig_shaping *);

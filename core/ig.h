@@ -247,6 +247,10 @@ struct	ig_cfg {
 	char		*forward_url;		/* where the relay POSTs */
 	char		*forward_secret;	/* signs what it POSTs */
 	char		*public_url;		/* our own base URL, or NULL */
+	long		 return_tokens;		/* 1: seed 004's token fields */
+	long		 accept_client_tokens;	/* 1: seed 003's accessToken */
+	long		 signin_client_state;	/* 1: the front end's state */
+	long		 signin_ttl;		/* seconds a sign-in JWT lasts */
 };
 
 /*
@@ -506,6 +510,9 @@ enum ig_err	 ig_refuse_meta(struct ig_req *, enum ig_err er,
 
 /* "t" as ISO 8601 UTC, "2026-11-21T15:04:05Z", into "out" (21 bytes). */
 void		 ig_iso8601(char out[21], time_t t);
+
+/* ig_iso8601()'s form "YYYY-MM-DDTHH:MM:SSZ" as a time, or -1. */
+time_t		 ig_iso8601_parse(const char *s);
 
 /* 1 once the answer is decided: given, or refused by the parser. */
 int		 ig_resp_sent(const struct ig_req *);
@@ -971,8 +978,16 @@ struct	ig_link_req {
 	const char	*selection;	/* or this, to finish a choice */
 	const char	*user_token;	/* or this Facebook user token, to
 					   upgrade a short-lived link */
+	const char	*client_token;	/* or this Instagram Login token a
+					   front end got itself */
 	const char	*page_id;	/* the chosen account, or NULL */
 	const char	*account_id;
+	/*
+	 * 1: sign-in (Instagram Login): there is no caller yet, the user is
+	 * the account's own, "instagram:" and its app-scoped id, created on
+	 * the first sign-in; "user" and "user_uuid" are ignored.
+	 */
+	int		 signin;
 };
 
 struct	ig_conn;
@@ -982,6 +997,8 @@ struct	ig_link_res {
 	json_t			*candidates;	/* IG_ECHOICE: new array */
 	char			 selection[IG_STATE_LEN + 1];
 	time_t			 selection_expires;
+	char			 user[IG_MAX_USER_ID + 1];	/* signin:
+						   the user's external id */
 };
 
 /*
@@ -1139,6 +1156,10 @@ enum ig_err	 ig_state_new(struct ig_ctx *, const char *user,
 enum ig_err	 ig_state_consume(struct ig_ctx *, const char *user,
 		    const char *state, char *user_uuid, enum ig_flavor *flavor,
 		    char **redirect_uri);
+
+/* The users row of the external id "user" (made if new): "user_uuid". */
+enum ig_err	 ig_user_ensure(struct ig_ctx *, const char *user,
+		    char *user_uuid);
 
 /*
  * Selections (Facebook Login's account choice): a handle made like a

@@ -4,7 +4,8 @@
  * code into a connection, for both of Meta's login flavors.
  *
  * Instagram Login (Instagram Login docs): code -> short-lived token ->
- * long-lived token -> /me -> one upsert.
+ * long-lived token -> /me -> one upsert.  A token a front end got
+ * itself starts at /me instead: Meta says whose it is.
  *
  * Facebook Login (B.2-B.6): code -> user token -> long-lived user token
  * -> debug_token (who, which permissions, until when) -> every page of
@@ -26,6 +27,12 @@
 
 /* What Meta says a short-lived token lives (Instagram Login docs). */
 #define SHORT_TOKEN_LIFE	3600
+
+/* And a long-lived one: at most this is left of a token of unknown age. */
+#define LONG_TOKEN_LIFE		(60 * 86400)
+
+/* The external id of a user who signs in with Instagram. */
+#define SIGNIN_PREFIX		"instagram:"
 
 /*
  * Pages of /me/accounts read at most: 25 Pages each by default, so
@@ -87,40 +94,114 @@ granted(const json_t *perms, const char *perm)
 
 /* ---------------------------------------------------- Instagram Login */
 
+/*
+ * A front end's own token, once /me said whose it is: Meta exchanges
+ * only short-lived tokens for long-lived ones and refuses the others
+ * with code 100, so a refused one is long-lived already, with at most
+ * LONG_TOKEN_LIFE left.
+ */
+static enum ig_err
+client_token_kind(struct ig_ctx *ctx, struct ig_token *given,
+    struct ig_token *long_tok, const struct ig_token **use,
+    enum ig_token_kind *kind, struct ig_meta_error *m)
+{
+	enum ig_err	er;
+
+	er = ig_insta_long_lived(ctx, given->access_token, long_tok, m);
+	if (er == IG_OK) {
+		*use = long_tok;
+		*kind = IG_TOKEN_LONG;
+		return IG_OK;
+	}
+	if (er != IG_EMETA || m->code != 100)
+		return er;
+	given->expires_in = LONG_TOKEN_LIFE;
+	*use = given;
+	*kind = IG_TOKEN_LONG;
+	return IG_OK;
+}
+
+/*
+ * The token to keep: from the code, exchanged for a long-lived one, or
+ * the front end's own; "first" is what the code or the front end gave.
+ */
+static enum ig_err
+instagram_token(struct ig_ctx *ctx, const struct ig_link_req *rq,
+    struct ig_token *first, struct ig_token *long_tok,
+    const struct ig_token **use, enum ig_token_kind *kind,
+    struct ig_link_res *res)
+{
+	struct ig_profile	probe;
+	enum ig_err		er;
+
+	if (rq->client_token == NULL) {
+		if ((er = ig_insta_exchange_code(ctx, rq->code,
+		    rq->redirect_uri, first, &res->merr)) != IG_OK)
+			return er;
+		if (!granted(first->permissions, "instagram_business_basic"))
+			return IG_ESCOPE;
+		return long_lived_or_fallback(ctx, ig_insta_long_lived, first,
+		    long_tok, use, kind, &res->merr);
+	}
+	/* Meta tells the permissions only at the code exchange. */
+	if ((first->access_token = ig_strdup(rq->client_token)) == NULL ||
+	    (first->permissions = json_array()) == NULL)
+		return IG_ENOMEM;
+	/* Nothing is exchanged for a token Meta does not know. */
+	memset(&probe, 0, sizeof(probe));
+	er = ig_insta_profile(ctx, first->access_token, &probe, &res->merr);
+	ig_profile_free(&probe);
+	if (er != IG_OK)
+		return er;
+	return client_token_kind(ctx, first, long_tok, use, kind, &res->merr);
+}
+
+/* Sign-in: the users row of the account's own user, made if new. */
+static enum ig_err
+signin_user(struct ig_ctx *ctx, const char *provider_user_id,
+    struct ig_link_res *res, char *uuid)
+{
+	if ((size_t)snprintf(res->user, sizeof(res->user), "%s%s",
+	    SIGNIN_PREFIX, provider_user_id) >= sizeof(res->user))
+		return IG_EUPSTREAM;
+	return ig_user_ensure(ctx, res->user, uuid);
+}
+
 static enum ig_err
 link_instagram(struct ig_ctx *ctx, const struct ig_link_req *rq,
     struct ig_link_res *res)
 {
-	struct ig_token		 short_tok, long_tok;
+	struct ig_token		 first, long_tok;
 	const struct ig_token	*use = NULL;
 	struct ig_profile	 profile;
 	struct ig_link		 link;
 	enum ig_token_kind	 kind = IG_TOKEN_LONG;
+	char			 uuid[37];
+	const char		*user_uuid = rq->user_uuid;
 	enum ig_err		 er;
 
+	memset(&first, 0, sizeof(first));
 	memset(&long_tok, 0, sizeof(long_tok));
 	memset(&profile, 0, sizeof(profile));
-	if ((er = ig_insta_exchange_code(ctx, rq->code, rq->redirect_uri,
-	    &short_tok, &res->merr)) != IG_OK)
-		return er;
-	if (!granted(short_tok.permissions, "instagram_business_basic"))
-		er = IG_ESCOPE;
-	else if ((er = long_lived_or_fallback(ctx, ig_insta_long_lived,
-	    &short_tok, &long_tok, &use, &kind, &res->merr)) == IG_OK &&
+	if ((er = instagram_token(ctx, rq, &first, &long_tok, &use, &kind,
+	    res)) == IG_OK &&
 	    (er = ig_insta_profile(ctx, use->access_token, &profile,
-	    &res->merr)) == IG_OK) {
+	    &res->merr)) == IG_OK && rq->signin &&
+	    (er = signin_user(ctx, profile.id, res, uuid)) == IG_OK)
+		user_uuid = uuid;
+	if (er == IG_OK) {
 		memset(&link, 0, sizeof(link));
-		link.user_uuid = rq->user_uuid;
+		link.user_uuid = user_uuid;
 		link.flavor = IG_FLAVOR_INSTAGRAM;
 		link.token_kind = kind;
 		link.token = use;
 		link.provider_user_id = profile.id;
 		link.business_account_id = profile.ig_id;
 		link.profile = &profile;
-		link.scopes = short_tok.permissions;
+		link.scopes = first.permissions;
 		er = ig_conn_link(ctx, &link, res->conn);
 	}
-	ig_token_free(&short_tok);
+	ig_token_free(&first);
 	ig_token_free(&long_tok);
 	ig_profile_free(&profile);
 	return er;

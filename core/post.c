@@ -195,25 +195,6 @@ children(const json_t *o, json_t *out, char *why, size_t sz)
 	return IG_OK;
 }
 
-/* "YYYY-MM-DDTHH:MM:SSZ" as a time, or -1. */
-static time_t
-iso_utc(const char *s)
-{
-	struct tm	tm;
-	int		n = 0;
-
-	memset(&tm, 0, sizeof(tm));
-	if (strlen(s) != 20 || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n",
-	    &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-	    &tm.tm_sec, &n) != 6 || n != 20 || tm.tm_mon < 1 || tm.tm_mon > 12 ||
-	    tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
-	    tm.tm_min > 59 || tm.tm_sec > 60)
-		return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon--;
-	return timegm(&tm);
-}
-
 /* publishAt: ISO 8601 UTC, after "now", at most 75 days ahead. */
 static enum ig_err
 publish_at(const json_t *o, time_t now, json_t *out, time_t *at,
@@ -225,7 +206,7 @@ publish_at(const json_t *o, time_t now, json_t *out, time_t *at,
 	*at = 0;
 	if (v == NULL || json_is_null(v))
 		return IG_OK;
-	if (!json_is_string(v) || (t = iso_utc(json_string_value(v))) == -1)
+	if (!json_is_string(v) || (t = ig_iso8601_parse(json_string_value(v))) == -1)
 		return bad(why, sz, "\"publishAt\" must be ISO 8601 UTC, "
 		    "as 2026-12-24T18:00:00Z");
 	if (t <= now)

@@ -143,6 +143,8 @@ forget_data(struct ig_answer *a)
 	a->body = NULL;
 	free(a->text);
 	a->text = NULL;
+	ig_free_secret(a->token);
+	a->token = NULL;
 }
 
 void
@@ -152,6 +154,17 @@ ig_answer_clear(struct ig_answer *a)
 	forget_data(a);
 	free(a->cookie);
 	a->cookie = NULL;
+	ig_free_secret(a->token);
+	a->token = NULL;
+}
+
+void
+ig_reply_token(struct ig_req *r, char *token)
+{
+	struct ig_answer	*a = ig_req_answer(r);
+
+	ig_free_secret(a->token);
+	a->token = token;
 }
 
 enum ig_err
@@ -280,6 +293,24 @@ ig_iso8601(char out[21], time_t t)
 		out[0] = '\0';
 }
 
+time_t
+ig_iso8601_parse(const char *s)
+{
+	struct tm	tm;
+	int		n = 0;
+
+	memset(&tm, 0, sizeof(tm));
+	if (strlen(s) != 20 || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n",
+	    &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+	    &tm.tm_sec, &n) != 6 || n != 20 || tm.tm_mon < 1 || tm.tm_mon > 12 ||
+	    tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
+	    tm.tm_min > 59 || tm.tm_sec > 60)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon--;
+	return timegm(&tm);
+}
+
 static enum ig_err
 send_error(struct ig_req *r, const struct ig_answer *a)
 {
@@ -318,5 +349,6 @@ ig_answer_send(struct ig_req *r, const struct ig_cfg *cfg, enum ig_err er)
 	s.req = r;
 	s.status = ig_resp_status(r);
 	s.body = a->body;
+	s.token = a->token;
 	return write_json(r, s.status, ig_shape_data(&s));
 }

@@ -31,18 +31,93 @@ canonical_error(const struct ig_fault *f)
 	return o;
 }
 
-/* The shapes IGCONNECT_COMPAT can name; index 0 is the canonical one. */
+/* Seed 000 answers {error: message}; our code and id come along. */
+static json_t *
+seed000_error(const struct ig_fault *f)
+{
+	return json_pack("{s:s, s:s, s:s}", "error", f->text, "code", f->code,
+	    "requestId", f->request_id);
+}
+
+/* Seed 001: {success: false, message, error}, "error" our code. */
+static json_t *
+seed001_error(const struct ig_fault *f)
+{
+	return json_pack("{s:b, s:s, s:s, s:s}", "success", 0, "message",
+	    f->text, "error", f->code, "requestId", f->request_id);
+}
+
+/* Seed 003: {ok: false, error, message}. */
+static json_t *
+seed003_error(const struct ig_fault *f)
+{
+	return json_pack("{s:b, s:s, s:s, s:s}", "ok", 0, "error", f->code,
+	    "message", f->text, "requestId", f->request_id);
+}
+
+/*
+ * The shapes IGCONNECT_COMPAT can name; index 0 is the canonical one.
+ * Seed 004 documents no error body: it keeps the canonical one.
+ */
+enum { SEED000 = 1, SEED001, SEED003, SEED004 };
 static const struct {
 	const char	*name;
 	json_t		*(*error)(const struct ig_fault *);
 } compats[] = {
 	{ "", canonical_error },
+	[SEED000] = { "seed000", seed000_error },
+	[SEED001] = { "seed001", seed001_error },
+	[SEED003] = { "seed003", seed003_error },
+	[SEED004] = { "seed004", canonical_error },
 };
 
 /* The endpoints a shape answers differently from the canonical API. */
 static const struct ig_route routes[] = {
-	{ NULL, 0, NULL, 0, IG_PATH_NONE },
+	/* seed 000 */
+
+	/* seed 001 */
+
+	/* seed 003 */
+
+	/* seed 004 */
+
+	{ NULL, 0, NULL, 0, IG_PATH_NONE, 0 },
 };
+
+json_t *
+ig_shape_get(const json_t *o, const char *key)
+{
+	json_t	*v = json_object_get(o, key);
+
+	return v != NULL ? json_incref(v) : json_null();
+}
+
+json_t *
+ig_shape_handle(const json_t *c)
+{
+	const char	*u = json_string_value(json_object_get(c, "username"));
+
+	return u != NULL ? json_sprintf("@%s", u) : json_null();
+}
+
+json_t *
+ig_shape_epoch_ms(const json_t *iso)
+{
+	const char	*s = json_string_value(iso);
+	time_t		 t = s != NULL ? ig_iso8601_parse(s) : -1;
+
+	return t < 0 ? json_null() : json_integer((json_int_t)t * 1000);
+}
+
+json_t *
+ig_shape_iso_ms(const json_t *iso)
+{
+	const char	*s = json_string_value(iso);
+
+	if (s == NULL || ig_iso8601_parse(s) < 0)
+		return json_null();
+	return json_sprintf("%.19s.000Z", s);
+}
 
 int
 ig_compat_find(const char *name)

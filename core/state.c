@@ -129,6 +129,30 @@ ig_state_consume(struct ig_ctx *ctx, const char *user, const char *state,
 	return er;
 }
 
+/* ---------------------------------------------------------- users */
+
+static const struct ig_stmt user_ensure = { "user_ensure",
+	"INSERT INTO users (externalId) VALUES ($1) "
+	"ON CONFLICT (externalId) DO UPDATE SET externalId = "
+	"  EXCLUDED.externalId RETURNING id", 1 };
+
+enum ig_err
+ig_user_ensure(struct ig_ctx *ctx, const char *user, char *user_uuid)
+{
+	const char	*vals[1] = { user };
+	PGresult	*res;
+	enum ig_err	 er;
+
+	if ((er = ig_db_exec(ctx->db, &user_ensure, vals, &res)) != IG_OK)
+		return er;
+	if (PQntuples(res) != 1 || PQgetlength(res, 0, 0) != 36)
+		er = IG_EDB;
+	else
+		memcpy(user_uuid, PQgetvalue(res, 0, 0), 37);
+	PQclear(res);
+	return er;
+}
+
 /* ---------------------------------------------------------- selections */
 
 /*
