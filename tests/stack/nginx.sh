@@ -14,7 +14,10 @@ render_nginx_conf() {
 		# workers run as the caller, who owns the sockets.
 		user_line="# user: not started as root; workers run as $(id -un)"
 	fi
+	# Every seed's compatibility routes are enabled here: the tests play
+	# each seed's front end against them.
 	sed -e "s|^user @USER@;|$user_line|" \
+		-e 's/^\( *\)# \[seed[0-9][0-9]*\] /\1/' \
 		-e "s|@PORT@|$PORT|g" \
 		-e "s|@RUNDIR@|$SOCK|g" \
 		-e "s|@LOGDIR@|$LOG|g" \
