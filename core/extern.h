@@ -138,6 +138,7 @@ json_t		*ig_shape_iso_ms(const json_t *iso);
  */
 
 /* seed000.c */
+json_t		*ig_seed000_signin(const struct ig_shaping *);
 
 /* seed001.c */
 

@@ -438,6 +438,14 @@ const char	*ig_req_env(const struct ig_req *, const char *name);
  */
 const char	*ig_req_env_once(const struct ig_req *, const char *name);
 
+/*
+ * The value of the cookie "name" (RFC 6265 5.4: "name=value" pairs
+ * separated by "; ") into "out"; 1 when the request sends it exactly
+ * once and it fits, else 0.
+ */
+int		 ig_req_cookie(const struct ig_req *, const char *name,
+		    char *out, size_t outsz);
+
 /* The raw body and its length ("" and 0 when none).  Borrowed. */
 const char	*ig_req_body(const struct ig_req *, size_t *len);
 
@@ -1168,6 +1176,17 @@ enum ig_err	 ig_state_new(struct ig_ctx *, const char *user,
 enum ig_err	 ig_state_consume(struct ig_ctx *, const char *user,
 		    const char *state, char *user_uuid, enum ig_flavor *flavor,
 		    char **redirect_uri);
+
+/*
+ * A sign-in's state (no caller yet), bound to the browser: "state" and
+ * "browser" (the cookie's value) each receive IG_STATE_LEN+1 bytes; only
+ * their hashes are stored.  Consuming needs both, once, like a user's
+ * state; "*redirect_uri" is then a new string the caller frees.
+ */
+enum ig_err	 ig_signin_state_new(struct ig_ctx *, const char *redirect_uri,
+		    char *state, char *browser, time_t *expires);
+enum ig_err	 ig_signin_state_consume(struct ig_ctx *, const char *state,
+		    const char *browser, char **redirect_uri);
 
 /* The users row of the external id "user" (made if new): "user_uuid". */
 enum ig_err	 ig_user_ensure(struct ig_ctx *, const char *user,

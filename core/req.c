@@ -72,6 +72,30 @@ ig_req_env_once(const struct ig_req *r, const char *name)
 	return seen == 1 ? FCGX_GetParam(name, r->fcgx->envp) : NULL;
 }
 
+int
+ig_req_cookie(const struct ig_req *r, const char *name, char *out,
+    size_t outsz)
+{
+	const char	*p = ig_req_env_once(r, "HTTP_COOKIE"), *end;
+	size_t		 n = strlen(name), len;
+	int		 seen = 0;
+
+	while (p != NULL && *p != '\0') {
+		p += strspn(p, " ");
+		end = p + strcspn(p, ";");
+		len = (size_t)(end - p);
+		if (len > n && strncmp(p, name, n) == 0 && p[n] == '=') {
+			/* The same name twice: which one did we set? */
+			if (seen++ > 0 || len - n - 1 >= outsz)
+				return 0;
+			memcpy(out, p + n + 1, len - n - 1);
+			out[len - n - 1] = '\0';
+		}
+		p = *end == ';' ? end + 1 : end;
+	}
+	return seen == 1;
+}
+
 unsigned
 ig_req_method(const struct ig_req *r)
 {

@@ -74,6 +74,7 @@ static const struct {
 /* The endpoints a shape answers differently from the canonical API. */
 static const struct ig_route routes[] = {
 	/* seed 000 */
+	{ "signin", SEED000, ig_seed000_signin, 0, IG_PATH_NONE, 0 },
 
 	/* seed 001 */
 

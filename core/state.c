@@ -129,6 +129,78 @@ ig_state_consume(struct ig_ctx *ctx, const char *user, const char *state,
 	return er;
 }
 
+/* ------------------------------------------------------------ sign-in */
+
+/*
+ * A sign-in has no caller yet: its state belongs to no user and is bound
+ * to the browser instead, by the hash of a random value the browser
+ * keeps in a cookie.
+ */
+static const struct ig_stmt signin_insert = { "signin_insert",
+	"WITH gc AS (DELETE FROM oauth_states WHERE stateHash IN (SELECT "
+	"  stateHash FROM oauth_states WHERE expiresAt < now() LIMIT 8 "
+	"  FOR UPDATE SKIP LOCKED)) "
+	"INSERT INTO oauth_states (stateHash, browserHash, redirectUri, "
+	"  expiresAt) VALUES ($1::bytea, $2::bytea, $3, now() + $4::int * "
+	"  interval '1 second') "
+	"RETURNING floor(extract(epoch FROM expiresAt))::bigint", 4 };
+
+/* As for a user's state, another browser's attempt leaves it alone. */
+static const struct ig_stmt signin_consume = { "signin_consume",
+	"DELETE FROM oauth_states "
+	"WHERE stateHash = $1::bytea AND userId IS NULL AND "
+	"  browserHash = $2::bytea "
+	"RETURNING redirectUri, expiresAt > now()", 2 };
+
+enum ig_err
+ig_signin_state_new(struct ig_ctx *ctx, const char *redirect_uri,
+    char *state, char *browser, time_t *expires)
+{
+	char		 hash[67], bhash[67], ttl[16];
+	const char	*vals[4];
+	enum ig_err	 er;
+
+	if ((er = new_handle(state, hash)) != IG_OK ||
+	    (er = new_handle(browser, bhash)) != IG_OK)
+		return er;
+	(void)snprintf(ttl, sizeof(ttl), "%d", IG_STATE_TTL);
+	vals[0] = hash;
+	vals[1] = bhash;
+	vals[2] = redirect_uri;
+	vals[3] = ttl;
+	return insert_handle(ctx, &signin_insert, vals, expires);
+}
+
+enum ig_err
+ig_signin_state_consume(struct ig_ctx *ctx, const char *state,
+    const char *browser, char **redirect_uri)
+{
+	char		 hash[67], bhash[67];
+	const char	*vals[2];
+	PGresult	*res;
+	enum ig_err	 er;
+
+	*redirect_uri = NULL;
+	if (strlen(state) != IG_STATE_LEN ||
+	    !ig_valid_state(state, IG_STATE_LEN) ||
+	    strlen(browser) != IG_STATE_LEN ||
+	    !ig_valid_state(browser, IG_STATE_LEN))
+		return IG_ENOTFOUND;
+	if ((er = ig_db_sha256(state, hash)) != IG_OK ||
+	    (er = ig_db_sha256(browser, bhash)) != IG_OK)
+		return er;
+	vals[0] = hash;
+	vals[1] = bhash;
+	if ((er = ig_db_exec(ctx->db, &signin_consume, vals, &res)) != IG_OK)
+		return er;
+	if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 1), "t") != 0)
+		er = IG_ENOTFOUND;
+	else if ((*redirect_uri = ig_strdup(PQgetvalue(res, 0, 0))) == NULL)
+		er = IG_ENOMEM;
+	PQclear(res);
+	return er;
+}
+
 /* ---------------------------------------------------------- users */
 
 static const struct ig_stmt user_ensure = { "user_ensure",
