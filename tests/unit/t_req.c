@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * t_req.c: request parsing and caller authentication, driven the way a
- * CGI request arrives: variables in the environment, the body on stdin.
- * The answer the parser writes on an error goes to /dev/null; the tests
- * read its status with ig_resp_status().
+ * t_req.c: request parsing, caller authentication and the answer layer,
+ * driven the way a CGI request arrives: variables in the environment,
+ * the body on stdin.  The tests read the status the parser decided with
+ * ig_resp_status(), and what ig_answer_send() writes from a file.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -40,7 +40,8 @@ clear_env(void)
 {
 	static const char *const vars[] = { "REQUEST_METHOD", "QUERY_STRING",
 	    "CONTENT_TYPE", "CONTENT_LENGTH", "REQUEST_ID", "REMOTE_USER",
-	    "HTTP_AUTHORIZATION", "HTTP_X_USER_ID", NULL };
+	    "HTTP_AUTHORIZATION", "HTTP_X_USER_ID", "HTTP_COOKIE",
+	    "IGCONNECT_COMPAT", "REDIRECT_IGCONNECT_COMPAT", NULL };
 	size_t	i;
 
 	for (i = 0; vars[i] != NULL; i++)
@@ -296,7 +297,123 @@ t_auth_remote_user_and_none(void)
 	ig_req_free(r);
 }
 
+static void
+t_cookie(void)
+{
+	struct ig_req	*r = make("GET", NULL, NULL, NULL);
+	char		 v[8];
+
+	CHECK(!ig_req_cookie(r, "__Host-x", v, sizeof(v)));
+	setenv("HTTP_COOKIE", "a=1; __Host-xy=2;__Host-x=abc; b=", 1);
+	CHECK(ig_req_cookie(r, "__Host-x", v, sizeof(v)) &&
+	    strcmp(v, "abc") == 0);
+	CHECK(ig_req_cookie(r, "b", v, sizeof(v)) && strcmp(v, "") == 0);
+	CHECK(!ig_req_cookie(r, "__Host", v, sizeof(v)));
+	/* Twice: which one is ours?  Too long: not ours either. */
+	setenv("HTTP_COOKIE", "__Host-x=abc; __Host-x=abd", 1);
+	CHECK(!ig_req_cookie(r, "__Host-x", v, sizeof(v)));
+	setenv("HTTP_COOKIE", "__Host-x=abcdefgh", 1);
+	CHECK(!ig_req_cookie(r, "__Host-x", v, sizeof(v)));
+	ig_req_free(r);
+}
+
+/* What ig_answer_send() writes for "r" after "er", into "out". */
+static void
+send_to(struct ig_req *r, enum ig_err er, char *out, size_t sz)
+{
+	char	 path[] = "/tmp/t_req_out.XXXXXX";
+	int	 fd, saved;
+	ssize_t	 n;
+
+	fd = mkstemp(path);
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	dup2(fd, STDOUT_FILENO);
+	(void)ig_answer_send(r, &cfg, er);
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	n = pread(fd, out, sz - 1, 0);
+	out[n > 0 ? n : 0] = '\0';
+	close(fd);
+	unlink(path);
+}
+
+/* A shape named by IGCONNECT_COMPAT must exist: else 500, not a guess. */
+static void
+t_compat_names(void)
+{
+	struct ig_req	*r;
+
+	clear_env();
+	setenv("REQUEST_METHOD", "GET", 1);
+	setenv("IGCONNECT_COMPAT", "seed999", 1);
+	r = parse_quietly();
+	CHECK(r != NULL && ig_resp_status(r) == 500);
+	ig_req_free(r);
+	setenv("IGCONNECT_COMPAT", "seed003", 1);
+	r = parse_quietly();
+	CHECK(r != NULL && !ig_resp_sent(r) && ig_req_compat(r) > 0);
+	ig_req_free(r);
+	/* Apache's name for it after a rewrite, in CGI mode. */
+	unsetenv("IGCONNECT_COMPAT");
+	setenv("REDIRECT_IGCONNECT_COMPAT", "seed003", 1);
+	r = parse_quietly();
+	CHECK(r != NULL && ig_req_compat(r) == ig_compat_find("seed003"));
+	ig_req_free(r);
+}
+
+/* One error value, answered in the canonical shape and in a seed's. */
+static void
+t_error_shapes(void)
+{
+	struct ig_req	*r;
+	char		 out[4096], want[128];
+
+	r = make("GET", NULL, NULL, NULL);
+	send_to(r, ig_refuse(r, IG_ESTATE, NULL), out, sizeof(out));
+	CHECK(strncmp(out, "Status: 400 Bad Request\r\n", 25) == 0);
+	CHECK(strstr(out, "\"error\":\"invalid_state\"") != NULL);
+	(void)snprintf(want, sizeof(want), "\"request_id\":\"%s\"",
+	    ig_req_id(r));
+	CHECK(strstr(out, want) != NULL);
+	ig_req_free(r);
+	setenv("IGCONNECT_COMPAT", "seed003", 1);
+	r = parse_quietly();
+	send_to(r, ig_refuse(r, IG_ESTATE, "why"), out, sizeof(out));
+	CHECK(strstr(out, "{\"ok\":false,\"error\":\"invalid_state\","
+	    "\"message\":\"why\",\"requestId\":") != NULL);
+	ig_req_free(r);
+}
+
+/* Data with a cookie; a handler that gave nothing is a 500. */
+static void
+t_reply(void)
+{
+	struct ig_req	*r = make("GET", NULL, NULL, NULL);
+	char		 out[4096];
+
+	CHECK(ig_reply(r, 201, json_pack("{s:i}", "n", 1)) == IG_OK);
+	CHECK(ig_reply_cookie(r, "__Host-c", "v", 60) == IG_OK);
+	send_to(r, IG_OK, out, sizeof(out));
+	CHECK(strncmp(out, "Status: 201 Created\r\n", 21) == 0);
+	CHECK(strstr(out, "\r\nSet-Cookie: __Host-c=v; Max-Age=60; Path=/; "
+	    "Secure; HttpOnly; SameSite=Lax\r\n") != NULL);
+	CHECK(strstr(out, "\r\n\r\n{\"n\":1}") != NULL);
+	/* Only once. */
+	CHECK(ig_answer_send(r, &cfg, IG_OK) != IG_OK);
+	ig_req_free(r);
+	r = make("GET", NULL, NULL, NULL);
+	send_to(r, IG_OK, out, sizeof(out));
+	CHECK(strncmp(out, "Status: 500 ", 12) == 0);
+	ig_req_free(r);
+}
+
 static const struct ig_test tests[] = {
+	TEST(t_cookie),
+	TEST(t_compat_names),
+	TEST(t_error_shapes),
+	TEST(t_reply),
 	TEST(t_query_dotted_names),
 	TEST(t_percent_decoded_once),
 	TEST(t_duplicate_rejected),
