@@ -88,7 +88,7 @@ jwt(const struct ig_cfg *cfg, long n)
 	if (claims == NULL || ig_jwt_sign(cfg, claims, &tok) != IG_OK)
 		die("cannot sign");
 	for (; n > 0; n--)
-		if (ig_jwt_verify(cfg, tok, time(NULL), sub, sizeof(sub)) !=
+		if (ig_jwt_verify(cfg, tok, time(NULL), sub, sizeof(sub), NULL) !=
 		    IG_OK)
 			die("the token did not verify");
 	free(tok);

@@ -13,16 +13,19 @@
 #include "ig.h"
 #include "extern.h"
 
-static enum ig_err
-copy_user(const char *id, char *user, size_t usersz)
+/* NULL if "id" is a user id we accept (copied into "user"), else why not. */
+static const char *
+copy_user(const char *id, char *user, size_t usersz, const char *what)
 {
 	size_t	n;
 
-	if (id == NULL || (n = strlen(id)) == 0 || n >= usersz ||
-	    !ig_valid_user_id(id, n))
-		return IG_EAUTH;
+	if (id == NULL || (n = strlen(id)) == 0)
+		return what;
+	if (n >= usersz || !ig_valid_user_id(id, n))
+		return "the user id is not one we accept (UTF-8 text without "
+		    "control characters, at most 255 bytes)";
 	memcpy(user, id, n + 1);
-	return IG_OK;
+	return NULL;
 }
 
 /* The user ids a request may name: as the seeds' front ends send them. */
@@ -106,38 +109,45 @@ names_only_caller(const struct ig_req *req, const char *user)
 	return IG_OK;
 }
 
-static enum ig_err
+/* NULL once the caller is in "user", else why they are not known. */
+static const char *
 who(const struct ig_cfg *cfg, const struct ig_req *req, char *user,
     size_t usersz)
 {
-	const char	*h;
+	const char	*h, *why;
 
 	switch (cfg->auth) {
 	case IG_AUTH_REMOTE_USER:
-		return copy_user(ig_req_env(req, "REMOTE_USER"), user, usersz);
+		return copy_user(ig_req_env(req, "REMOTE_USER"), user, usersz,
+		    "no REMOTE_USER: the web server did not authenticate "
+		    "the caller");
 	case IG_AUTH_NONE:
 		if ((h = ig_req_env(req, "HTTP_X_USER_ID")) == NULL)
 			h = "local";
-		return copy_user(h, user, usersz);
+		return copy_user(h, user, usersz, "an empty X-User-Id");
 	case IG_AUTH_JWT:
 		break;
 	}
-	if ((h = ig_req_env(req, "HTTP_AUTHORIZATION")) == NULL ||
-	    strncasecmp(h, "Bearer ", 7) != 0)
-		return IG_EAUTH;
+	if ((h = ig_req_env(req, "HTTP_AUTHORIZATION")) == NULL)
+		return "no Authorization header: send \"Authorization: "
+		    "Bearer <JWT>\"";
+	if (strncasecmp(h, "Bearer ", 7) != 0)
+		return "the Authorization header is not \"Bearer <JWT>\"";
 	h += 7;
 	while (*h == ' ')
 		h++;
-	return ig_jwt_verify(cfg, h, time(NULL), user, usersz);
+	(void)ig_jwt_verify(cfg, h, time(NULL), user, usersz, &why);
+	return why;
 }
 
 enum ig_err
-ig_auth_caller(const struct ig_cfg *cfg, const struct ig_req *req,
-    char *user, size_t usersz)
+ig_auth_caller(const struct ig_cfg *cfg, struct ig_req *req, char *user,
+    size_t usersz)
 {
-	enum ig_err	er;
+	const char	*why;
 
-	if ((er = who(cfg, req, user, usersz)) != IG_OK)
-		return er;
+	/* The reason is ours, fixed text: never the token itself. */
+	if ((why = who(cfg, req, user, usersz)) != NULL)
+		return ig_refuse(req, IG_EAUTH, why);
 	return names_only_caller(req, user);
 }

@@ -431,6 +431,8 @@ static const struct var vars[] = {
 	    0, 0, NULL },
 	{ "IGCONNECT_JWT_AUDIENCE", NULL, 0, 0, p_text, FIELD(jwt_audience),
 	    0, 0, NULL },
+	{ "IGCONNECT_JWT_MAX_TTL", NULL, 0, 0, p_int, FIELD(jwt_max_ttl),
+	    60, IG_MAX_JWT_TTL, NULL },
 	{ "IGCONNECT_TOKEN_KEYS", NULL, IG_NEED_KEYS, 1, p_keys, 0, 0, 0, NULL },
 	{ "IGCONNECT_GRAPH_VERSION", NULL, 0, 0, p_version,
 	    FIELD(graph_version), 0, 0, NULL },
@@ -890,6 +892,7 @@ ig_cfg_load(struct ig_cfg *c, unsigned needs, char *msg, size_t sz)
 	c->refresh_window = 10;
 	c->webhook_max_body = 1 << 20;
 	c->signin_ttl = 7 * 86400;
+	c->jwt_max_ttl = IG_JWT_MAX_TTL;
 	msg[0] = '\0';
 	if ((er = envfile_load(&ef, msg, sz)) != IG_OK)
 		goto out;

@@ -52,8 +52,12 @@ static const struct {
 	[IG_EGRANT] =	  { "Meta rejected the authorization code (expired, "
 			    "used, or for another redirect URI); start the "
 			    "login again", 400, "invalid_grant" },
+	/*
+	 * Not 401: a front end's generic 401 handler signs its user out of
+	 * the app, and a dead Instagram token is no reason to.
+	 */
 	[IG_EREVOKED] =	  { "the Instagram token is expired or revoked; "
-			    "connect the account again", 401, "token_revoked" },
+			    "connect the account again", 409, "token_revoked" },
 	[IG_ETOOEARLY] =  { "Meta refreshes only tokens at least 24 hours "
 			    "old; see refreshableAt", 409, "too_early" },
 	[IG_EPUBLIMIT] =  { "the account reached Meta's limit of published "
@@ -63,6 +67,9 @@ static const struct {
 			    "insufficient_scope" },
 	[IG_ENOCONN] =	  { "no Instagram account is connected", 404,
 			    "not_found" },
+	[IG_EMEDIATYPE] = { "send the body as JSON or "
+			    "application/x-www-form-urlencoded", 415,
+			    "unsupported_media_type" },
 };
 
 static int

@@ -26,7 +26,9 @@
 #define IG_MAX_KEYS		8		/* IGCONNECT_TOKEN_KEYS entries */
 #define IG_MAX_JWT		4096		/* bytes of a caller's JWT */
 #define IG_MAX_JWT_TTL		31536000	/* seconds: a year */
-#define IG_MAX_USER_ID		128		/* bytes of an external user id */
+#define IG_JWT_MAX_TTL		(30 * 86400)	/* IGCONNECT_JWT_MAX_TTL's
+						   default */
+#define IG_MAX_USER_ID		255		/* bytes of an external user id */
 #define IG_MAX_CODE		1024		/* bytes of an OAuth code */
 #define IG_MAX_TOKEN		4096		/* bytes of a Meta access token */
 #define IG_MAX_POST		(16 << 20)	/* a raw POST body in a batch */
@@ -64,11 +66,12 @@ enum	ig_err {
 	IG_ESTATE,	/* OAuth state unknown, expired, used, another's: 400 */
 	IG_EDENIED,	/* the user did not authorize the app: 400 */
 	IG_EGRANT,	/* Meta refused the authorization code: 400 */
-	IG_EREVOKED,	/* the stored Instagram token is dead: 401 */
+	IG_EREVOKED,	/* the stored Instagram token is dead: 409 */
 	IG_ETOOEARLY,	/* Meta would refuse to refresh the token yet: 409 */
 	IG_EPUBLIMIT,	/* the account's 24-hour publishing limit: 429 */
 	IG_ENOPUBLISH,	/* the connection lacks the publish permission: 403 */
 	IG_ENOCONN,	/* the caller has no connected account: 404 */
+	IG_EMEDIATYPE,	/* a body in a format we do not read: 415 */
 	IG_ERR__MAX
 };
 
@@ -218,6 +221,8 @@ struct	ig_cfg {
 	size_t		 jwt_secret_len;
 	char		*jwt_issuer;
 	char		*jwt_audience;
+	long		 jwt_max_ttl;		/* seconds a caller's JWT may
+						   still have to live */
 	enum ig_auth_mode auth;
 	struct ig_key	 keys[IG_MAX_KEYS];	/* keys[0] encrypts */
 	size_t		 nkeys;
@@ -362,14 +367,15 @@ enum ig_err	 ig_open(const struct ig_cfg *cfg, const char *sealed,
  * header exactly {"alg":"HS256"} (optional "typ": "JWT"; any other
  * header member such as "crit", "kid" or "jku" is refused), the HMAC
  * checked in constant time before the claims are parsed, duplicate
- * names refused, "sub" a non-empty string, "exp" required and in the
- * future, "iat"/"nbf" checked when present with 60 s leeway, "iss" and
- * "aud" checked when configured.  On success copies "sub" into "sub"
- * (NUL-terminated, at most subsz-1 bytes, else IG_EAUTH).
- * Returns IG_EAUTH for every rejection, IG_ENOMEM on allocation failure.
+ * names refused, "sub" a user id (ig_valid_user_id), "exp" required,
+ * in the future and at most IGCONNECT_JWT_MAX_TTL ahead, "iat"/"nbf"
+ * checked when present with 60 s leeway, "iss" and "aud" checked when
+ * configured.  On success copies "sub" into "sub" (NUL-terminated, at
+ * most subsz-1 bytes).  Returns IG_EAUTH for every rejection, with "*why"
+ * (if "why" is not NULL) a fixed text saying which rule refused it.
  */
 enum ig_err	 ig_jwt_verify(const struct ig_cfg *cfg, const char *jwt,
-		    time_t now, char *sub, size_t subsz);
+		    time_t now, char *sub, size_t subsz, const char **why);
 
 /*
  * Sign "claims" (borrowed) as an HS256 JWT with the configured secret.
@@ -381,8 +387,8 @@ enum ig_err	 ig_jwt_sign(const struct ig_cfg *cfg, json_t *claims,
 
 /*
  * A caller's token for "sub" (a valid user id), as a host app mints it:
- * "iat" "now", "exp" "now" + "ttl" seconds (1 to IG_MAX_JWT_TTL), and
- * "iss" and "aud" when the configuration sets them, signed by
+ * "iat" "now", "exp" "now" + "ttl" seconds (1 to IGCONNECT_JWT_MAX_TTL),
+ * and "iss" and "aud" when the configuration sets them, signed by
  * ig_jwt_sign(), so ig_jwt_verify() with the same "cfg" accepts it.
  * "*jwt" is a new string the caller frees.  IG_EINPUT for a bad "sub" or
  * "ttl", IG_EAUTH without a secret, IG_ENOMEM.
@@ -469,8 +475,11 @@ int	ig_valid_digits(const char *, size_t);		/* [0-9]+ */
 int	ig_valid_alnum(const char *, size_t);		/* [0-9A-Za-z]+ */
 int	ig_valid_state(const char *, size_t);		/* b64url, 43 chars */
 int	ig_valid_token(const char *, size_t);		/* [!-~]+, no spaces */
-int	ig_valid_user_id(const char *, size_t);		/* [A-Za-z0-9@._:|-]+ */
-int	ig_valid_utf8(const char *, size_t);	/* UTF-8, no NUL, C0 or C1 ctl */
+int	ig_valid_user_id(const char *, size_t);	/* UTF-8 without controls,
+						   1 to IG_MAX_USER_ID bytes */
+int	ig_valid_utf8(const char *, size_t);	/* UTF-8, no NUL, C0 (but tab
+						   and LF) or C1 control */
+int	ig_valid_text(const char *, size_t);	/* ig_valid_utf8, and CR */
 int	ig_valid_any(const char *, size_t);	/* anything, even "": the
 						   handler judges it */
 
@@ -762,10 +771,11 @@ enum ig_err	 ig_json_id_dup(const json_t *obj, const char *name,
  * Who is calling, per IGCONNECT_AUTH: the JWT "sub" (jwt), REMOTE_USER
  * (remote_user) or the X-User-Id header, else "local" (none).  Copies
  * the external user id into "user" (NUL-terminated).  IG_EAUTH when the
- * caller is not authenticated; IG_EFORBIDDEN when the request names
- * another user ("userId" or "user_id" in its query, form or JSON body).
+ * caller is not authenticated, refused with the reason; IG_EFORBIDDEN
+ * when the request names another user (a route's :userId, or "userId"
+ * or "user_id" in its query, form or JSON body).
  */
-enum ig_err	 ig_auth_caller(const struct ig_cfg *, const struct ig_req *,
+enum ig_err	 ig_auth_caller(const struct ig_cfg *, struct ig_req *,
 		    char *user, size_t usersz);
 
 /* ---------------------------------------------------------------- app.c */

@@ -86,67 +86,95 @@ aud_ok(const json_t *aud, const char *want)
 	return 0;
 }
 
-static int
-claims_ok(const struct ig_cfg *cfg, json_t *c, time_t now)
+/* The longest a caller's token may still have to live. */
+static long
+max_ttl(const struct ig_cfg *cfg)
+{
+	return cfg->jwt_max_ttl > 0 ? cfg->jwt_max_ttl : IG_JWT_MAX_TTL;
+}
+
+/* NULL if the claims are acceptable at "now", else why not. */
+static const char *
+claims_refused(const struct ig_cfg *cfg, json_t *c, time_t now)
 {
 	const json_t	*v;
 	double		 t;
 
 	/* exp is required and strict; nbf and iat get a little leeway. */
-	if ((v = json_object_get(c, "exp")) == NULL || !numeric_date(v, &t) ||
-	    (double)now >= t)
-		return 0;
+	if ((v = json_object_get(c, "exp")) == NULL || !numeric_date(v, &t))
+		return "the token has no exp claim";
+	if ((double)now >= t)
+		return "the token has expired";
+	if (t > (double)now + (double)max_ttl(cfg))
+		return "the token's exp is further ahead than "
+		    "IGCONNECT_JWT_MAX_TTL allows";
 	if ((v = json_object_get(c, "nbf")) != NULL &&
 	    (!numeric_date(v, &t) || t > (double)now + LEEWAY))
-		return 0;
+		return "the token is not valid yet (nbf)";
 	if ((v = json_object_get(c, "iat")) != NULL &&
 	    (!numeric_date(v, &t) || t > (double)now + LEEWAY))
-		return 0;
+		return "the token was issued in the future (iat)";
 	if (cfg->jwt_issuer != NULL &&
 	    ((v = json_object_get(c, "iss")) == NULL || !json_is_string(v) ||
 	    strcmp(json_string_value(v), cfg->jwt_issuer) != 0))
-		return 0;
+		return "the token's issuer (iss) is not the one configured";
 	if (cfg->jwt_audience != NULL &&
 	    ((v = json_object_get(c, "aud")) == NULL ||
 	    !aud_ok(v, cfg->jwt_audience)))
-		return 0;
-	return 1;
+		return "the token's audience (aud) is not the one configured";
+	return NULL;
+}
+
+/* NULL if the token is signed by us and well formed, else why not. */
+static const char *
+signature_refused(const struct ig_cfg *cfg, const char *jwt,
+    const char **d1, const char **d2)
+{
+	unsigned char	mac[32], sig[33];
+	size_t		n = strlen(jwt), siglen;
+
+	if (cfg->jwt_secret == NULL)
+		return "JWT_SECRET is not configured";
+	if (n == 0 || n > IG_MAX_JWT || (*d1 = strchr(jwt, '.')) == NULL ||
+	    (*d2 = strchr(*d1 + 1, '.')) == NULL || strchr(*d2 + 1, '.') != NULL)
+		return "the token is not a JWT (three base64url parts)";
+	if (!header_ok(jwt, (size_t)(*d1 - jwt)))
+		return "the token's header must be {\"alg\":\"HS256\"} (with "
+		    "an optional \"typ\":\"JWT\")";
+	if (ig_b64url_dec(sig, sizeof(sig), &siglen, *d2 + 1,
+	    strlen(*d2 + 1)) != IG_OK || siglen != 32 ||
+	    ig_hmac_sha256(cfg->jwt_secret, cfg->jwt_secret_len, jwt,
+	    (size_t)(*d2 - jwt), mac) != IG_OK || !ig_ct_equal(mac, sig, 32))
+		return "the token's signature does not verify";
+	return NULL;
 }
 
 enum ig_err
 ig_jwt_verify(const struct ig_cfg *cfg, const char *jwt, time_t now,
-    char *sub, size_t subsz)
+    char *sub, size_t subsz, const char **why)
 {
-	const char	*d1, *d2, *s;
-	unsigned char	 mac[32], sig[33];
-	size_t		 n = strlen(jwt), siglen;
+	const char	*d1, *d2, *s, *no;
 	json_t		*claims, *v;
-	enum ig_err	 er = IG_EAUTH;
 
-	if (cfg->jwt_secret == NULL || n == 0 || n > IG_MAX_JWT)
-		return IG_EAUTH;
-	if ((d1 = strchr(jwt, '.')) == NULL ||
-	    (d2 = strchr(d1 + 1, '.')) == NULL || strchr(d2 + 1, '.') != NULL)
-		return IG_EAUTH;
-	if (!header_ok(jwt, (size_t)(d1 - jwt)))
-		return IG_EAUTH;
-	if (ig_b64url_dec(sig, sizeof(sig), &siglen, d2 + 1,
-	    strlen(d2 + 1)) != IG_OK || siglen != 32)
-		return IG_EAUTH;
-	if (ig_hmac_sha256(cfg->jwt_secret, cfg->jwt_secret_len, jwt,
-	    (size_t)(d2 - jwt), mac) != IG_OK || !ig_ct_equal(mac, sig, 32))
-		return IG_EAUTH;
-	if ((claims = decode_object(d1 + 1, (size_t)(d2 - d1 - 1))) == NULL)
-		return IG_EAUTH;
-	if (claims_ok(cfg, claims, now) &&
-	    (v = json_object_get(claims, "sub")) != NULL &&
-	    json_is_string(v) && (s = json_string_value(v)) != NULL &&
-	    ig_valid_user_id(s, strlen(s)) && strlen(s) < subsz) {
-		memcpy(sub, s, strlen(s) + 1);
-		er = IG_OK;
+	if ((no = signature_refused(cfg, jwt, &d1, &d2)) == NULL) {
+		if ((claims = decode_object(d1 + 1,
+		    (size_t)(d2 - d1 - 1))) == NULL)
+			no = "the token's payload is not a JSON object";
+		else if ((no = claims_refused(cfg, claims, now)) == NULL) {
+			v = json_object_get(claims, "sub");
+			if ((s = json_string_value(v)) == NULL ||
+			    !ig_valid_user_id(s, strlen(s)) ||
+			    strlen(s) >= subsz)
+				no = "the token's sub is missing or not a user "
+				    "id we accept";
+			else
+				memcpy(sub, s, strlen(s) + 1);
+		}
+		json_decref(claims);
 	}
-	json_decref(claims);
-	return er;
+	if (why != NULL)
+		*why = no;
+	return no == NULL ? IG_OK : IG_EAUTH;
 }
 
 static char *
@@ -214,7 +242,7 @@ ig_jwt_mint(const struct ig_cfg *cfg, const char *sub, long ttl, time_t now,
 
 	*jwt = NULL;
 	if (*sub == '\0' || !ig_valid_user_id(sub, strlen(sub)) ||
-	    ttl < 1 || ttl > IG_MAX_JWT_TTL)
+	    ttl < 1 || ttl > max_ttl(cfg))
 		return IG_EINPUT;
 	if ((claims = json_pack("{s:s, s:I, s:I}", "sub", sub,
 	    "iat", (json_int_t)now, "exp", (json_int_t)now + ttl)) == NULL)

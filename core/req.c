@@ -498,7 +498,12 @@ parse(struct ig_req *r, const struct ig_cfg *cfg)
 	if (r->body.len == 0 || r->ep->raw_body)
 		return;
 	ct = ig_req_env(r, "CONTENT_TYPE");
-	if (has_type(ct, "application/x-www-form-urlencoded"))
+	/* PHP's curl sends an array this way: say so rather than ignore it. */
+	if (has_type(ct, "multipart/form-data"))
+		(void)ig_refuse(r, IG_EMEDIATYPE, "multipart/form-data is not "
+		    "read: send JSON, or a form (in PHP, CURLOPT_POSTFIELDS "
+		    "with http_build_query())");
+	else if (has_type(ct, "application/x-www-form-urlencoded"))
 		(void)parse_pairs(r, r->body.data, r->body.len);
 	else if (has_type(ct, "application/json") ||
 	    /* fetch() with a string body says text/plain, or nothing. */

@@ -69,15 +69,12 @@ ig_valid_state(const char *s, size_t n)
 	return n == 43 && all_of(s, n, "-_", 0, 0);
 }
 
-int
-ig_valid_user_id(const char *s, size_t n)
-{
-	return n <= IG_MAX_USER_ID && all_of(s, n, "@._:|-", 0, 0);
-}
-
-/* Well-formed UTF-8 without C0 controls other than tab and newline. */
-int
-ig_valid_utf8(const char *s, size_t n)
+/*
+ * Well-formed UTF-8 without NUL, DEL, the C1 controls, or C0 controls
+ * other than those in "ctl".
+ */
+static int
+utf8_ok(const char *s, size_t n, const char *ctl)
 {
 	const unsigned char	*p = (const unsigned char *)s;
 	size_t			 i = 0, k, len;
@@ -85,8 +82,8 @@ ig_valid_utf8(const char *s, size_t n)
 
 	while (i < n) {
 		if (p[i] < 0x80) {
-			if ((p[i] < 0x20 && p[i] != '\t' && p[i] != '\n') ||
-			    p[i] == 0x7f)
+			if ((p[i] < 0x20 && (p[i] == 0 ||
+			    strchr(ctl, p[i]) == NULL)) || p[i] == 0x7f)
 				return 0;
 			i++;
 			continue;
@@ -120,6 +117,26 @@ ig_valid_utf8(const char *s, size_t n)
 		i += len;
 	}
 	return 1;
+}
+
+/* Any text a person would call a name or an id: no control at all. */
+int
+ig_valid_user_id(const char *s, size_t n)
+{
+	return n > 0 && n <= IG_MAX_USER_ID && utf8_ok(s, n, "");
+}
+
+int
+ig_valid_utf8(const char *s, size_t n)
+{
+	return utf8_ok(s, n, "\t\n");
+}
+
+/* A browser sends a textarea's lines ended by CR LF. */
+int
+ig_valid_text(const char *s, size_t n)
+{
+	return utf8_ok(s, n, "\t\n\r");
 }
 
 int

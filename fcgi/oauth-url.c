@@ -84,7 +84,8 @@ handle(struct ig_ctx *ctx)
 static const struct ig_endpoint endpoint = {
 	.name = "oauth-url",
 	.needs = IG_NEED_DB | IG_NEED_INSTAGRAM | IG_NEED_AUTH,
-	.methods = IG_METHOD_GET | IG_METHOD_HEAD,
+	/* Not HEAD: each GET makes a state, which a HEAD must not. */
+	.methods = IG_METHOD_GET,
 	.params = params,
 	.nparams = sizeof(params) / sizeof(params[0]),
 	.handle = handle,

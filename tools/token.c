@@ -55,8 +55,10 @@ mint(const char *sub, long ttl)
 	ig_cfg_free(&cfg);
 	if (er != IG_OK) {
 		fprintf(stderr, "igconnect-token: %s\n", er == IG_EINPUT ?
-		    "invalid --sub: use letters, digits and @ . _ : | -, "
-		    "at most 128" : ig_strerror(er));
+		    "invalid --sub (UTF-8 text without control characters, "
+		    "at most 255 bytes) or --ttl (at most "
+		    "IGCONNECT_JWT_MAX_TTL, 30 days unless set)" :
+		    ig_strerror(er));
 		return er == IG_EINPUT ? 2 : 1;
 	}
 	printf("%s\n", jwt);

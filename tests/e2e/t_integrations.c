@@ -530,7 +530,7 @@ t_refresh_revoked(void)
 	CHECK(fake_inject("{\"route\":\"refresh\",\"graph_error\":{\"code\":"
 	    "190,\"error_subcode\":460}}"));
 	refresh(&u, &r);
-	check_error(&r, 401, "token_revoked");
+	check_error(&r, 409, "token_revoked");
 	http_resp_free(&r);
 	CHECK(fake_count("refresh") == 1);
 	o = get(&u, PATH_ONE, &st);
@@ -543,7 +543,7 @@ t_refresh_revoked(void)
 	CHECK(col(&u, "status", v, sizeof(v)) == 1 &&
 	    strcmp(v, "needs_reauth") == 0);
 	refresh(&u, &r);
-	check_error(&r, 401, "token_revoked");
+	check_error(&r, 409, "token_revoked");
 	http_resp_free(&r);
 	CHECK(fake_count("refresh") == 1);
 	flow_user_free(&u);
@@ -564,7 +564,7 @@ t_refresh_expired_locally(void)
 	CHECK(set(&u, "expiresat = (now() AT TIME ZONE 'UTC') - "
 	    "interval '1 hour'"));
 	refresh(&u, &r);
-	check_error(&r, 401, "token_revoked");
+	check_error(&r, 409, "token_revoked");
 	http_resp_free(&r);
 	CHECK(fake_count("refresh") == 0);
 	CHECK(fake_count("ig_exchange") == 1);	/* the connect's only */

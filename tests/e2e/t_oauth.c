@@ -778,7 +778,7 @@ t_token_revoked(void)
 	size_t			i;
 
 	for (i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
-		exchange_fails(faults[i], 401, "token_revoked", &r);
+		exchange_fails(faults[i], 409, "token_revoked", &r);
 		http_resp_free(&r);
 	}
 }

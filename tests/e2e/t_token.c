@@ -158,7 +158,10 @@ t_tool_ttl(void)
 	CHECK(token_tool(tok, sizeof(tok), (const char *const[]){ "--sub",
 	    "x", "--ttl", "1h", NULL }) == 2);
 	CHECK(token_tool(tok, sizeof(tok), (const char *const[]){ "--sub",
-	    "a b", NULL }) == 2);
+	    "a\tb", NULL }) == 2);
+	/* Past IGCONNECT_JWT_MAX_TTL (30 days): the programs would refuse it. */
+	CHECK(token_tool(tok, sizeof(tok), (const char *const[]){ "--sub",
+	    "x", "--ttl", "2592001", NULL }) == 2);
 	CHECK(token_tool(tok, sizeof(tok), (const char *const[]){
 	    NULL }) == 2 && strncmp(tok, "usage: ", 7) == 0);
 }

@@ -99,7 +99,7 @@ op_jwt(void)
 
 	if ((er = ig_jwt_sign(&cfg, claims, &t)) != IG_OK)
 		return t == NULL ? er : IG_ESYS;
-	er = ig_jwt_verify(&cfg, t, (time_t)1750000000, sub, sizeof(sub));
+	er = ig_jwt_verify(&cfg, t, (time_t)1750000000, sub, sizeof(sub), NULL);
 	free(t);
 	if (er == IG_OK && strcmp(sub, "chaos-user") != 0)
 		er = IG_EAUTH;

@@ -285,7 +285,7 @@ t_auth_remote_user_and_none(void)
 	setenv("REMOTE_USER", "alice@example.com", 1);
 	CHECK(ig_auth_caller(&cfg, r, user, sizeof(user)) == IG_OK);
 	CHECK(strcmp(user, "alice@example.com") == 0);
-	setenv("REMOTE_USER", "bad user", 1);
+	setenv("REMOTE_USER", "bad\tuser", 1);
 	CHECK(ig_auth_caller(&cfg, r, user, sizeof(user)) == IG_EAUTH);
 	cfg.auth = IG_AUTH_NONE;
 	CHECK(ig_auth_caller(&cfg, r, user, sizeof(user)) == IG_OK);
