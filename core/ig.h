@@ -647,8 +647,9 @@ enum ig_err	 ig_http_call(struct ig_http *, const char *base,
 		    struct ig_meta_error *merr);
 
 /*
- * An idempotent GET through ig_http_call() with a bounded retry: at most 3 attempts, only after IG_EUPSTREAM (codes 1 and 2, HTTP
- * 5xx, timeouts, garbage), with full-jitter backoff, and never past
+ * An idempotent GET through ig_http_call() with a bounded retry: at
+ * most 3 attempts, only after IG_EUPSTREAM (codes 1 and 2, HTTP 5xx,
+ * timeouts, garbage), with full-jitter backoff, and never past
  * IGCONNECT_HTTP_TIMEOUT from the first attempt.  Never use it for a
  * call that must not run twice (the code exchange).
  */
