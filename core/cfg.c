@@ -492,6 +492,8 @@ static const struct var vars[] = {
 	    NULL },
 	{ "IGCONNECT_SIGNIN_TTL", NULL, 0, 0, p_int, FIELD(signin_ttl),
 	    60, 366 * 86400, NULL },
+	{ "IGCONNECT_SIGNED_REQUEST_MAX_AGE", NULL, 0, 0, p_int,
+	    FIELD(signed_request_max_age), 60, 7 * 86400, NULL },
 };
 
 /*
@@ -893,6 +895,7 @@ ig_cfg_load(struct ig_cfg *c, unsigned needs, char *msg, size_t sz)
 	c->webhook_max_body = 1 << 20;
 	c->signin_ttl = 7 * 86400;
 	c->jwt_max_ttl = IG_JWT_MAX_TTL;
+	c->signed_request_max_age = 3600;
 	msg[0] = '\0';
 	if ((er = envfile_load(&ef, msg, sz)) != IG_OK)
 		goto out;

@@ -70,6 +70,11 @@ static const struct {
 	[IG_EMEDIATYPE] = { "send the body as JSON or "
 			    "application/x-www-form-urlencoded", 415,
 			    "unsupported_media_type" },
+	[IG_EPERMISSION] = { "Meta refused: the app or the account's token "
+			    "lacks a permission (see permission when Meta "
+			    "named it); connect again granting it, or have "
+			    "the app approved for it", 403,
+			    "insufficient_permission" },
 };
 
 static int

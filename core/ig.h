@@ -72,6 +72,7 @@ enum	ig_err {
 	IG_ENOPUBLISH,	/* the connection lacks the publish permission: 403 */
 	IG_ENOCONN,	/* the caller has no connected account: 404 */
 	IG_EMEDIATYPE,	/* a body in a format we do not read: 415 */
+	IG_EPERMISSION,	/* Meta: the app or token lacks a permission: 403 */
 	IG_ERR__MAX
 };
 
@@ -257,6 +258,7 @@ struct	ig_cfg {
 	long		 accept_client_tokens;	/* 1: seed 003's accessToken */
 	long		 signin_client_state;	/* 1: the front end's state */
 	long		 signin_ttl;		/* seconds a sign-in JWT lasts */
+	long		 signed_request_max_age;	/* seconds */
 };
 
 /*
@@ -529,8 +531,10 @@ enum ig_err	 ig_refuse_with(struct ig_req *, enum ig_err er,
 /*
  * Record a failed call to Meta; the one place where Meta's errors become
  * ours: the api.instagram.com OAuth envelope is IG_EGRANT, code 190
- * IG_EREVOKED, throttling IG_ERATELIMIT with Retry-After, everything
- * else IG_EUPSTREAM, with Meta's code and fbtrace id when it sent them.
+ * IG_EREVOKED, codes 10 and 200-299 IG_EPERMISSION (with the permission
+ * when Meta names one), throttling IG_ERATELIMIT with Retry-After,
+ * everything else IG_EUPSTREAM, with Meta's code and fbtrace id when it
+ * sent them.
  * Any other "er" is recorded as it is.  Returns the error recorded.
  */
 struct	ig_meta_error;
@@ -1416,12 +1420,14 @@ enum ig_err	 ig_webhook_store(struct ig_ctx *, const char *body,
 /*
  * Verify Meta's "signed_request" (base64url signature "." base64url
  * payload, HMAC-SHA256 over the payload segment with an app secret)
- * before decoding the payload; then require "algorithm" HMAC-SHA256 and
- * a "user_id".  On IG_OK "*user_id" is a new string.  IG_EAUTH for
- * anything forged or malformed.
+ * before decoding the payload; then require "algorithm" HMAC-SHA256, a
+ * "user_id", and an "issued_at" no older than
+ * IGCONNECT_SIGNED_REQUEST_MAX_AGE at "now" (a captured request cannot
+ * be replayed later) and not from the future.  On IG_OK "*user_id" is a
+ * new string.  IG_EAUTH for anything forged, stale or malformed.
  */
 enum ig_err	 ig_signed_request(const struct ig_cfg *, const char *sr,
-		    char **user_id);
+		    time_t now, char **user_id);
 
 /* ------------------------------------------------------------- runner.c */
 

@@ -252,6 +252,48 @@ trace_ok(const char *s)
 	    "abcdefghijklmnopqrstuvwxyz0123456789+/=_-") == n;
 }
 
+/*
+ * The permission Meta's message names ("(#200) Requires
+ * instagram_business_content_publish permission"), into "out"; "" when
+ * none.  Only a name of Meta's permission vocabulary is taken from the
+ * message, never its words.
+ */
+static void
+named_permission(const char *msg, char *out, size_t sz)
+{
+	static const char *const prefixes[] = { "instagram_", "pages_",
+	    "business_management", "ads_" };
+	const char	*p;
+	size_t		 i, n;
+
+	out[0] = '\0';
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		if ((p = strstr(msg, prefixes[i])) == NULL)
+			continue;
+		n = strspn(p, "abcdefghijklmnopqrstuvwxyz_");
+		if (n < sz && n < 64) {
+			memcpy(out, p, n);
+			out[n] = '\0';
+		}
+		return;
+	}
+}
+
+/* Codes 10 and 200-299: Meta's word for a permission the call lacks. */
+static enum ig_err
+refuse_permission(struct ig_req *r, const struct ig_meta_error *m)
+{
+	char	 perm[64];
+	json_t	*extra;
+
+	named_permission(m->message, perm, sizeof(perm));
+	extra = json_pack("{s:I}", "meta_code", (json_int_t)m->code);
+	if (extra != NULL && perm[0] != '\0')
+		(void)json_object_set_new(extra, "permission",
+		    json_string(perm));
+	return ig_refuse_with(r, IG_EPERMISSION, NULL, extra);
+}
+
 enum ig_err
 ig_refuse_meta(struct ig_req *r, enum ig_err er,
     const struct ig_meta_error *m)
@@ -268,6 +310,8 @@ ig_refuse_meta(struct ig_req *r, enum ig_err er,
 		return ig_refuse(r, IG_EGRANT, NULL);
 	if (er == IG_EMETA && m->cls == IG_META_TOKEN)
 		return ig_refuse(r, IG_EREVOKED, NULL);
+	if (er == IG_EMETA && m->cls == IG_META_PERMISSION)
+		return refuse_permission(r, m);
 	if (er == IG_EUPSTREAM)
 		return ig_refuse(r, er, "Meta did not answer usefully; try "
 		    "again");

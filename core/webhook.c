@@ -186,9 +186,21 @@ b64url_dec_lax(unsigned char *out, size_t outsz, size_t *outlen,
 	return ig_b64url_dec(out, outsz, outlen, in, n);
 }
 
+/* 1 if "issued_at" is a time within the accepted age at "now". */
+static int
+fresh(const struct ig_cfg *cfg, const json_t *issued_at, time_t now)
+{
+	json_int_t	t = json_integer_value(issued_at);
+
+	/* A minute of clock skew into the future, no more. */
+	return json_is_integer(issued_at) && t <= (json_int_t)now + 60 &&
+	    (json_int_t)now - t <= (json_int_t)cfg->signed_request_max_age;
+}
+
 /* The decoded, verified payload's user_id. */
 static enum ig_err
-signed_payload(const char *seg, size_t n, char **user_id)
+signed_payload(const struct ig_cfg *cfg, const char *seg, size_t n,
+    time_t now, char **user_id)
 {
 	unsigned char	 buf[MAX_SIGNED_REQUEST];
 	size_t		 len;
@@ -201,7 +213,8 @@ signed_payload(const char *seg, size_t n, char **user_id)
 	root = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES,
 	    NULL);
 	alg = json_string_value(json_object_get(root, "algorithm"));
-	if (alg == NULL || strcmp(alg, "HMAC-SHA256") != 0)
+	if (alg == NULL || strcmp(alg, "HMAC-SHA256") != 0 ||
+	    !fresh(cfg, json_object_get(root, "issued_at"), now))
 		er = IG_EAUTH;
 	else if ((er = ig_json_id_dup(root, "user_id", user_id)) != IG_OK &&
 	    er != IG_ENOMEM)
@@ -211,7 +224,8 @@ signed_payload(const char *seg, size_t n, char **user_id)
 }
 
 enum ig_err
-ig_signed_request(const struct ig_cfg *cfg, const char *sr, char **user_id)
+ig_signed_request(const struct ig_cfg *cfg, const char *sr, time_t now,
+    char **user_id)
 {
 	const char	*dot;
 	unsigned char	 mac[32];
@@ -227,5 +241,5 @@ ig_signed_request(const struct ig_cfg *cfg, const char *sr, char **user_id)
 	/* The MAC covers the payload segment as sent, not its decoding. */
 	if (!mac_matches(cfg, mac, dot + 1, strlen(dot + 1)))
 		return IG_EAUTH;
-	return signed_payload(dot + 1, strlen(dot + 1), user_id);
+	return signed_payload(cfg, dot + 1, strlen(dot + 1), now, user_id);
 }

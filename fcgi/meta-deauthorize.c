@@ -6,6 +6,7 @@
  * their tokens are destroyed.
  */
 #include <stdlib.h>
+#include <time.h>
 
 #include "ig.h"
 
@@ -24,7 +25,7 @@ handle(struct ig_ctx *ctx)
 	enum ig_err	 er;
 
 	if (ig_signed_request(ctx->cfg, ig_req_get(ctx->req,
-	    P_SIGNED_REQUEST), &user) != IG_OK)
+	    P_SIGNED_REQUEST), time(NULL), &user) != IG_OK)
 		return ig_refuse(ctx->req, IG_EFORBIDDEN,
 		    "missing or invalid signed_request");
 	er = ig_conn_deauthorize(ctx, user, &n);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ig.h"
 
@@ -54,7 +55,7 @@ erase(struct ig_ctx *ctx)
 	enum ig_err	 er;
 
 	if (ig_signed_request(ctx->cfg, ig_req_get(ctx->req,
-	    P_SIGNED_REQUEST), &user) != IG_OK)
+	    P_SIGNED_REQUEST), time(NULL), &user) != IG_OK)
 		return ig_refuse(ctx->req, IG_EFORBIDDEN,
 		    "missing or invalid signed_request");
 	if ((er = ig_rand_bytes(rnd, sizeof(rnd))) == IG_OK) {

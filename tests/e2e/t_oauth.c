@@ -878,6 +878,37 @@ t_graph_error_other(void)
 	http_resp_free(&r);
 }
 
+/*
+ * Meta's permission errors (10, 200-299) are 403 insufficient_permission
+ * naming the permission, not a 502: the fix is the user's or the app's.
+ */
+static void
+t_graph_error_permission(void)
+{
+	struct http_resp	 r;
+	json_t			*o;
+
+	exchange_fails("{\"route\":\"me\",\"count\":-1,\"graph_error\":"
+	    "{\"code\":200,\"message\":\"(#200) Requires "
+	    "instagram_business_basic permission CANARY-PE-3391\","
+	    "\"type\":\"OAuthException\"}}", 403, "insufficient_permission",
+	    &r);
+	o = resp_json(&r);
+	CHECK(json_integer_value(json_object_get(o, "meta_code")) == 200);
+	CHECK(strcmp(jstr(o, "permission"), "instagram_business_basic") == 0);
+	CHECK(strstr(r.body, "CANARY-PE") == NULL);
+	json_decref(o);
+	http_resp_free(&r);
+	exchange_fails("{\"route\":\"me\",\"count\":-1,\"graph_error\":"
+	    "{\"code\":10,\"message\":\"(#10) Application does not have "
+	    "permission for this action\",\"type\":\"OAuthException\"}}",
+	    403, "insufficient_permission", &r);
+	o = resp_json(&r);
+	CHECK(json_object_get(o, "permission") == NULL);
+	json_decref(o);
+	http_resp_free(&r);
+}
+
 /* Meta never answers the code exchange: 502 after the HTTP timeout. */
 static void
 t_code_exchange_hangs(void)
@@ -1034,6 +1065,7 @@ static const struct ig_test tests[] = {
 	TEST(t_code_exchange_5xx_not_retried),
 	TEST(t_me_5xx_retried),
 	TEST(t_graph_error_other),
+	TEST(t_graph_error_permission),
 	TEST(t_code_exchange_hangs),
 	TEST(t_concurrent_exchanges),
 	TEST(t_no_secrets_leak),

@@ -789,8 +789,9 @@ check_forgeries(const char *path, const char *uid, const char *conn)
 	static const char *const what[] = { "another secret", "HMAC-SHA1",
 	    "algorithm none", "another user's payload", "no payload",
 	    "no signature", "no dot", "no signed_request", "not base64url",
-	    "a third segment" };
+	    "a third segment", "issued in 2001" };
 	char		 f[12][4096], good[2048], sig[128], *dot, other[32];
+	char		 json[256], sr[1024];
 	struct http_resp r;
 	size_t		 i, n = 0;
 
@@ -815,6 +816,11 @@ check_forgeries(const char *path, const char *uid, const char *conn)
 	(void)snprintf(f[n++], sizeof(f[0]), "other=1");
 	(void)snprintf(f[n++], sizeof(f[0]), "signed_request=!!!.###");
 	(void)snprintf(f[n++], sizeof(f[0]), "%s.x", good);
+	/* Rightly signed, but too old to be Meta's call of today. */
+	(void)snprintf(json, sizeof(json), "{\"algorithm\":\"HMAC-SHA256\","
+	    "\"issued_at\":1000000000,\"user_id\":\"%s\"}", uid);
+	hook_signed_request(sr, sizeof(sr), secret(), json);
+	(void)snprintf(f[n++], sizeof(f[0]), "signed_request=%s", sr);
 	for (i = 0; i < n; i++) {
 		if (!CHECK(post_form(path, f[i], &r) == 403))
 			printf("  %s, %s: answered %ld\n", path, what[i],

@@ -535,6 +535,7 @@ t_err_map(void)
 		{ IG_ENOPUBLISH, 403, "insufficient_scope", NULL },
 		{ IG_ENOCONN, 404, "not_found", NULL },
 		{ IG_EMEDIATYPE, 415, "unsupported_media_type", NULL },
+		{ IG_EPERMISSION, 403, "insufficient_permission", NULL },
 		/* Out of range: a safe default. */
 		{ IG_ERR__MAX, 500, "internal_error", "unknown error" },
 		{ (enum ig_err)-1, 500, "internal_error", "unknown error" },

@@ -25,6 +25,7 @@ setup(void)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.ig_app_secret = ig_secret;
 	cfg.fb_app_secret = fb_secret;
+	cfg.signed_request_max_age = 3600;
 }
 
 /* "sha256=" + hex HMAC of "body" under "key". */
@@ -103,15 +104,24 @@ signed_request(const char *key, const char *payload, int pad)
 	return out;
 }
 
-/* The user_id ig_signed_request() finds, or NULL if it refuses. */
+#define ISSUED	1700000000	/* the issued_at of the requests below */
+
+/* The user_id ig_signed_request() finds at "now", or NULL if it refuses. */
 static char *
-verify(const char *sr)
+verify_at(const char *sr, time_t now)
 {
 	char		*user = NULL;
-	enum ig_err	 er = ig_signed_request(&cfg, sr, &user);
+	enum ig_err	 er = ig_signed_request(&cfg, sr, now, &user);
 
 	CHECK((er == IG_OK) == (user != NULL));
 	return user;
+}
+
+/* verify_at() ten seconds after the requests were issued. */
+static char *
+verify(const char *sr)
+{
+	return verify_at(sr, ISSUED + 10);
 }
 
 static void
@@ -145,12 +155,25 @@ t_signed_request(void)
 	CHECK(verify(sr) == NULL);			/* no user_id */
 	free(sr);
 	sr = signed_request(IG_SECRET, "{\"algorithm\":\"HMAC-SHA256\","
+	    "\"issued_at\":1700000000,"
 	    "\"user_id\":27281358591558845}", 0);	/* a number, > 2^53 */
 	user = verify(sr);
 	CHECK(user != NULL && strcmp(user, "27281358591558845") == 0);
 	free(user);
 	free(sr);
 	sr = signed_request(IG_SECRET, "not json", 0);
+	CHECK(verify(sr) == NULL);
+	free(sr);
+	/* Fresh: at most IGCONNECT_SIGNED_REQUEST_MAX_AGE old, not ahead. */
+	sr = signed_request(IG_SECRET, good, 0);
+	user = verify_at(sr, ISSUED + 3600);
+	CHECK(user != NULL);
+	free(user);
+	CHECK(verify_at(sr, ISSUED + 3601) == NULL);
+	CHECK(verify_at(sr, ISSUED - 61) == NULL);
+	free(sr);
+	sr = signed_request(IG_SECRET, "{\"algorithm\":\"HMAC-SHA256\","
+	    "\"user_id\":\"1\"}", 0);			/* no issued_at */
 	CHECK(verify(sr) == NULL);
 	free(sr);
 	CHECK(verify(NULL) == NULL);
