@@ -191,6 +191,7 @@ enum	ig_auth_mode {
 #define IG_NEED_AUTH		0x08u	/* JWT_SECRET when IGCONNECT_AUTH=jwt */
 #define IG_NEED_WEBHOOK		0x10u	/* webhook verify token */
 #define IG_NEED_FORWARD		0x20u	/* relay: forward URL and secret */
+#define IG_NEED_MIGRATE		0x40u	/* the owner's URL, or DATABASE_URL */
 
 struct	ig_key {
 	char		id[33];		/* [A-Za-z0-9_-]{1,32} */
@@ -199,6 +200,8 @@ struct	ig_key {
 
 struct	ig_cfg {
 	char		*database_url;
+	char		*migrate_database_url;	/* the owner's: migrations */
+	char		*app_role;		/* the programs' role */
 	char		*ig_app_id;
 	char		*ig_app_secret;
 	char		*ig_redirect_uri;
@@ -526,11 +529,14 @@ enum ig_err	 ig_db_ping(struct ig_db *);
 /*
  * Apply every "NNN_name.sql" file of "dir" not yet recorded in the
  * schema_migrations table, in name order, each in its own transaction
- * together with its record.  "*applied" counts what ran.  A second run
- * applies nothing.  Errors are logged with the file name.
+ * together with its record, as the database's owner (SET ROLE when the
+ * connection's role is a member of it).  "*applied" counts what ran.  A
+ * second run applies nothing.  Then, at every run, "dir"/grants.sql in
+ * one transaction: the role "app_role" (borrowed) gets exactly the
+ * privileges the programs need.  Errors are logged with the file name.
  */
 enum ig_err	 ig_db_migrate(struct ig_db *, const char *dir,
-		    int *applied);
+		    const char *app_role, int *applied);
 
 /* ---------------------------------------------------------------- http.c */
 
