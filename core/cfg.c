@@ -332,18 +332,6 @@ p_forward_secret(struct ig_cfg *c, const struct var *v, const char *s,
 	return p_secret(c, v, s, msg, sz);
 }
 
-/* Key ids appear in sealed values "ig1.<id>.<data>": no '.' allowed. */
-static int
-key_id_ok(const char *s, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		if (!ig_valid_alnum(s + i, 1) && s[i] != '-' && s[i] != '_')
-			return 0;
-	return 1;
-}
-
 /* "keyid:base64-of-32-bytes[,keyid:...]"; the first key encrypts. */
 static enum ig_err
 p_keys(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
@@ -363,7 +351,7 @@ p_keys(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
 			    "separated by commas");
 		idlen = (size_t)(colon - p);
 		if (idlen == 0 || idlen >= sizeof(c->keys[0].id) ||
-		    !key_id_ok(p, idlen))
+		    !ig_valid_key_id(p, idlen))
 			return bad(msg, sz, v, "a key id must be 1 to 32 "
 			    "letters, digits, '-' or '_'");
 		for (i = 0; i < c->nkeys; i++)

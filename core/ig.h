@@ -328,6 +328,16 @@ enum ig_err	 ig_b64_dec(unsigned char *out, size_t outsz, size_t *outlen,
 		    const char *in, size_t inlen);
 
 /*
+ * A new token key as IGCONNECT_TOKEN_KEYS takes it: "id" (valid as
+ * ig_valid_key_id() says), ':', and 32 bytes from the CSPRNG in padded
+ * base64 (IG_KEY_B64 characters), into "out" (NUL-terminated; at least
+ * strlen(id) + IG_KEY_B64 + 2 bytes, else IG_EINPUT).  A secret: the
+ * caller wipes it.
+ */
+#define IG_KEY_B64	44
+enum ig_err	 ig_key_new(const char *id, char *out, size_t sz);
+
+/*
  * Seal "plain" with AES-256-GCM under the first key of "cfg", binding
  * "aad" (e.g. "userid|provider"; may be empty) and the key id.  On
  * success "*sealed" is a new NUL-terminated string
@@ -441,6 +451,7 @@ int	ig_valid_alnum(const char *, size_t);		/* [0-9A-Za-z]+ */
 int	ig_valid_state(const char *, size_t);		/* b64url, 43 chars */
 int	ig_valid_token(const char *, size_t);		/* [!-~]+, no spaces */
 int	ig_valid_user_id(const char *, size_t);		/* [A-Za-z0-9@._:|-]+ */
+int	ig_valid_key_id(const char *, size_t);	/* [A-Za-z0-9_-]{1,32} */
 int	ig_valid_utf8(const char *, size_t);	/* UTF-8, no NUL, C0 or C1 ctl */
 int	ig_valid_any(const char *, size_t);	/* anything, even "": the
 						   handler judges it */
@@ -1524,6 +1535,25 @@ double		 ig_run_backoff(const struct ig_run *, int attempts,
 
 /* Failed items so far: revoked, rate limited, transient and other. */
 long		 ig_run_failures(const struct ig_run *);
+
+/* ------------------------------------------------------------- rekey.c */
+
+/*
+ * The main() of igconnect-rekey: every stored sealed value sealed again
+ * with the first key of IGCONNECT_TOKEN_KEYS, in batches of --batch rows
+ * (500) each in one transaction, online.  On stdout, "before" and
+ * "after" lines "WHEN TABLE.COLUMN KEYID COUNT"; --dry-run prints the
+ * first and changes nothing.  Exit status 0 when every value it could
+ * take was sealed again, 1 when one could not be opened or the run
+ * failed, 2 on bad usage.
+ */
+int		 ig_rekey_main(int argc, char *argv[]);
+
+/*
+ * The main() of igconnect-keygen: one line "keyid:base64" of a new key
+ * on stdout (ig_key_new()); the id is --id's, else "k" and the UTC time.
+ */
+int		 ig_keygen_main(int argc, char *argv[]);
 
 /* The kinds (job.c, relay.c). */
 extern const struct ig_run_kind	ig_run_refresh, ig_run_sync, ig_run_relay,

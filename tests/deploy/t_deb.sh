@@ -130,6 +130,11 @@ check "credentials directory 0700" test \
     "$(stat -c %a "$root/etc/igconnect/credentials")" = 700
 check "igconnect-migrate --help" sh -c \
     '"$1/usr/bin/igconnect-migrate" --help | grep -q "^usage: "' sh "$root"
+check "igconnect-keygen prints a key" sh -c \
+    '"$1/usr/bin/igconnect-keygen" --id k1 |
+    grep -qx "k1:[A-Za-z0-9+/]\{43\}="' sh "$root"
+check "igconnect-rekey --help" sh -c \
+    '"$1/usr/bin/igconnect-rekey" --help | grep -q "^usage: "' sh "$root"
 check "dpkg --root -i again (upgrade)" dpkgr -i "$deb"
 check "dpkg --root --purge" dpkgr --purge igconnect
 check "purge leaves only dpkg's database" test -z \
