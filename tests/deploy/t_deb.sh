@@ -85,6 +85,7 @@ if [ -d deploy/apache ]; then
 fi
 check "environment file 0640" has -rw-r----- etc/igconnect/igconnect.env
 check "copyright" has -rw-r--r-- usr/share/doc/igconnect/copyright
+check "README.Debian" has -rw-r--r-- usr/share/doc/igconnect/README.Debian
 check "changelog" has -rw-r--r-- usr/share/doc/igconnect/changelog.gz
 
 # Stripped: no symbol table, no compiler notes.
