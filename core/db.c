@@ -342,7 +342,8 @@ static const struct ig_stmt st_mig_unlock = { "mig_unlock",
  * Migrations create objects as the database's owner, whoever connects:
  * the owner itself, or a superuser or member of the owner role (Debian's
  * "postgres" over peer authentication; the owner then needs no login).
- * Anyone else stays who they are, and may not create much.
+ * Anyone else stays who they are: the programs' role, say, which may
+ * create nothing, so its migrations fail and grants.sql only warns.
  */
 static const struct ig_stmt st_mig_owner = { "mig_owner",
     "SELECT set_config('role', pg_get_userbyid(datdba), false) "
