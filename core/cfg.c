@@ -329,6 +329,23 @@ p_level(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
 	return bad(msg, sz, v, "expected err, warn, info or debug");
 }
 
+/*
+ * A PostgreSQL role name that grants.sql quotes as an identifier: kept
+ * to unquoted identifier characters, lower case, at most NAMEDATALEN-1.
+ */
+static enum ig_err
+p_role(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
+    size_t sz)
+{
+	size_t	n = strlen(s);
+
+	if (n == 0 || n > 63 || isdigit((unsigned char)*s) ||
+	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") != n)
+		return bad(msg, sz, v, "expected a role name of lower-case "
+		    "letters, digits and '_'");
+	return set_str(c, v, s);
+}
+
 /* RFC 7518 3.2: an HS256 key must be at least 256 bits. */
 static enum ig_err
 p_jwt_secret(struct ig_cfg *c, const struct var *v, const char *s,
@@ -354,18 +371,6 @@ p_forward_secret(struct ig_cfg *c, const struct var *v, const char *s,
 	return p_secret(c, v, s, msg, sz);
 }
 
-/* Key ids appear in sealed values "ig1.<id>.<data>": no '.' allowed. */
-static int
-key_id_ok(const char *s, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		if (!ig_valid_alnum(s + i, 1) && s[i] != '-' && s[i] != '_')
-			return 0;
-	return 1;
-}
-
 /* "keyid:base64-of-32-bytes[,keyid:...]"; the first key encrypts. */
 static enum ig_err
 p_keys(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
@@ -385,7 +390,7 @@ p_keys(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
 			    "separated by commas");
 		idlen = (size_t)(colon - p);
 		if (idlen == 0 || idlen >= sizeof(c->keys[0].id) ||
-		    !key_id_ok(p, idlen))
+		    !ig_valid_key_id(p, idlen))
 			return bad(msg, sz, v, "a key id must be 1 to 32 "
 			    "letters, digits, '-' or '_'");
 		for (i = 0; i < c->nkeys; i++)
@@ -411,6 +416,10 @@ p_keys(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
 static const struct var vars[] = {
 	{ "DATABASE_URL", NULL, IG_NEED_DB, 1, p_text,
 	    FIELD(database_url), 0, 0, NULL },
+	{ "IGCONNECT_MIGRATE_DATABASE_URL", NULL, IG_NEED_MIGRATE, 1, p_text,
+	    FIELD(migrate_database_url), 0, 0, NULL },
+	{ "IGCONNECT_APP_ROLE", NULL, 0, 0, p_role, FIELD(app_role), 0, 0,
+	    NULL },
 	{ "INSTAGRAM_APP_ID", "INSTAGRAM_CLIENT_ID", IG_NEED_INSTAGRAM, 0,
 	    p_digits, FIELD(ig_app_id), 0, 0, "VITE_INSTAGRAM_CLIENT_ID" },
 	{ "INSTAGRAM_APP_SECRET", "INSTAGRAM_CLIENT_SECRET",
@@ -828,6 +837,7 @@ set_defaults(struct ig_cfg *c)
 {
 	static const struct { size_t off; const char *val; } defs[] = {
 		{ FIELD(graph_version), "v26.0" },
+		{ FIELD(app_role), "igconnect" },
 		{ FIELD(url_instagram_www), "https://www.instagram.com" },
 		{ FIELD(url_instagram_api), "https://api.instagram.com" },
 		{ FIELD(url_graph_instagram), "https://graph.instagram.com" },
@@ -912,6 +922,12 @@ ig_cfg_load(struct ig_cfg *c, unsigned needs, char *msg, size_t sz)
 	}
 	if (c->auth != IG_AUTH_JWT)
 		needs &= ~IG_NEED_AUTH;
+	/* Without an owner's connection, migrations use the programs' one. */
+	if (c->migrate_database_url == NULL && c->database_url != NULL &&
+	    (c->migrate_database_url = ig_strdup(c->database_url)) == NULL) {
+		er = IG_ENOMEM;
+		goto out;
+	}
 	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
 		v = &vars[i];
 		if ((v->need & needs) == 0)
@@ -937,6 +953,8 @@ void
 ig_cfg_free(struct ig_cfg *c)
 {
 	ig_free_secret(c->database_url);
+	ig_free_secret(c->migrate_database_url);
+	free(c->app_role);
 	free(c->ig_app_id);
 	ig_free_secret(c->ig_app_secret);
 	free(c->ig_redirect_uri);

@@ -17,7 +17,7 @@
 #include "ig.h"
 #include "extern.h"
 
-#define PROVIDER	"instagram"
+#define PROVIDER	IG_PROVIDER
 
 /* The history row of a write, from the CTE "up" holding the new row. */
 #define HISTORY(event, detail) \
@@ -297,14 +297,14 @@ exec_row(struct ig_ctx *ctx, const struct ig_stmt *st,
  * Facebook user token kept in refreshToken, its purpose too, so neither
  * column's value opens as the other's.
  */
-static void
-token_aad(char *out, size_t sz, const char *user_uuid)
+void
+ig_conn_token_aad(char *out, size_t sz, const char *user_uuid)
 {
 	(void)snprintf(out, sz, "%s|%s", user_uuid, PROVIDER);
 }
 
-static void
-user_token_aad(char *out, size_t sz, const char *user_uuid)
+void
+ig_conn_user_token_aad(char *out, size_t sz, const char *user_uuid)
 {
 	(void)snprintf(out, sz, "%s|%s|user", user_uuid, PROVIDER);
 }
@@ -318,7 +318,7 @@ ig_conn_token(const struct ig_cfg *cfg, const struct ig_conn *c,
 	*token = NULL;
 	if (c->token == NULL)
 		return IG_ENOTFOUND;
-	token_aad(aad, sizeof(aad), c->user_id);
+	ig_conn_token_aad(aad, sizeof(aad), c->user_id);
 	return ig_open(cfg, c->token, aad, token);
 }
 
@@ -461,11 +461,11 @@ ig_conn_link(struct ig_ctx *ctx, const struct ig_link *l,
 		er = IG_ENOMEM;
 		goto out;
 	}
-	token_aad(aad, sizeof(aad), l->user_uuid);
+	ig_conn_token_aad(aad, sizeof(aad), l->user_uuid);
 	if ((er = ig_seal(ctx->cfg, l->token->access_token, aad, &sealed)) !=
 	    IG_OK)
 		goto out;
-	user_token_aad(aad, sizeof(aad), l->user_uuid);
+	ig_conn_user_token_aad(aad, sizeof(aad), l->user_uuid);
 	if (l->user_token != NULL && (er = ig_seal(ctx->cfg, l->user_token,
 	    aad, &sealed_user)) != IG_OK)
 		goto out;
@@ -500,7 +500,7 @@ ig_conn_user_token(const struct ig_cfg *cfg, const struct ig_conn *c,
 	*token = NULL;
 	if (c->user_token == NULL)
 		return IG_ENOTFOUND;
-	user_token_aad(aad, sizeof(aad), c->user_id);
+	ig_conn_user_token_aad(aad, sizeof(aad), c->user_id);
 	return ig_open(cfg, c->user_token, aad, token);
 }
 
@@ -549,7 +549,7 @@ ig_conn_set_token(struct ig_ctx *ctx, const struct ig_conn *c,
 	const char	*vals[6];
 	enum ig_err	 er;
 
-	token_aad(aad, sizeof(aad), c->user_id);
+	ig_conn_token_aad(aad, sizeof(aad), c->user_id);
 	if ((er = ig_seal(ctx->cfg, t->access_token, aad, &sealed)) != IG_OK)
 		return er;
 	(void)snprintf(ttl, sizeof(ttl), "%ld", t->expires_in);

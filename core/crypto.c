@@ -285,6 +285,25 @@ ig_b64_dec(unsigned char *out, size_t outsz, size_t *outlen,
 	return b64_dec(b64std, 1, out, outsz, outlen, in, n);
 }
 
+enum ig_err
+ig_key_new(const char *id, char *out, size_t sz)
+{
+	unsigned char	key[32];
+	size_t		n = strlen(id);
+	enum ig_err	er;
+
+	if (!ig_valid_key_id(id, n) || sz < n + 1 + IG_KEY_B64 + 1)
+		return IG_EINPUT;
+	if ((er = ig_rand_bytes(key, sizeof(key))) != IG_OK)
+		return er;
+	memcpy(out, id, n);
+	out[n] = ':';
+	/* Padded standard base64, as IGCONNECT_TOKEN_KEYS takes it. */
+	(void)EVP_EncodeBlock((unsigned char *)out + n + 1, key, sizeof(key));
+	ig_wipe(key, sizeof(key));
+	return IG_OK;
+}
+
 /* The associated data: key id, a NUL, then the caller's row binding. */
 static enum ig_err
 make_aad(struct ig_buf *b, const char *keyid, const char *aad)

@@ -149,6 +149,28 @@ one_line(const char *s, char *buf, size_t sz)
 	return buf;
 }
 
+/*
+ * A server's WARNING (grants.sql says with one what it could not do) as
+ * one log line; its NOTICEs ("already exists, skipping") only at debug.
+ * libpq would write either to stderr as it came.
+ */
+static void
+log_notice(void *arg, const PGresult *res)
+{
+	const char	*sev, *text;
+	char		 buf[512];
+
+	(void)arg;
+	sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	if ((text = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)) == NULL)
+		return;
+	(void)one_line(text, buf, sizeof(buf));
+	if (sev != NULL && strcmp(sev, "WARNING") == 0)
+		ig_log_warnx("database: %s", buf);
+	else
+		ig_log_debug("database: %s", buf);
+}
+
 static int
 connect_db(struct ig_db *db, struct link *l)
 {
@@ -163,8 +185,10 @@ connect_db(struct ig_db *db, struct link *l)
 	PQfinish(l->conn);
 	l->nprepared = 0;
 	l->conn = PQconnectdbParams(keys, vals, 1);
-	if (l->conn != NULL && PQstatus(l->conn) == CONNECTION_OK)
+	if (l->conn != NULL && PQstatus(l->conn) == CONNECTION_OK) {
+		(void)PQsetNoticeReceiver(l->conn, log_notice, NULL);
 		return 1;
+	}
 	ig_log_warnx("could not connect to the database: %s",
 	    l->conn != NULL ? one_line(PQerrorMessage(l->conn), msg,
 	    sizeof(msg)) : "out of memory");
@@ -314,6 +338,20 @@ static const struct ig_stmt st_mig_lock = { "mig_lock",
     "SELECT pg_advisory_lock(7437221)", 0 };
 static const struct ig_stmt st_mig_unlock = { "mig_unlock",
     "SELECT pg_advisory_unlock(7437221)", 0 };
+/*
+ * Migrations create objects as the database's owner, whoever connects:
+ * the owner itself, or a superuser or member of the owner role (Debian's
+ * "postgres" over peer authentication; the owner then needs no login).
+ * Anyone else stays who they are: the programs' role, say, which may
+ * create nothing, so its migrations fail and grants.sql only warns.
+ */
+static const struct ig_stmt st_mig_owner = { "mig_owner",
+    "SELECT set_config('role', pg_get_userbyid(datdba), false) "
+    "FROM pg_database WHERE datname = current_database() AND "
+    "pg_has_role(datdba, 'MEMBER')", 0 };
+/* grants.sql reads the programs' role from this session setting. */
+static const struct ig_stmt st_mig_app = { "mig_app",
+    "SELECT set_config('igconnect.app_role', $1, false)", 1 };
 static const struct ig_stmt st_mig_done = { "mig_done",
     "SELECT 1 FROM schema_migrations WHERE version = $1", 1 };
 static const struct ig_stmt st_mig_record = { "mig_record",
@@ -373,9 +411,12 @@ already_applied(struct ig_db *db, const char *version, enum ig_err *er)
 	return done;
 }
 
-/* One file and its record in one transaction: all of it or none. */
+/*
+ * One file in one transaction, all of it or none; a migration with its
+ * record ("record" 1), grants.sql without.
+ */
 static enum ig_err
-apply_one(struct ig_db *db, const char *dir, const char *file)
+apply_one(struct ig_db *db, const char *dir, const char *file, int record)
 {
 	const char	*vals[1] = { file };
 	char		 path[4096];
@@ -394,7 +435,7 @@ apply_one(struct ig_db *db, const char *dir, const char *file)
 	res = PQexec(db->links[0].conn, sql.data);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
 	    PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ig_log_err("could not apply migration \"%s\": %s", file,
+		ig_log_err("could not apply \"%s\": %s", file,
 		    PQresultErrorMessage(res));
 		PQclear(res);
 		(void)ig_db_exec(db, &st_rollback, NULL, NULL);
@@ -402,20 +443,23 @@ apply_one(struct ig_db *db, const char *dir, const char *file)
 		goto out;
 	}
 	PQclear(res);
-	if ((er = ig_db_exec(db, &st_mig_record, vals, NULL)) != IG_OK ||
+	if ((record && (er = ig_db_exec(db, &st_mig_record, vals,
+	    NULL)) != IG_OK) ||
 	    (er = ig_db_exec(db, &st_commit, NULL, NULL)) != IG_OK) {
 		(void)ig_db_exec(db, &st_rollback, NULL, NULL);
 		goto out;
 	}
-	ig_log_info("applied migration \"%s\"", file);
+	ig_log_info("applied \"%s\"", file);
 out:
 	ig_buf_free(&sql);
 	return er;
 }
 
 enum ig_err
-ig_db_migrate(struct ig_db *db, const char *dir, int *applied)
+ig_db_migrate(struct ig_db *db, const char *dir, const char *app_role,
+    int *applied)
 {
+	const char	 *vals[1] = { app_role };
 	struct dirent	**list = NULL;
 	int		  n, i;
 	enum ig_err	  er;
@@ -425,7 +469,9 @@ ig_db_migrate(struct ig_db *db, const char *dir, int *applied)
 		ig_log_warn("could not read directory \"%s\"", dir);
 		return IG_ESYS;
 	}
-	if ((er = ig_db_exec(db, &st_mig_lock, NULL, NULL)) != IG_OK)
+	if ((er = ig_db_exec(db, &st_mig_owner, NULL, NULL)) != IG_OK ||
+	    (er = ig_db_exec(db, &st_mig_app, vals, NULL)) != IG_OK ||
+	    (er = ig_db_exec(db, &st_mig_lock, NULL, NULL)) != IG_OK)
 		goto out;
 	if ((er = ig_db_exec(db, &st_mig_table, NULL, NULL)) != IG_OK)
 		goto unlock;
@@ -435,10 +481,13 @@ ig_db_migrate(struct ig_db *db, const char *dir, int *applied)
 				break;
 			continue;
 		}
-		if ((er = apply_one(db, dir, list[i]->d_name)) != IG_OK)
+		if ((er = apply_one(db, dir, list[i]->d_name, 1)) != IG_OK)
 			break;
 		(*applied)++;
 	}
+	/* Every run: the privileges are exactly the file's, whatever ran. */
+	if (er == IG_OK)
+		er = apply_one(db, dir, "grants.sql", 0);
 unlock:
 	(void)ig_db_exec(db, &st_mig_unlock, NULL, NULL);
 out:

@@ -204,6 +204,21 @@ enum ig_err	 ig_db_sha256(const char *s, char out[67]);
 
 /* conn.c */
 
+/* oauth_connections.provider of every row igconnect reads or writes. */
+#define IG_PROVIDER	"instagram"
+
+/*
+ * The associated data a token of the users row "user_uuid" is sealed
+ * with: the access token (accessToken), the Facebook user token kept in
+ * refreshToken, and (state.c) a selection's user token.  Into "out",
+ * 80 bytes are plenty.
+ */
+void		 ig_conn_token_aad(char *out, size_t sz,
+		    const char *user_uuid);
+void		 ig_conn_user_token_aad(char *out, size_t sz,
+		    const char *user_uuid);
+void		 ig_selection_aad(char *out, size_t sz, const char *user_uuid);
+
 /* What every statement about a connection returns, for ig_conn_read(). */
 #define CONN_COLUMNS \
 	"c.id, c.userId, c.status, c.providerUserId, c.businessAccountId, " \

@@ -204,6 +204,7 @@ enum	ig_auth_mode {
 #define IG_NEED_AUTH		0x08u	/* JWT_SECRET when IGCONNECT_AUTH=jwt */
 #define IG_NEED_WEBHOOK		0x10u	/* webhook verify token */
 #define IG_NEED_FORWARD		0x20u	/* relay: forward URL and secret */
+#define IG_NEED_MIGRATE		0x40u	/* the owner's URL, or DATABASE_URL */
 
 struct	ig_key {
 	char		id[33];		/* [A-Za-z0-9_-]{1,32} */
@@ -212,6 +213,8 @@ struct	ig_key {
 
 struct	ig_cfg {
 	char		*database_url;
+	char		*migrate_database_url;	/* the owner's: migrations */
+	char		*app_role;		/* the programs' role */
 	char		*ig_app_id;
 	char		*ig_app_secret;
 	char		*ig_redirect_uri;
@@ -343,6 +346,16 @@ enum ig_err	 ig_b64url_dec(unsigned char *out, size_t outsz,
 /* Standard base64 with padding, decode only (key material in config). */
 enum ig_err	 ig_b64_dec(unsigned char *out, size_t outsz, size_t *outlen,
 		    const char *in, size_t inlen);
+
+/*
+ * A new token key as IGCONNECT_TOKEN_KEYS takes it: "id" (valid as
+ * ig_valid_key_id() says), ':', and 32 bytes from the CSPRNG in padded
+ * base64 (IG_KEY_B64 characters), into "out" (NUL-terminated; at least
+ * strlen(id) + IG_KEY_B64 + 2 bytes, else IG_EINPUT).  A secret: the
+ * caller wipes it.
+ */
+#define IG_KEY_B64	44
+enum ig_err	 ig_key_new(const char *id, char *out, size_t sz);
 
 /*
  * Seal "plain" with AES-256-GCM under the first key of "cfg", binding
@@ -479,6 +492,7 @@ int	ig_valid_state(const char *, size_t);		/* b64url, 43 chars */
 int	ig_valid_token(const char *, size_t);		/* [!-~]+, no spaces */
 int	ig_valid_user_id(const char *, size_t);	/* UTF-8 without controls,
 						   1 to IG_MAX_USER_ID bytes */
+int	ig_valid_key_id(const char *, size_t);	/* [A-Za-z0-9_-]{1,32} */
 int	ig_valid_utf8(const char *, size_t);	/* UTF-8, no NUL, C0 (but tab
 						   and LF) or C1 control */
 int	ig_valid_text(const char *, size_t);	/* ig_valid_utf8, and CR */
@@ -581,11 +595,14 @@ enum ig_err	 ig_db_ping(struct ig_db *);
 /*
  * Apply every "NNN_name.sql" file of "dir" not yet recorded in the
  * schema_migrations table, in name order, each in its own transaction
- * together with its record.  "*applied" counts what ran.  A second run
- * applies nothing.  Errors are logged with the file name.
+ * together with its record, as the database's owner (SET ROLE when the
+ * connection's role is a member of it).  "*applied" counts what ran.  A
+ * second run applies nothing.  Then, at every run, "dir"/grants.sql in
+ * one transaction: the role "app_role" (borrowed) gets exactly the
+ * privileges the programs need.  Errors are logged with the file name.
  */
 enum ig_err	 ig_db_migrate(struct ig_db *, const char *dir,
-		    int *applied);
+		    const char *app_role, int *applied);
 
 /* ---------------------------------------------------------------- http.c */
 
@@ -1605,6 +1622,25 @@ double		 ig_run_backoff(const struct ig_run *, int attempts,
 
 /* Failed items so far: revoked, rate limited, transient and other. */
 long		 ig_run_failures(const struct ig_run *);
+
+/* ------------------------------------------------------------- rekey.c */
+
+/*
+ * The main() of igconnect-rekey: every stored sealed value sealed again
+ * with the first key of IGCONNECT_TOKEN_KEYS, in batches of --batch rows
+ * (500) each in one transaction, online.  On stdout, "before" and
+ * "after" lines "WHEN TABLE.COLUMN KEYID COUNT"; --dry-run prints the
+ * first and changes nothing.  Exit status 0 when every value it could
+ * take was sealed again, 1 when one could not be opened or the run
+ * failed, 2 on bad usage.
+ */
+int		 ig_rekey_main(int argc, char *argv[]);
+
+/*
+ * The main() of igconnect-keygen: one line "keyid:base64" of a new key
+ * on stdout (ig_key_new()); the id is --id's, else "k" and the UTC time.
+ */
+int		 ig_keygen_main(int argc, char *argv[]);
 
 /* The kinds (job.c, relay.c). */
 extern const struct ig_run_kind	ig_run_refresh, ig_run_sync, ig_run_relay,

@@ -260,8 +260,8 @@ static const struct ig_stmt selection_live = { "selection_live",
 	"  s.expiresAt > now()", 2 };
 
 /* AAD of a sealed selection token: the users row and the purpose. */
-static void
-selection_aad(char *out, size_t sz, const char *user_uuid)
+void
+ig_selection_aad(char *out, size_t sz, const char *user_uuid)
 {
 	(void)snprintf(out, sz, "%s|selection", user_uuid);
 }
@@ -278,7 +278,7 @@ ig_selection_new(struct ig_ctx *ctx, const char *user_uuid,
 
 	if ((er = new_handle(selection, hash)) != IG_OK)
 		return er;
-	selection_aad(aad, sizeof(aad), user_uuid);
+	ig_selection_aad(aad, sizeof(aad), user_uuid);
 	if ((er = ig_seal(ctx->cfg, user_token->access_token, aad, &sealed)) !=
 	    IG_OK)
 		return er;
@@ -348,7 +348,7 @@ ig_selection_take(struct ig_ctx *ctx, const char *user, const char *selection,
 	}
 	memcpy(user_uuid, PQgetvalue(res, 0, 0), 37);
 	user_token->expires_in = strtol(PQgetvalue(res, 0, 3), NULL, 10);
-	selection_aad(aad, sizeof(aad), user_uuid);
+	ig_selection_aad(aad, sizeof(aad), user_uuid);
 	er = ig_open(ctx->cfg, PQgetvalue(res, 0, 1), aad,
 	    &user_token->access_token);
 	PQclear(res);

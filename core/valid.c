@@ -69,6 +69,13 @@ ig_valid_state(const char *s, size_t n)
 	return n == 43 && all_of(s, n, "-_", 0, 0);
 }
 
+/* Key ids appear in sealed values "ig1.<id>.<data>": no '.' allowed. */
+int
+ig_valid_key_id(const char *s, size_t n)
+{
+	return n <= 32 && all_of(s, n, "-_", 0, 0);
+}
+
 /*
  * Well-formed UTF-8 without NUL, DEL, the C1 controls, or C0 controls
  * other than those in "ctl".

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * igconnect-migrate: apply the pending sql/NNN_*.sql migrations in order,
- * each in its own transaction, recording what ran.  Running it twice is
- * harmless; several hosts running it at once take turns (advisory lock).
+ * each in its own transaction, recording what ran, as the database's
+ * owner (IGCONNECT_MIGRATE_DATABASE_URL, else DATABASE_URL); then grant
+ * the programs' role (IGCONNECT_APP_ROLE) what sql/grants.sql lists.
+ * Running it twice is harmless; several hosts running it at once take
+ * turns (advisory lock).
  */
 #include <stdio.h>
 #include <string.h>
@@ -33,16 +36,16 @@ main(int argc, char *argv[])
 			return 2;
 		}
 	}
-	if (ig_cfg_load(&cfg, IG_NEED_DB, msg, sizeof(msg)) != IG_OK) {
+	if (ig_cfg_load(&cfg, IG_NEED_MIGRATE, msg, sizeof(msg)) != IG_OK) {
 		fprintf(stderr, "igconnect-migrate: %s\n", msg);
 		return 1;
 	}
 	ig_log_init("migrate", cfg.log_level);
-	if ((db = ig_db_open(cfg.database_url, "migrate")) == NULL) {
+	if ((db = ig_db_open(cfg.migrate_database_url, "migrate")) == NULL) {
 		ig_cfg_free(&cfg);
 		return 1;
 	}
-	er = ig_db_migrate(db, dir, &applied);
+	er = ig_db_migrate(db, dir, cfg.app_role, &applied);
 	if (er == IG_OK)
 		ig_log_info("%d migration%s applied", applied,
 		    applied == 1 ? "" : "s");

@@ -85,6 +85,7 @@ if [ -d deploy/apache ]; then
 fi
 check "environment file 0640" has -rw-r----- etc/igconnect/igconnect.env
 check "copyright" has -rw-r--r-- usr/share/doc/igconnect/copyright
+check "README.Debian" has -rw-r--r-- usr/share/doc/igconnect/README.Debian
 check "changelog" has -rw-r--r-- usr/share/doc/igconnect/changelog.gz
 
 # Stripped: no symbol table, no compiler notes.
@@ -132,6 +133,11 @@ check "igconnect-migrate --help" sh -c \
     '"$1/usr/bin/igconnect-migrate" --help | grep -q "^usage: "' sh "$root"
 check "igconnect-token --help" sh -c \
     '"$1/usr/bin/igconnect-token" --help | grep -q "^usage: "' sh "$root"
+check "igconnect-keygen prints a key" sh -c \
+    '"$1/usr/bin/igconnect-keygen" --id k1 |
+    grep -qx "k1:[A-Za-z0-9+/]\{43\}="' sh "$root"
+check "igconnect-rekey --help" sh -c \
+    '"$1/usr/bin/igconnect-rekey" --help | grep -q "^usage: "' sh "$root"
 check "dpkg --root -i again (upgrade)" dpkgr -i "$deb"
 check "dpkg --root --purge" dpkgr --purge igconnect
 check "purge leaves only dpkg's database" test -z \

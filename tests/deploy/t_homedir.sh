@@ -64,6 +64,12 @@ run_and_stop() {
 	check "healthz 200 as $who" [ "$code" = 200 ]
 	check "healthz sees the database as $who" \
 		grep -q '"database":"ok"' "$home/body"
+	# Statements are logged for the leak tests of tests/run alone.
+	pgdata=$(sed -n "s/^IGCONNECT_PGDATA='\(.*\)'\$/\1/p" \
+		"$src/var/stack.env")
+	check "PostgreSQL logs no statements as $who" sh -c \
+		'[ -f "$1" ] && ! grep -q "^log_statement" "$1"' sh \
+		"$pgdata/igconnect.conf"
 	# The sandbox's connect flow, with the settings the stack wrote.
 	(
 		set -a

@@ -50,24 +50,6 @@ login(const struct flow_user *u, struct flow_dance *d, const char *knobs)
 	    flow_authorize(d, knobs);
 }
 
-/* login() then the exchange; the parsed reply in "*body". */
-static long
-connect_fb(const struct flow_user *u, const char *knobs, json_t **body)
-{
-	struct flow_dance	 d;
-	struct http_resp	 r;
-	long			 st;
-
-	*body = NULL;
-	if (!login(u, &d, knobs) ||
-	    d.code[0] == '\0')
-		return 0;
-	st = flow_exchange(u, d.code, d.state, &r);
-	*body = resp_json(&r);
-	http_resp_free(&r);
-	return st;
-}
-
 /* A stats counter of the fake (top level), or -1. */
 static long long
 fake_stat(const char *name)
@@ -151,7 +133,7 @@ t_fb_connect_second_page(void)
 	fails = fake_stat("proof_failures");
 	(void)snprintf(knobs, sizeof(knobs), "&fake_account=%lld&fake_pages=2"
 	    "&fake_linked=2&fake_page_size=1", n);
-	CHECK(connect_fb(&u, knobs, &o) == 200);
+	CHECK(flow_connect_fb(&u, knobs, &o) == 200);
 	CHECK(strcmp(jstr(o, "flavor"), "facebook") == 0);
 	CHECK(strcmp(jstr(o, "status"), "connected") == 0);
 	CHECK(strcmp(jstr(o, "tokenKind"), "page") == 0);
@@ -203,7 +185,7 @@ t_fb_account_choice(void)
 	flow_user_new(&other);
 	(void)snprintf(knobs, sizeof(knobs), "&fake_account=%lld&fake_pages=3"
 	    "&fake_linked=1,3", n);
-	CHECK(connect_fb(&u, knobs, &o) == 409);
+	CHECK(flow_connect_fb(&u, knobs, &o) == 409);
 	CHECK(strcmp(jstr(o, "error"), "account_choice_required") == 0);
 	cands = json_object_get(o, "candidates");
 	CHECK(json_array_size(cands) == 2);
@@ -296,7 +278,7 @@ t_fb_no_instagram_account(void)
 	flow_user_new(&u);
 	(void)snprintf(knobs, sizeof(knobs), "&fake_account=%lld"
 	    "&fake_pages=3&fake_unlinked=1", flow_account(0));
-	CHECK(connect_fb(&u, knobs, &o) == 400);
+	CHECK(flow_connect_fb(&u, knobs, &o) == 400);
 	CHECK(strcmp(jstr(o, "error"), "no_instagram_account") == 0);
 	CHECK(strstr(jstr(o, "error_description"), "Page") != NULL);
 	json_decref(o);
@@ -341,7 +323,7 @@ t_fb_data_access_soon(void)
 	flow_user_new(&u);
 	(void)snprintf(knobs, sizeof(knobs), "&fake_account=%lld"
 	    "&fake_data_access_days=5", flow_account(1));
-	CHECK(connect_fb(&u, knobs, &o) == 200);
+	CHECK(flow_connect_fb(&u, knobs, &o) == 200);
 	CHECK(iso_near(jstr(o, "dataAccessExpiresAt"), 5 * 86400L, 120));
 	CHECK(json_is_true(json_object_get(o, "needsRefresh")));
 	CHECK(strcmp(jstr(o, "status"), "connected") == 0);
@@ -367,7 +349,7 @@ t_fb_fallback(void)
 	flow_user_new(&u);
 	(void)snprintf(knobs, sizeof(knobs), "&fake_account=%lld"
 	    "&fake_short_lived=1", flow_account(0));
-	CHECK(connect_fb(&u, knobs, &o) == 200);
+	CHECK(flow_connect_fb(&u, knobs, &o) == 200);
 	CHECK(strcmp(jstr(o, "tokenKind"), "short") == 0);
 	CHECK(strcmp(jstr(o, "flavor"), "facebook") == 0);
 	CHECK(iso_near(jstr(o, "expiresAt"), 3600, 120));
@@ -396,7 +378,7 @@ t_fb_refresh(void)
 	flow_user_new(&u);
 	(void)snprintf(knobs, sizeof(knobs), "&fake_account=%lld&fake_pages=2"
 	    "&fake_linked=2&fake_short_lived=1", n);
-	CHECK(connect_fb(&u, knobs, &o) == 200);
+	CHECK(flow_connect_fb(&u, knobs, &o) == 200);
 	CHECK(strcmp(jstr(o, "tokenKind"), "short") == 0);
 	json_decref(o);
 	o = flow_req_json(&u, "POST", "/integrations/instagram/refresh", NULL,
@@ -492,7 +474,7 @@ t_fb_callbacks(void)
 	CHECK(fake_reset());
 	flow_user_new(&u);
 	(void)snprintf(knobs, sizeof(knobs), "&fake_account=%lld", n);
-	CHECK(connect_fb(&u, knobs, &o) == 200);
+	CHECK(flow_connect_fb(&u, knobs, &o) == 200);
 	json_decref(o);
 	(void)snprintf(acct, sizeof(acct), "%lld", ig_id(n, 1));
 	accts[0] = acct;
@@ -539,7 +521,7 @@ t_fb_jobs(void)
 	CHECK(fake_reset());
 	flow_user_new(&u);
 	(void)snprintf(knobs, sizeof(knobs), "&fake_account=%lld", n);
-	CHECK(connect_fb(&u, knobs, &o) == 200);
+	CHECK(flow_connect_fb(&u, knobs, &o) == 200);
 	json_decref(o);
 	fails = fake_stat("proof_failures");
 	checks = fake_stat("proof_checks");
@@ -593,7 +575,7 @@ t_fb_publish(void)
 	CHECK(fake_reset());
 	flow_user_new(&u);
 	(void)snprintf(knobs, sizeof(knobs), "&fake_account=%lld", n);
-	CHECK(connect_fb(&u, knobs, &o) == 200);
+	CHECK(flow_connect_fb(&u, knobs, &o) == 200);
 	json_decref(o);
 	fails = fake_stat("proof_failures");
 	o = flow_req_json(&u, "POST", "/integrations/instagram/media",
@@ -624,7 +606,7 @@ t_fb_no_plain_tokens(void)
 	flow_user_new(&u);
 	(void)snprintf(knobs, sizeof(knobs), "&fake_account=%lld&fake_pages=2"
 	    "&fake_linked=2", flow_account(0));
-	CHECK(connect_fb(&u, knobs, &o) == 200);
+	CHECK(flow_connect_fb(&u, knobs, &o) == 200);
 	secrets_from_fake(&s);
 	/* The code, the app secret, the user tokens, the Page token. */
 	CHECK(s.n >= 4);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * t_migrate.c: igconnect-migrate against the stack's PostgreSQL: the
- * seed 000 table exactly, a second run that changes nothing, a failing
+ * t_migrate.c: igconnect-migrate against the stack's PostgreSQL, with
+ * the migrations' connection (IGCONNECT_MIGRATE_DATABASE_URL): the seed
+ * 000 table exactly, a second run that changes nothing, a failing
  * migration that leaves no trace, and the upsert key that every
  * connection write relies on.
  */
@@ -22,7 +23,7 @@ db(void)
 	static PGconn	*c;
 
 	if (c == NULL)
-		c = PQconnectdb(env_or_die("DATABASE_URL"));
+		c = PQconnectdb(env_or_die("IGCONNECT_MIGRATE_DATABASE_URL"));
 	return c;
 }
 
@@ -53,8 +54,9 @@ exec_ok(const char *sql)
 	return ok;
 }
 
+/* The migrations of "dir": NNN_name.sql (grants.sql is none). */
 static int
-count_sql_files(const char *dir)
+count_migrations(const char *dir)
 {
 	DIR		*d = opendir(dir);
 	struct dirent	*e;
@@ -63,7 +65,9 @@ count_sql_files(const char *dir)
 
 	while (d != NULL && (e = readdir(d)) != NULL) {
 		len = strlen(e->d_name);
-		if (len > 4 && strcmp(e->d_name + len - 4, ".sql") == 0)
+		if (len > 8 && strspn(e->d_name, "0123456789") == 3 &&
+		    e->d_name[3] == '_' &&
+		    strcmp(e->d_name + len - 4, ".sql") == 0)
 			n++;
 	}
 	if (d != NULL)
@@ -76,7 +80,7 @@ t_all_recorded(void)
 {
 	char	want[16];
 
-	(void)snprintf(want, sizeof(want), "%d", count_sql_files("sql"));
+	(void)snprintf(want, sizeof(want), "%d", count_migrations("sql"));
 	CHECK(strcmp(scalar("SELECT count(*) FROM schema_migrations"),
 	    want) == 0);
 }

@@ -59,6 +59,8 @@ ig_test_main(int argc, char *argv[], const struct ig_test *t, size_t n)
 /* Every variable core/cfg.c reads; keep in step with its vars[]. */
 static const char *const config_env[] = {
 	"DATABASE_URL", "DATABASE_URL_FILE",
+	"IGCONNECT_MIGRATE_DATABASE_URL", "IGCONNECT_MIGRATE_DATABASE_URL_FILE",
+	"IGCONNECT_APP_ROLE",
 	"INSTAGRAM_APP_ID", "INSTAGRAM_CLIENT_ID",
 	"INSTAGRAM_APP_SECRET", "INSTAGRAM_CLIENT_SECRET",
 	"INSTAGRAM_APP_SECRET_FILE", "INSTAGRAM_CLIENT_SECRET_FILE",

@@ -405,6 +405,25 @@ flow_connect(const struct flow_user *u, long long account,
 	return st;
 }
 
+long
+flow_connect_fb(const struct flow_user *u, const char *knobs, json_t **body)
+{
+	struct flow_dance	 d;
+	struct http_resp	 r;
+	long			 st;
+
+	if (body != NULL)
+		*body = NULL;
+	if (flow_start(u, "?flavor=facebook", &d) != 200 ||
+	    !flow_authorize(&d, knobs) || d.code[0] == '\0')
+		return 0;
+	st = flow_exchange(u, d.code, d.state, &r);
+	if (body != NULL)
+		*body = resp_json(&r);
+	http_resp_free(&r);
+	return st;
+}
+
 /* ------------------------------------------------------------ the fake */
 
 static const char *

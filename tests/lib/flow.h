@@ -142,6 +142,14 @@ long		 flow_connect(const struct flow_user *u, long long account,
 		    const char *knobs, json_t **body);
 
 /*
+ * The same for Facebook Login (flavor=facebook), the fake's account and
+ * Pages in "knobs" ("&fake_account=N&fake_pages=2..."): its status; the
+ * parsed reply in "*body" (may be NULL).
+ */
+long		 flow_connect_fb(const struct flow_user *u, const char *knobs,
+		    json_t **body);
+
+/*
  * A fake account number not used before by this process, even or odd
  * (even accounts have a website).
  */

@@ -88,7 +88,7 @@ stop_procs() {
 		rm -f "$SOCK/$s_name.sock" "$RUN/$s_name.pid"
 	done <"$RUN/stack.pids.rev"
 	rm -f "$RUN/stack.pids.rev" "$RUN/stack.pids.term" "$RUN/nginx.pid" "$RUN/fakemeta.out" \
-		"$RUN/healthz.body" "$LEDGER"
+		"$RUN/healthz.body" "$RUN/generation" "$LEDGER"
 }
 
 # all_alive: every process in the ledger runs.

@@ -57,11 +57,14 @@ max_connections = 200
 timezone = 'UTC'
 log_timezone = 'UTC'
 log_line_prefix = '%m [%p] %q%u@%d '
-# The leak tests read this log for plaintext tokens, so it
-# records every statement with its parameters.
-log_statement = 'all'
 log_min_error_statement = error
 EOF
+	# The leak tests read this log for plaintext tokens, so under them it
+	# records every statement with its parameters; "make run" keeps the
+	# default, as a real server would.
+	if [ "${IGCONNECT_STACK_LOG_STATEMENTS:-0}" = 1 ]; then
+		echo "log_statement = 'all'" >>"$PGDATA/igconnect.conf"
+	fi
 	if is_root; then chown postgres:postgres "$PGDATA/igconnect.conf"; fi
 }
 
@@ -95,16 +98,25 @@ pg_psql() {
 		-h "$PGSOCK" -U postgres "$@"
 }
 
-# The programs and the migrations use the role "igconnect", which owns the
-# database "igconnect".  \gexec makes both steps safe to repeat.
+# The roles of the README's "Database roles": "igconnect_owner" owns the
+# database "igconnect" and its tables and cannot log in; the migrations
+# connect as the superuser and act as the owner; the programs connect as
+# "igconnect", which only gets what sql/grants.sql lists.  A cluster made
+# when "igconnect" owned everything hands it over.  \gexec makes every
+# step safe to repeat.
 pg_bootstrap() {
 	if ! pg_psql -d postgres >"$LOG/pg-bootstrap.log" 2>&1 <<'EOF'; then
+SELECT 'CREATE ROLE igconnect_owner NOLOGIN'
+ WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'igconnect_owner')\gexec
 SELECT 'CREATE ROLE igconnect LOGIN'
  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'igconnect')\gexec
-SELECT 'CREATE DATABASE igconnect OWNER igconnect'
+SELECT 'CREATE DATABASE igconnect OWNER igconnect_owner'
  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'igconnect')\gexec
+\connect igconnect
+SELECT 'REASSIGN OWNED BY igconnect TO igconnect_owner' FROM pg_database
+ WHERE datname = 'igconnect' AND datdba = 'igconnect'::regrole\gexec
 EOF
 		tail_log "$LOG/pg-bootstrap.log"
-		die "could not create the igconnect role and database"
+		die "could not create the igconnect roles and database"
 	fi
 }

@@ -120,6 +120,21 @@ t_valid_printable(void)
 	run_valid("printable", ig_valid_printable, v, NELEM(v));
 }
 
+/* Key ids: what a sealed value "ig1.<id>.<data>" can hold. */
+static void
+t_valid_key_id(void)
+{
+	static const struct vcase v[] = {
+		{ S("k1"), 1 }, { S("dev1"), 1 }, { S("k20260101-1_b"), 1 },
+		{ S("abcdefghijklmnopqrstuvwxyz012345"), 1 },	/* 32 */
+		{ S("abcdefghijklmnopqrstuvwxyz0123456"), 0 },	/* 33 */
+		{ S(""), 0 }, { S("a.b"), 0 }, { S("a:b"), 0 }, { S("a,b"), 0 },
+		{ S("a b"), 0 }, { S("a\0"), 0 }, { S("\xc3\xa9"), 0 },
+	};
+
+	run_valid("key id", ig_valid_key_id, v, NELEM(v));
+}
+
 static void
 t_valid_user_id(void)
 {
@@ -884,6 +899,7 @@ static const struct ig_test tests[] = {
 	TEST(t_valid_token),
 	TEST(t_valid_printable),
 	TEST(t_valid_user_id),
+	TEST(t_valid_key_id),
 	TEST(t_valid_utf8),
 	TEST(t_buf_cap),
 	TEST(t_log_escape_values),

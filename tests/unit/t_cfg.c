@@ -127,6 +127,8 @@ t_defaults(void)
 	CHECK(c.connect_timeout == 5);
 	CHECK(c.graph_version != NULL &&
 	    strcmp(c.graph_version, "v26.0") == 0);
+	CHECK(c.migrate_database_url == NULL);
+	CHECK(c.app_role != NULL && strcmp(c.app_role, "igconnect") == 0);
 	CHECK(c.url_instagram_www != NULL &&
 	    strcmp(c.url_instagram_www, "https://www.instagram.com") == 0);
 	CHECK(c.url_instagram_api != NULL &&
@@ -149,6 +151,8 @@ t_missing_required(void)
 		const char	*msg;
 	} v[] = {
 		{ IG_NEED_DB, "missing required setting DATABASE_URL" },
+		{ IG_NEED_MIGRATE,
+		    "missing required setting IGCONNECT_MIGRATE_DATABASE_URL" },
 		{ IG_NEED_KEYS,
 		    "missing required setting IGCONNECT_TOKEN_KEYS" },
 		{ IG_NEED_INSTAGRAM,
@@ -214,6 +218,59 @@ t_database_url(void)
 	test_clear_config_env();
 	set("DATABASE_URL", "postgresql://u:CANARY_DBPASS\x01@h/d");
 	load_fails(0, "invalid value for DATABASE_URL", "CANARY_DBPASS");
+	test_clear_config_env();
+}
+
+/*
+ * The migrations' connection: its own setting (a secret, so a file
+ * too), else DATABASE_URL; and the programs' role they grant to.
+ */
+static void
+t_migrate_settings(void)
+{
+	static const char *const bad[] = { "", "Igconnect", "1app", "a-b",
+	    "x; DROP TABLE users", "\"q\"", "a234567890123456789012345678901"
+	    "234567890123456789012345678901234" };
+	struct ig_cfg	 c;
+	char		 path[64], msg[256];
+	size_t		 i;
+
+	test_clear_config_env();
+	set("DATABASE_URL", "dbname=ig user=app");
+	if (CHECK(ig_cfg_load(&c, IG_NEED_MIGRATE, msg, sizeof(msg)) ==
+	    IG_OK)) {
+		CHECK(c.migrate_database_url != NULL &&
+		    strcmp(c.migrate_database_url, "dbname=ig user=app") == 0);
+		ig_cfg_free(&c);
+	}
+	set("IGCONNECT_MIGRATE_DATABASE_URL", "dbname=ig user=owner");
+	set("IGCONNECT_APP_ROLE", "ig_app2");
+	if (CHECK(ig_cfg_load(&c, IG_NEED_MIGRATE, msg, sizeof(msg)) ==
+	    IG_OK)) {
+		CHECK(strcmp(c.migrate_database_url, "dbname=ig user=owner") ==
+		    0 && strcmp(c.database_url, "dbname=ig user=app") == 0);
+		CHECK(strcmp(c.app_role, "ig_app2") == 0);
+		ig_cfg_free(&c);
+	}
+	test_clear_config_env();
+	if (!CHECK(mkfile(path, sizeof(path), "dbname=ig user=owner\n",
+	    0600)))
+		return;
+	set("IGCONNECT_MIGRATE_DATABASE_URL_FILE", path);
+	if (CHECK(ig_cfg_load(&c, IG_NEED_MIGRATE, msg, sizeof(msg)) ==
+	    IG_OK)) {
+		CHECK(strcmp(c.migrate_database_url, "dbname=ig user=owner") ==
+		    0 && c.database_url == NULL);
+		ig_cfg_free(&c);
+	}
+	(void)unlink(path);
+	for (i = 0; i < NELEM(bad); i++) {
+		test_clear_config_env();
+		set("IGCONNECT_APP_ROLE", bad[i]);
+		if (!load_fails(0, "invalid value for IGCONNECT_APP_ROLE",
+		    NULL))
+			printf("  case %zu\n", i);
+	}
 	test_clear_config_env();
 }
 
@@ -1286,6 +1343,7 @@ static const struct ig_test tests[] = {
 	TEST(t_defaults),
 	TEST(t_missing_required),
 	TEST(t_database_url),
+	TEST(t_migrate_settings),
 	TEST(t_keys_invalid),
 	TEST(t_keys_valid),
 	TEST(t_keys_id_charset),

@@ -2,8 +2,8 @@
 /*
  * t_crypto.c: unit tests of core/crypto.c: base64url and base64 against
  * RFC 4648, HMAC-SHA256 against RFC 4231, SHA-256, the constant-time
- * comparisons, and sealing with AES-256-GCM (tampering, truncation,
- * associated data, key ids and rotation).
+ * comparisons, sealing with AES-256-GCM (tampering, truncation,
+ * associated data, key ids and rotation), and new keys.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -836,6 +836,42 @@ t_appsecret_proof(void)
 	    "2a8542f79ee214db4fed15b75efc9d6e") == 0);
 }
 
+/*
+ * A new key is "id:" and padded base64 of 32 random bytes, which the
+ * configuration takes as it is and which seals; two differ; a bad id or
+ * a short buffer is refused.
+ */
+static void
+t_key_new(void)
+{
+	struct ig_cfg	 c;
+	char		 a[64], b[64], msg[256], *sealed = NULL, *plain = NULL;
+
+	CHECK(ig_key_new("k1", a, sizeof(a)) == IG_OK);
+	CHECK(strlen(a) == 3 + IG_KEY_B64 && strncmp(a, "k1:", 3) == 0 &&
+	    a[strlen(a) - 1] == '=');
+	CHECK(ig_key_new("k2", b, sizeof(b)) == IG_OK);
+	CHECK(strcmp(a + 3, b + 3) != 0);
+	test_clear_config_env();
+	CHECK(setenv("IGCONNECT_TOKEN_KEYS", a, 1) == 0);
+	if (CHECK(ig_cfg_load(&c, IG_NEED_KEYS, msg, sizeof(msg)) == IG_OK)) {
+		CHECK(c.nkeys == 1 && strcmp(c.keys[0].id, "k1") == 0);
+		CHECK(ig_seal(&c, "token", "u|instagram", &sealed) == IG_OK &&
+		    ig_open(&c, sealed, "u|instagram", &plain) == IG_OK &&
+		    strcmp(plain, "token") == 0);
+		free(sealed);
+		ig_free_secret(plain);
+		ig_cfg_free(&c);
+	}
+	test_clear_config_env();
+	CHECK(ig_key_new("a.b", a, sizeof(a)) == IG_EINPUT);
+	CHECK(ig_key_new("", a, sizeof(a)) == IG_EINPUT);
+	CHECK(ig_key_new("k1", a, 3 + IG_KEY_B64) == IG_EINPUT);
+	CHECK(ig_key_new("k1", a, 3 + IG_KEY_B64 + 1) == IG_OK);
+	ig_wipe(a, sizeof(a));
+	ig_wipe(b, sizeof(b));
+}
+
 static const struct ig_test tests[] = {
 	TEST(t_b64url_vectors),
 	TEST(t_b64url_len),
@@ -863,6 +899,7 @@ static const struct ig_test tests[] = {
 	TEST(t_wipe),
 	TEST(t_appsecret_proof),
 	TEST(t_rand),
+	TEST(t_key_new),
 };
 
 int
