@@ -834,6 +834,13 @@ struct	ig_endpoint {
 	int			 waits_on_meta;
 	const struct ig_param	*params;
 	size_t			 nparams;
+	/*
+	 * Names of parameters that must never come in the query string
+	 * (NULL-terminated, or NULL): an OAuth code or state in a URL ends
+	 * up in access and error logs, in the browser's history and in
+	 * Referer headers.  Given there, the request is 400.
+	 */
+	const char *const	*body_only;
 	enum ig_err		(*handle)(struct ig_ctx *);
 };
 

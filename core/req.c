@@ -245,17 +245,37 @@ reject_param(struct ig_req *r, const char *why, const char *name)
 	(void)ig_refuse(r, IG_EINPUT, text);
 }
 
+/* The endpoint's name for "name" if it takes it only in a body. */
+static const char *
+body_only(const struct ig_req *r, const char *name, size_t namelen)
+{
+	const char *const	*b;
+
+	for (b = r->ep->body_only; b != NULL && *b != NULL; b++)
+		if (strlen(*b) == namelen && memcmp(*b, name, namelen) == 0)
+			return *b;
+	return NULL;
+}
+
 /*
  * Store one decoded value if the table knows its name; 0 on rejection.
  * A NULL "val" is a JSON member that is not a string.
  */
 static int
-accept_value(struct ig_req *r, const char *name, size_t namelen,
-    const char *val, size_t vallen)
+accept_value(struct ig_req *r, int in_query, const char *name,
+    size_t namelen, const char *val, size_t vallen)
 {
 	const struct ig_param	*p;
+	const char		*secret;
+	char			 why[160];
 	size_t			 i;
 
+	if (in_query && (secret = body_only(r, name, namelen)) != NULL) {
+		(void)snprintf(why, sizeof(why), "\"%s\" belongs in the "
+		    "request body, never in the URL (URLs are logged)", secret);
+		(void)ig_refuse(r, IG_EINPUT, why);
+		return 0;
+	}
 	for (i = 0; i < r->ep->nparams; i++) {
 		p = &r->ep->params[i];
 		if (strlen(p->name) != namelen ||
@@ -283,7 +303,7 @@ accept_value(struct ig_req *r, const char *name, size_t namelen,
 
 /* "a=1&b=2" as in a query string or an urlencoded form. */
 static int
-parse_pairs(struct ig_req *r, const char *s, size_t n)
+parse_pairs(struct ig_req *r, int in_query, const char *s, size_t n)
 {
 	const char	*p = s, *end = s + n, *amp, *eq;
 	char		*name, *val;
@@ -319,7 +339,8 @@ parse_pairs(struct ig_req *r, const char *s, size_t n)
 			    "malformed parameter encoding");
 			return 0;
 		}
-		ok = accept_value(r, name, strlen(name), val, strlen(val));
+		ok = accept_value(r, in_query, name, strlen(name), val,
+		    strlen(val));
 		free(name);
 		ig_free_secret(val);
 		if (!ok)
@@ -344,7 +365,7 @@ parse_json(struct ig_req *r)
 	json_object_foreach(r->json, k, v) {
 		if (json_is_null(v))
 			continue;
-		if (!accept_value(r, k, strlen(k), json_is_string(v) ?
+		if (!accept_value(r, 0, k, strlen(k), json_is_string(v) ?
 		    json_string_value(v) : NULL, json_string_length(v)))
 			return 0;
 	}
@@ -493,7 +514,7 @@ parse(struct ig_req *r, const struct ig_cfg *cfg)
 	    r->ep->max_body != 0 ? r->ep->max_body : (size_t)cfg->max_body))
 		return;
 	if ((q = ig_req_env(r, "QUERY_STRING")) != NULL &&
-	    !parse_pairs(r, q, strlen(q)))
+	    !parse_pairs(r, 1, q, strlen(q)))
 		return;
 	if (r->body.len == 0 || r->ep->raw_body)
 		return;
@@ -504,7 +525,7 @@ parse(struct ig_req *r, const struct ig_cfg *cfg)
 		    "read: send JSON, or a form (in PHP, CURLOPT_POSTFIELDS "
 		    "with http_build_query())");
 	else if (has_type(ct, "application/x-www-form-urlencoded"))
-		(void)parse_pairs(r, r->body.data, r->body.len);
+		(void)parse_pairs(r, 0, r->body.data, r->body.len);
 	else if (has_type(ct, "application/json") ||
 	    /* fetch() with a string body says text/plain, or nothing. */
 	    ((ct == NULL || *ct == '\0' || has_type(ct, "text/plain")) &&

@@ -16,6 +16,9 @@
 #include "ig.h"
 #include "extern.h"
 
+/* Seconds a client waits after a 503 that names no time of its own. */
+#define RETRY_503	5
+
 static const char *
 reason(int status)
 {
@@ -52,6 +55,9 @@ extra_headers(const struct ig_answer *a, int status, char *out, size_t sz)
 		n = snprintf(out, sz, "WWW-Authenticate: Bearer\r\n");
 	else if (a->retry_after > 0)
 		n = snprintf(out, sz, "Retry-After: %ld\r\n", a->retry_after);
+	else if (status == 503)
+		/* Down for now (the database, say): when to come back. */
+		n = snprintf(out, sz, "Retry-After: %d\r\n", RETRY_503);
 	if (n < 0 || (size_t)n >= sz)
 		return 0;
 	if (a->cookie != NULL) {

@@ -136,6 +136,9 @@ handle(struct ig_ctx *ctx)
 	return er;
 }
 
+/* A code or state in a URL leaks to logs and history (RFC 9700 4.3). */
+static const char *const in_body[] = { "code", "state", NULL };
+
 static const struct ig_endpoint endpoint = {
 	.name = "oauth-exchange",
 	.needs = IG_NEED_DB | IG_NEED_KEYS | IG_NEED_INSTAGRAM | IG_NEED_AUTH,
@@ -143,6 +146,7 @@ static const struct ig_endpoint endpoint = {
 	.methods = IG_METHOD_POST,
 	.params = params,
 	.nparams = sizeof(params) / sizeof(params[0]),
+	.body_only = in_body,
 	.handle = handle,
 };
 

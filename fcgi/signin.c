@@ -144,6 +144,9 @@ handle(struct ig_ctx *ctx)
 	return start(ctx);
 }
 
+/* A code or state in a URL leaks to logs and history (RFC 9700 4.3). */
+static const char *const in_body[] = { "code", "state", NULL };
+
 static const struct ig_endpoint endpoint = {
 	.name = "signin",
 	.needs = IG_NEED_DB | IG_NEED_KEYS | IG_NEED_INSTAGRAM,
@@ -151,6 +154,7 @@ static const struct ig_endpoint endpoint = {
 	.methods = IG_METHOD_GET | IG_METHOD_POST,
 	.params = params,
 	.nparams = sizeof(params) / sizeof(params[0]),
+	.body_only = in_body,
 	.handle = handle,
 };
 

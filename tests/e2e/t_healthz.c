@@ -213,12 +213,20 @@ t_db_outage_same_workers(void)
 	long			 sup = supervisor_pid(), before[8], after[8];
 	int			 nb, na, i, st = 0;
 	json_t			*o = NULL;
+	struct http_resp	 r;
+	char			 ra[16];
 
 	CHECK(sup > 0);
 	nb = children_of(sup, before, 8);
 	CHECK(nb >= 1);
 	CHECK(get_healthz(NULL) == 200);
 	CHECK(run_cmd(stop) == 0);
+	CHECK(http_do("GET", stack_url("/healthz"), NULL, NULL, 0, NULL,
+	    &r) == 503);
+	/* A 503 says when to come back. */
+	CHECK(resp_header(&r, "Retry-After", ra, sizeof(ra)) &&
+	    atoi(ra) > 0);
+	http_resp_free(&r);
 	CHECK(get_healthz(&o) == 503);
 	CHECK(o != NULL && strcmp(str(o, "database"), "unreachable") == 0);
 	json_decref(o);

@@ -909,6 +909,45 @@ t_graph_error_permission(void)
 	http_resp_free(&r);
 }
 
+/*
+ * A code sent in the URL is refused before anything uses it, and no log
+ * keeps it: not the programs', not nginx's access or error log, even
+ * when nginx itself rejects the request (413).
+ */
+static void
+t_code_in_query_never_logged(void)
+{
+	static const char	 canary[] = "CANARYCODEQ7731";
+	struct flow_user	 u;
+	struct flow_secrets	 sec;
+	struct http_resp	 r;
+	char			 path[256], *big;
+
+	CHECK(fake_reset());
+	flow_user_new(&u);
+	memset(&sec, 0, sizeof(sec));
+	secrets_add(&sec, canary);
+	(void)snprintf(path, sizeof(path), "/oauth/instagram/exchange?code=%s"
+	    "&state=x", canary);
+	flow_req(&u, "POST", path, NULL, "{}", &r);
+	check_error(&r, 400, "invalid_request");
+	CHECK(strstr(r.body, "request body") != NULL);
+	CHECK(strstr(r.body, canary) == NULL);
+	http_resp_free(&r);
+	if ((big = malloc(64 * 1024)) != NULL) {
+		memset(big, 'a', 64 * 1024 - 1);
+		big[64 * 1024 - 1] = '\0';
+		CHECK(flow_req(&u, "POST", path, "application/x-www-form-"
+		    "urlencoded", big, &r) == 413);
+		http_resp_free(&r);
+		free(big);
+	}
+	CHECK(fake_count("code_exchange") == 0);
+	CHECK(!secrets_in_logs(&sec));
+	secrets_free(&sec);
+	flow_user_free(&u);
+}
+
 /* Meta never answers the code exchange: 502 after the HTTP timeout. */
 static void
 t_code_exchange_hangs(void)
@@ -1066,6 +1105,7 @@ static const struct ig_test tests[] = {
 	TEST(t_me_5xx_retried),
 	TEST(t_graph_error_other),
 	TEST(t_graph_error_permission),
+	TEST(t_code_in_query_never_logged),
 	TEST(t_code_exchange_hangs),
 	TEST(t_concurrent_exchanges),
 	TEST(t_no_secrets_leak),

@@ -407,6 +407,12 @@ t_reply(void)
 	send_to(r, IG_OK, out, sizeof(out));
 	CHECK(strncmp(out, "Status: 500 ", 12) == 0);
 	ig_req_free(r);
+	/* The database is down: a 503 that says when to come back. */
+	r = make("GET", NULL, NULL, NULL);
+	send_to(r, IG_EDB, out, sizeof(out));
+	CHECK(strncmp(out, "Status: 503 ", 12) == 0);
+	CHECK(strstr(out, "\r\nRetry-After: 5\r\n") != NULL);
+	ig_req_free(r);
 }
 
 static const struct ig_test tests[] = {
