@@ -25,6 +25,7 @@
 #define IG_MAX_PARAMS		64		/* pairs in one query or form */
 #define IG_MAX_KEYS		8		/* IGCONNECT_TOKEN_KEYS entries */
 #define IG_MAX_JWT		4096		/* bytes of a caller's JWT */
+#define IG_MAX_JWT_TTL		31536000	/* seconds: a year */
 #define IG_MAX_USER_ID		128		/* bytes of an external user id */
 #define IG_MAX_CODE		1024		/* bytes of an OAuth code */
 #define IG_MAX_TOKEN		4096		/* bytes of a Meta access token */
@@ -365,6 +366,17 @@ enum ig_err	 ig_jwt_verify(const struct ig_cfg *cfg, const char *jwt,
  */
 enum ig_err	 ig_jwt_sign(const struct ig_cfg *cfg, json_t *claims,
 		    char **jwt);
+
+/*
+ * A caller's token for "sub" (a valid user id), as a host app mints it:
+ * "iat" "now", "exp" "now" + "ttl" seconds (1 to IG_MAX_JWT_TTL), and
+ * "iss" and "aud" when the configuration sets them, signed by
+ * ig_jwt_sign(), so ig_jwt_verify() with the same "cfg" accepts it.
+ * "*jwt" is a new string the caller frees.  IG_EINPUT for a bad "sub" or
+ * "ttl", IG_EAUTH without a secret, IG_ENOMEM.
+ */
+enum ig_err	 ig_jwt_mint(const struct ig_cfg *cfg, const char *sub,
+		    long ttl, time_t now, char **jwt);
 
 /* ---------------------------------------------------------------- req.c */
 

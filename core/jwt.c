@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * jwt.c: HS256 JSON Web Tokens, the caller authentication of SPEC.md.
+ * jwt.c: HS256 JSON Web Tokens (RFC 7519), how callers authenticate.
  * Written here rather than with libjwt because the rules we need are
  * stricter than Debian's libjwt 1.10 offers: the
  * algorithm is pinned and never read from the token, unknown header
@@ -198,5 +198,32 @@ out:
 	free(payload);
 	free(h);
 	free(p);
+	return er;
+}
+
+/*
+ * The claims a host app puts in a caller's token: who, when, until when,
+ * and the issuer and audience the programs check when they are set.
+ */
+enum ig_err
+ig_jwt_mint(const struct ig_cfg *cfg, const char *sub, long ttl, time_t now,
+    char **jwt)
+{
+	json_t		*claims;
+	enum ig_err	 er = IG_ENOMEM;
+
+	*jwt = NULL;
+	if (*sub == '\0' || !ig_valid_user_id(sub, strlen(sub)) ||
+	    ttl < 1 || ttl > IG_MAX_JWT_TTL)
+		return IG_EINPUT;
+	if ((claims = json_pack("{s:s, s:I, s:I}", "sub", sub,
+	    "iat", (json_int_t)now, "exp", (json_int_t)now + ttl)) == NULL)
+		return IG_ENOMEM;
+	if ((cfg->jwt_issuer == NULL || json_object_set_new(claims, "iss",
+	    json_string(cfg->jwt_issuer)) == 0) &&
+	    (cfg->jwt_audience == NULL || json_object_set_new(claims, "aud",
+	    json_string(cfg->jwt_audience)) == 0))
+		er = ig_jwt_sign(cfg, claims, jwt);
+	json_decref(claims);
 	return er;
 }

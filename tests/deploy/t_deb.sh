@@ -130,6 +130,8 @@ check "credentials directory 0700" test \
     "$(stat -c %a "$root/etc/igconnect/credentials")" = 700
 check "igconnect-migrate --help" sh -c \
     '"$1/usr/bin/igconnect-migrate" --help | grep -q "^usage: "' sh "$root"
+check "igconnect-token --help" sh -c \
+    '"$1/usr/bin/igconnect-token" --help | grep -q "^usage: "' sh "$root"
 check "dpkg --root -i again (upgrade)" dpkgr -i "$deb"
 check "dpkg --root --purge" dpkgr --purge igconnect
 check "purge leaves only dpkg's database" test -z \

@@ -781,6 +781,93 @@ t_no_secret(void)
 	free(t);
 }
 
+/* The claims of ig_jwt_mint()'s token (new object), or NULL. */
+static json_t *
+claims_of(const char *t)
+{
+	const char	*d1, *d2;
+	unsigned char	 buf[IG_MAX_JWT];
+	size_t		 n;
+
+	if ((d1 = strchr(t, '.')) == NULL ||
+	    (d2 = strchr(d1 + 1, '.')) == NULL ||
+	    ig_b64url_dec(buf, sizeof(buf), &n, d1 + 1,
+	    (size_t)(d2 - d1 - 1)) != IG_OK)
+		return NULL;
+	return json_loadb((const char *)buf, n, 0, NULL);
+}
+
+/* 1 if member "k" of "o" is the string "want". */
+static int
+str_is(const json_t *o, const char *k, const char *want)
+{
+	const char	*v = json_string_value(json_object_get(o, k));
+
+	return v != NULL && strcmp(v, want) == 0;
+}
+
+/*
+ * A minted token passes ig_jwt_verify() with the same settings, and only
+ * with them: iat, exp, and iss and aud when configured.
+ */
+static void
+t_mint(void)
+{
+	struct ig_cfg	 c, o;
+	char		*t = NULL, sub[64];
+	json_t		*j;
+
+	mkcfg(&c);
+	c.jwt_issuer = (char *)(uintptr_t)"https://issuer.example";
+	c.jwt_audience = (char *)(uintptr_t)"igconnect";
+	if (CHECK(ig_jwt_mint(&c, "alice@x", 3600, NOW, &t) == IG_OK)) {
+		CHECK(verify(&c, t, sub, sizeof(sub)) == IG_OK &&
+		    strcmp(sub, "alice@x") == 0);
+		CHECK(ig_jwt_verify(&c, t, NOW + 3599, sub, sizeof(sub)) ==
+		    IG_OK);
+		CHECK(ig_jwt_verify(&c, t, NOW + 3600, sub, sizeof(sub)) ==
+		    IG_EAUTH);
+		j = claims_of(t);
+		CHECK(json_integer_value(json_object_get(j, "iat")) == NOW);
+		CHECK(json_integer_value(json_object_get(j, "exp")) ==
+		    NOW + 3600);
+		CHECK(str_is(j, "iss", "https://issuer.example") &&
+		    str_is(j, "aud", "igconnect"));
+		json_decref(j);
+		/* Another audience, issuer or secret refuses it. */
+		o = c;
+		o.jwt_audience = (char *)(uintptr_t)"other";
+		CHECK(verify(&o, t, sub, sizeof(sub)) == IG_EAUTH);
+		o = c;
+		o.jwt_issuer = (char *)(uintptr_t)"https://other.example";
+		CHECK(verify(&o, t, sub, sizeof(sub)) == IG_EAUTH);
+		o = c;
+		o.jwt_secret = (char *)(uintptr_t)other;
+		CHECK(verify(&o, t, sub, sizeof(sub)) == IG_EAUTH);
+	}
+	free(t);
+
+	/* Neither configured: neither claim. */
+	mkcfg(&c);
+	t = NULL;
+	if (CHECK(ig_jwt_mint(&c, "u1", 1, NOW, &t) == IG_OK)) {
+		j = claims_of(t);
+		CHECK(j != NULL && json_object_size(j) == 3 &&
+		    json_object_get(j, "iss") == NULL);
+		json_decref(j);
+	}
+	free(t);
+
+	t = NULL;
+	CHECK(ig_jwt_mint(&c, "", 60, NOW, &t) == IG_EINPUT && t == NULL);
+	CHECK(ig_jwt_mint(&c, "a b", 60, NOW, &t) == IG_EINPUT);
+	CHECK(ig_jwt_mint(&c, "u1", 0, NOW, &t) == IG_EINPUT);
+	CHECK(ig_jwt_mint(&c, "u1", IG_MAX_JWT_TTL + 1L, NOW, &t) ==
+	    IG_EINPUT);
+	c.jwt_secret = NULL;
+	CHECK(ig_jwt_mint(&c, "u1", 60, NOW, &t) == IG_EAUTH && t == NULL);
+}
+
 static const struct ig_test tests[] = {
 	TEST(t_valid),
 	TEST(t_sign_format),
@@ -798,6 +885,7 @@ static const struct ig_test tests[] = {
 	TEST(t_max_length),
 	TEST(t_roundtrip),
 	TEST(t_no_secret),
+	TEST(t_mint),
 };
 
 int

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * t_token.c: callers' tokens made on this side.  igconnect-token prints a
+ * JWT that the stack accepts, with the secret from JWT_SECRET, from
+ * JWT_SECRET_FILE or from the env file, and that a stack with another
+ * secret refuses; the sandbox's /dev/token hands a browser page one for
+ * a demo user.
+ */
+#include <sys/stat.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "../lib/check.h"
+#include "../lib/client.h"
+#include "../lib/flow.h"
+
+#define OTHER_SECRET	"CANARY_JWT_not_the_stack_secret_0123456789"
+
+static char	secret[512];		/* the stack's JWT_SECRET */
+
+/*
+ * Run igconnect-token with "args" (NULL-terminated, at most 6) and the
+ * environment as it is now; its first line into "tok".  Exit status.
+ */
+static int
+token_tool(char *tok, size_t toksz, const char *const *args)
+{
+	const char	*argv[8] = { "tools/igconnect-token" };
+	char		 out[8192];
+	size_t		 i;
+	int		 rc;
+
+	for (i = 0; args[i] != NULL && i < 6; i++)
+		argv[i + 1] = args[i];
+	rc = run_capture(argv, "/dev/null", out, sizeof(out));
+	out[strcspn(out, "\n")] = '\0';
+	(void)snprintf(tok, toksz, "%s", out);
+	return rc;
+}
+
+/* GET /integrations with "tok" as the Bearer token: the status. */
+static long
+integrations(const char *tok, json_t **body)
+{
+	struct http_resp	 r;
+	char			 authz[8192];
+	const char		*hdrs[] = { authz, NULL };
+	long			 st;
+
+	(void)snprintf(authz, sizeof(authz), "Authorization: Bearer %s", tok);
+	st = http_do("GET", stack_url("/integrations"), hdrs, NULL, 0, NULL,
+	    &r);
+	if (body != NULL)
+		*body = resp_json(&r);
+	http_resp_free(&r);
+	return st;
+}
+
+/* A private file holding "text", for JWT_SECRET_FILE or the env file. */
+static int
+private_file(const char *path, const char *text)
+{
+	int	 fd;
+	size_t	 n = strlen(text);
+
+	(void)unlink(path);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600)) == -1)
+		return 0;
+	if (write(fd, text, n) != (ssize_t)n) {
+		close(fd);
+		return 0;
+	}
+	return close(fd) == 0;
+}
+
+static void
+t_tool_token_accepted(void)
+{
+	char	 tok[8192];
+	json_t	*o;
+
+	CHECK(token_tool(tok, sizeof(tok), (const char *const[]){ "--sub",
+	    "tok-accepted", NULL }) == 0);
+	CHECK(strncmp(tok, "eyJ", 3) == 0 && strchr(tok, ' ') == NULL);
+	CHECK(integrations(tok, &o) == 200);
+	CHECK(json_object_get(json_object_get(o, "integrations"),
+	    "instagram") != NULL);
+	json_decref(o);
+}
+
+static void
+t_tool_wrong_secret(void)
+{
+	char	 tok[8192];
+
+	setenv("JWT_SECRET", OTHER_SECRET, 1);
+	CHECK(token_tool(tok, sizeof(tok), (const char *const[]){ "--sub",
+	    "tok-wrong", NULL }) == 0);
+	setenv("JWT_SECRET", secret, 1);
+	CHECK(strncmp(tok, "eyJ", 3) == 0);
+	CHECK(integrations(tok, NULL) == 401);
+}
+
+/* JWT_SECRET_FILE and the env file are read as the programs read them. */
+static void
+t_tool_secret_sources(void)
+{
+	char	 tok[8192], path[256], line[600];
+
+	(void)snprintf(path, sizeof(path), "%s/t_token-%ld",
+	    env_or_die("IGCONNECT_VAR"), (long)getpid());
+	(void)snprintf(line, sizeof(line), "%s\n", secret);
+	unsetenv("JWT_SECRET");
+	if (CHECK(private_file(path, line))) {
+		setenv("JWT_SECRET_FILE", path, 1);
+		CHECK(token_tool(tok, sizeof(tok), (const char *const[]){
+		    "--sub", "tok-file", NULL }) == 0);
+		unsetenv("JWT_SECRET_FILE");
+		CHECK(integrations(tok, NULL) == 200);
+	}
+	(void)snprintf(line, sizeof(line), "# settings\nJWT_SECRET='%s'\n",
+	    secret);
+	if (CHECK(private_file(path, line))) {
+		setenv("IGCONNECT_ENV_FILE", path, 1);
+		CHECK(token_tool(tok, sizeof(tok), (const char *const[]){
+		    "--sub", "tok-envfile", NULL }) == 0);
+		setenv("IGCONNECT_ENV_FILE", "", 1);
+		CHECK(integrations(tok, NULL) == 200);
+	}
+	(void)unlink(path);
+	setenv("JWT_SECRET", secret, 1);
+	/* No secret anywhere: one line naming it, no token. */
+	unsetenv("JWT_SECRET");
+	CHECK(token_tool(tok, sizeof(tok), (const char *const[]){ "--sub",
+	    "x", NULL }) == 1);
+	CHECK(strstr(tok, "JWT_SECRET") != NULL);
+	setenv("JWT_SECRET", secret, 1);
+}
+
+static void
+t_tool_ttl(void)
+{
+	char	 tok[8192];
+
+	CHECK(token_tool(tok, sizeof(tok), (const char *const[]){ "--sub",
+	    "tok-ttl", "--ttl", "1", NULL }) == 0);
+	CHECK(integrations(tok, NULL) == 200);
+	sleep(2);
+	CHECK(integrations(tok, NULL) == 401);
+	CHECK(token_tool(tok, sizeof(tok), (const char *const[]){ "--sub",
+	    "x", "--ttl", "0", NULL }) == 2);
+	CHECK(token_tool(tok, sizeof(tok), (const char *const[]){ "--sub",
+	    "x", "--ttl", "1h", NULL }) == 2);
+	CHECK(token_tool(tok, sizeof(tok), (const char *const[]){ "--sub",
+	    "a b", NULL }) == 2);
+	CHECK(token_tool(tok, sizeof(tok), (const char *const[]){
+	    NULL }) == 2 && strncmp(tok, "usage: ", 7) == 0);
+}
+
+static const struct ig_test tests[] = {
+	TEST(t_tool_token_accepted),
+	TEST(t_tool_wrong_secret),
+	TEST(t_tool_secret_sources),
+	TEST(t_tool_ttl),
+};
+
+int
+main(int argc, char *argv[])
+{
+	int	 rc;
+
+	(void)snprintf(secret, sizeof(secret), "%s",
+	    env_or_die("JWT_SECRET"));
+	if (!flow_init())
+		return 1;
+	rc = ig_test_main(argc, argv, tests, sizeof(tests) / sizeof(tests[0]));
+	flow_end();
+	return rc;
+}
