@@ -38,6 +38,7 @@
 #define FM_FB_CODE_TTL	5183827		/* recorded FB exchange */
 #define FM_REFRESH_AGE	86400		/* min. age to refresh */
 #define FM_FB_SHORT_MAX	7200		/* short-lived FB user token */
+#define FM_CONSENT_ACCOUNTS 5		/* offered on the login page */
 #define FM_DATA_DAYS	90		/* data access after login (B.6) */
 
 /* Facebook Login Pages (B.4). */

@@ -213,24 +213,40 @@ pageq="client_id=$APP_ID&redirect_uri=$CB_ENC&response_type=code&scope=$SCOPE"
 call "$base/oauth/authorize?$pageq&state=a%22b&fake_account=5"
 check "without fake_consent: a 200 HTML consent page" \
     has "$status $(header content-type)" "200 text/html"
-check "... naming the app, the account and the scopes" \
-    has "$body" "$APP_ID</b> asks <b>fake_user_5</b> (account 5) for:</p>
+check "... naming the app and the scopes" \
+    has "$body" "<p>App <b>$APP_ID</b> asks for:</p>
 <ul>
 <li>instagram_business_basic</li>
 <li>instagram_business_content_publish</li>"
-check "... a form back to the same URL, parameters escaped" \
-    has "$body" '<form method="get" action="/oauth/authorize">'
+check "... a form back to the same URL, relative, parameters escaped" \
+    has "$body" '<form method="get" action="authorize">'
+check "... the fake accounts as radio buttons" \
+    has "$body" '<label><input type="radio" name="fake_account" value="1"> fake_user_1 (Fake User 1)</label><br>'
+check "... the account the URL names, checked" \
+    has "$body" '<input type="radio" name="fake_account" value="5" checked> fake_user_5'
+call "$base/oauth/authorize?$pageq&state=a%22b&fake_account=12"
+check "... also when it is not among the first five" \
+    has "$body" '<input type="radio" name="fake_account" value="12" checked> fake_user_12'
+check "... and account 1 is not checked then" \
+    has "$body" '<input type="radio" name="fake_account" value="1"> '
 check "... the state kept as a hidden field" \
     has "$body" '<input type="hidden" name="state" value="a&quot;b">'
-check "... Continue and Cancel answer fake_consent" \
-    has "$body" '<button type="submit" name="fake_consent" value="allow">Continue</button>
-<button type="submit" name="fake_consent" value="deny">Cancel</button>'
+check "... the account not a hidden field (the radio buttons say it)" \
+    not has "$body" '<input type="hidden" name="fake_account"'
+check "... Allow and Deny answer fake_consent" \
+    has "$body" '<button type="submit" name="fake_consent" value="allow">Allow</button>
+<button type="submit" name="fake_consent" value="deny">Deny</button>'
+check "... no external resources" not has "$body" 'src='
 call "$base/oauth/authorize?$pageq&state=abc&fake_consent=deny"
-check "Cancel: the denial redirect" \
+check "Deny: the denial redirect" \
     has "$status $(header location)" "302 $CB?$DENIED&state=abc#_"
-call "$base/oauth/authorize?$pageq&state=abc&fake_consent=allow"
-check "Continue: the code redirect" \
+call "$base/oauth/authorize?$pageq&state=abc&fake_account=3&fake_consent=allow"
+check "Allow: the code redirect" \
     has "$status $(header location)" "302 $CB?code=AQ"
+call -X POST $form --data-urlencode "redirect_uri=$CB" -d "code=$(code_of)" \
+    "$base/oauth/access_token"
+check "... the code of the account chosen" \
+    has "$body" '"user_id":27281358591558848,'
 call "$base/oauth/authorize?$pageq&fake_consent=maybe"
 check "fake_consent must be allow or deny" \
     has "$status $body" '400 {"error_type":"OAuthException"'
@@ -375,12 +391,14 @@ dialq="$dialq&scope=pages_show_list,instagram_basic,instagram_content_publish"
 call "$base/v26.0/dialog/oauth?$dialq&fake_account=2"
 check "Facebook dialog: a consent page first" \
     has "$status $body" '200 <!DOCTYPE html>'
-check "... naming the Facebook app and user" \
-    has "$body" "$FB_APP_ID</b> asks <b>Fake Facebook User 2</b>"
+check "... naming the Facebook app and the users" \
+    has "$body" "<p>App <b>$FB_APP_ID</b> asks for:</p>"
+check "... the user the URL names, checked" \
+    has "$body" '<input type="radio" name="fake_account" value="2" checked> Fake Facebook User 2</label>'
 check "... with a form back to the dialog" \
-    has "$body" '<form method="get" action="/v26.0/dialog/oauth">'
+    has "$body" '<form method="get" action="oauth">'
 call "$base/v26.0/dialog/oauth?$dialq&fake_account=2&fake_consent=deny"
-check "Cancel: Facebook's denial redirect" \
+check "Deny: Facebook's denial redirect" \
     has "$(header location)" "$CB?error=access_denied&error_code=200&error_description=Permissions+error&error_reason=user_denied&state=f#_=_"
 call "$base/v26.0/dialog/oauth?$dialq&fake_account=2&fake_deny=1"
 check "fake_deny=1 still denies" has "$(header location)" "error=access_denied"
