@@ -17,6 +17,7 @@
 #define FAKEMETA_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -353,6 +354,8 @@ unsigned	 fm_scopes_all(enum fm_flavor);
 void		 fm_state_init(void);
 void		 fm_state_free(void);
 void		 fm_state_reset(void);
+int		 fm_state_load(const char *);
+void		 fm_state_save(void);
 time_t		 fm_now(void);
 void		 fm_grant_init(struct fm_grant *, enum fm_flavor);
 time_t		 fm_clock_advance(long long);
@@ -383,6 +386,14 @@ int		 fm_quota_total(void);
 void		 fm_quota_total_set(int);
 json_t		*fm_publishing_json(void);
 json_t		*fm_media_json(long long);
+
+/* persist.c */
+json_t		*fm_token_record(const char *, const struct fm_token *);
+int		 fm_token_parse(json_t *, const char **, struct fm_token *);
+json_t		*fm_container_record(const struct fm_container *);
+int		 fm_container_parse(json_t *, struct fm_container *);
+FILE		*fm_journal_create(const char *);
+int		 fm_journal_write(FILE *, json_t *);
 
 /* stats.c */
 void		 fm_stats_init(void);

@@ -75,8 +75,8 @@ usage(void)
 	fputs("usage: fakemeta --listen 127.0.0.1:PORT --cert FILE --key FILE\n"
 	    "\t--app-id ID --app-secret SECRET\n"
 	    "\t[--fb-app-id ID --fb-app-secret SECRET]\n"
-	    "\t[--redirect-uri URI ...] [--pidfile FILE] [--require-ig-proof]\n"
-	    "\t[--verbose]\n",
+	    "\t[--redirect-uri URI ...] [--pidfile FILE] [--state FILE]\n"
+	    "\t[--require-ig-proof] [--verbose]\n",
 	    stderr);
 	exit(2);
 }
@@ -209,6 +209,7 @@ main(int argc, char *argv[])
 		{ "fb-app-secret", required_argument, NULL, 'S' },
 		{ "redirect-uri", required_argument, NULL, 'r' },
 		{ "pidfile", required_argument, NULL, 'p' },
+		{ "state", required_argument, NULL, 'f' },
 		{ "require-ig-proof", no_argument, NULL, 'P' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
@@ -221,6 +222,7 @@ main(int argc, char *argv[])
 	sigset_t			 set;
 	const char			*listen_arg = NULL, *cert = NULL;
 	const char			*key = NULL, *pidfile = NULL;
+	const char			*state = NULL;
 	char				 host[64], base[96];
 	FILE				*f;
 	int				 ch, lfd, port, sig;
@@ -238,6 +240,7 @@ main(int argc, char *argv[])
 		case 'S': cfg.fb_app_secret = optarg; break;
 		case 'r': cfg.redirects[cfg.nredirects++] = optarg; break;
 		case 'p': pidfile = optarg; break;
+		case 'f': state = optarg; break;
 		case 'P': cfg.require_ig_proof = 1; break;
 		case 'v': cfg.verbose = 1; break;
 		default: usage();
@@ -269,6 +272,8 @@ main(int argc, char *argv[])
 	if (fm_http_init(cert, key) == -1)
 		return 1;
 	fm_state_init();
+	if (state != NULL && fm_state_load(state) == -1)
+		return 1;
 	fm_stats_init();
 	if (pipe(stop_pipe) == -1 ||
 	    (lfd = listen_on(&ss, sslen, &port)) == -1) {
@@ -311,6 +316,7 @@ main(int argc, char *argv[])
 
 	fm_inject_reset();
 	fm_stats_free();
+	fm_state_save();
 	fm_state_free();
 	fm_http_free();
 	close(stop_pipe[0]);

@@ -28,6 +28,8 @@ CB_ENC=https%3A%2F%2Fapp.example.com%2Finstagram%2Fcallback
 SCOPE=instagram_business_basic,instagram_business_content_publish
 UID1=27281358591558846		# account 1: 27281358591558845 + 1
 IGID1=17841457215396812		# account 1: 17841457215396811 + 1
+UID3=27281358591558848
+IGID3=17841457215396814
 NOCODE='{"error_type":"OAuthException","code":400,"error_message":"Matching code was not found or was already used"}'
 DENIED="error=access_denied&error_reason=user_denied"
 DENIED="$DENIED&error_description=The+user+denied+your+request"
@@ -964,5 +966,86 @@ check "exits 0 on SIGTERM" [ "$rc" -eq 0 ]
 check "pidfile removed" [ ! -e "$tmp/pid" ]
 body=$(cat "$tmp/err")
 check "nothing on stderr (no sanitizer report)" [ -z "$body" ]
+
+# --- the state file (--state) --------------------------------------------
+# stateful: start the fake again with the state file; sets pid and base.
+stateful() {
+	: >"$tmp/out"
+	"$bin" --listen 127.0.0.1:0 --cert "$tmp/server.pem" \
+	    --key "$tmp/server.key" --app-id "$APP_ID" --app-secret "$SECRET" \
+	    --state "$tmp/state" >"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+	i=0
+	while [ $i -lt 100 ] && ! grep -q '^fakemeta listening on ' "$tmp/out"
+	do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	base=$(sed -n 's/^fakemeta listening on //p' "$tmp/out")
+}
+stop_fake() {
+	kill -TERM "$pid"
+	wait "$pid"
+	rc=$?
+	pid=
+}
+
+stateful
+check "starts with a state file that does not exist yet" [ -n "$base" ]
+check "... and makes it, private" \
+    [ "$(stat -c %a "$tmp/state" 2>/dev/null)" = 600 ]
+call -X POST -d '{"account":3,"kind":"long","age":90000}' \
+    "$base/_fake/tokens"
+st=$(jstr access_token)
+call -X POST -d '{"advance":7200}' "$base/_fake/clock"
+now1=$(jnum now)
+call -X POST "$base/$IGID3/media?image_url=https://cdn.example/s.jpg&caption=kept&access_token=$st"
+sc=$(jstr id)
+call -X POST "$base/$IGID3/media_publish?creation_id=$sc&access_token=$st"
+sm=$(jstr id)
+check "a post made before the restart" has "$status $sm" "200 179"
+call -X POST -d '{"account":4,"kind":"long"}' "$base/_fake/tokens"
+rt=$(jstr access_token)
+call -X POST -d '{"account":4}' "$base/_fake/revoke"
+stop_fake
+check "exits 0 on SIGTERM with a state file" [ "$rc" -eq 0 ]
+
+stateful
+check "starts again from the state file" [ -n "$base" ]
+call "$base/me?fields=id,username&access_token=$st"
+check "a token issued before the restart still works" \
+    [ "$body" = '{"id":"'"$UID3"'","username":"fake_user_3"}' ]
+call "$base/refresh_access_token?grant_type=ig_refresh_token&access_token=$st"
+check "... and refreshes" has "$status $body" '200 {"access_token":"IGAA'
+call "$base/_fake/clock"
+check "the clock keeps what tests advanced it by" \
+    [ "$(jnum now)" -ge "$now1" ]
+call "$base/$sc?fields=status_code&access_token=$st"
+check "the container still reads PUBLISHED" \
+    [ "$body" = '{"status_code":"PUBLISHED"}' ]
+call "$base/$IGID3/media?fields=id,caption&access_token=$st"
+check "the post is still listed" has "$body" "\"caption\":\"kept\",\"id\":\"$sm\""
+call -X POST "$base/$IGID3/media?image_url=https://cdn.example/t.jpg&access_token=$st"
+check "new containers get new ids" differs "$(jstr id)" "$sc"
+call "$base/me?access_token=$rt"
+check "a login revoked before the restart stays revoked" \
+    has "$body" '"code":190'
+call -X POST -d '{"account":4,"kind":"long"}' "$base/_fake/tokens"
+call "$base/me?access_token=$(jstr access_token)"
+check "... and a new login of that account works" [ "$status" = 200 ]
+stop_fake
+printf '{"token":"IGAA\n' >>"$tmp/state"
+stateful
+check "half a record at the end: started anyway" [ -n "$base" ]
+check "... and said so" grep -q 'skipped 1 unreadable record' "$tmp/err"
+call "$base/me?access_token=$st"
+check "... the rest kept" [ "$status" = 200 ]
+call -X POST "$base/_fake/reset"
+stop_fake
+stateful
+call "$base/me?access_token=$st"
+check "after a reset, the old tokens are gone for good" has "$body" \
+    '"code":190'
+stop_fake
 
 done_tests
