@@ -163,6 +163,9 @@ struct fm_cfg {
 	const char	**redirects;	/* allowed redirect URIs */
 	size_t		  nredirects;
 	const char	 *base_url;	/* https://HOST:PORT, for paging */
+	const char	 *jwt_secret;	/* /_fake/jwt; NULL: none */
+	const char	 *jwt_issuer;	/* its iss and aud, or NULL */
+	const char	 *jwt_audience;
 	int		  require_ig_proof; /* initial fm_ig_proof() */
 	int		  verbose;
 };
@@ -501,5 +504,8 @@ void		 fm_pub_media_node(struct fm_call *,
 
 /* control.c */
 void		 fm_control(struct fm_call *);
+
+/* jwt.c */
+void		 fm_dev_token(struct fm_call *);
 
 #endif /* FAKEMETA_H */

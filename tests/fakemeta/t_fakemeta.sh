@@ -973,7 +973,7 @@ stateful() {
 	: >"$tmp/out"
 	"$bin" --listen 127.0.0.1:0 --cert "$tmp/server.pem" \
 	    --key "$tmp/server.key" --app-id "$APP_ID" --app-secret "$SECRET" \
-	    --state "$tmp/state" >"$tmp/out" 2>"$tmp/err" &
+	    --state "$tmp/state" "$@" >"$tmp/out" 2>"$tmp/err" &
 	pid=$!
 	i=0
 	while [ $i -lt 100 ] && ! grep -q '^fakemeta listening on ' "$tmp/out"
@@ -1046,6 +1046,52 @@ stateful
 call "$base/me?access_token=$st"
 check "after a reset, the old tokens are gone for good" has "$body" \
     '"code":190'
+stop_fake
+
+# --- the dev identity (/_fake/jwt) ---------------------------------------
+JWTKEY=CANARY_JWT_fakemeta_selftest_0123456789
+b64dec() {
+	d_s=$(printf '%s' "$1" | tr '_-' '/+')
+	while [ $((${#d_s} % 4)) -ne 0 ]; do d_s="$d_s="; done
+	printf '%s' "$d_s" | openssl base64 -d -A
+}
+stateful
+call "$base/_fake/jwt"
+check "no --jwt-secret-file: no dev tokens (404)" [ "$status" = 404 ]
+stop_fake
+printf '%s\n' "$JWTKEY" >"$tmp/jwtkey"
+stateful --jwt-secret-file "$tmp/jwtkey" --jwt-issuer https://iss.example \
+    --jwt-audience igc
+call "$base/_fake/jwt"
+check "a dev token for demo-user, an hour" \
+    has "$status $body" '"sub":"demo-user","expiresIn":3600}'
+jt=$(jstr token)
+jh=${jt%%.*}
+jr=${jt#*.}
+jc=${jr%%.*}
+js=${jr#*.}
+want=$(printf '%s.%s' "$jh" "$jc" |
+    openssl dgst -sha256 -hmac "$JWTKEY" -binary | openssl base64 -A |
+    tr '+/' '-_' | tr -d '=')
+check "... HS256 with the secret from the file, its line end left out" \
+    [ "$js" = "$want" ]
+check "... the header igconnect takes" \
+    [ "$(b64dec "$jh")" = '{"alg":"HS256","typ":"JWT"}' ]
+claims=$(b64dec "$jc")
+check "... sub, iat, exp an hour later, iss and aud" sh -c '
+	iat=$(printf "%s" "$1" | sed -n "s/.*\"iat\":\([0-9]*\).*/\1/p")
+	[ -n "$iat" ] && [ "$1" = "{\"sub\":\"demo-user\",\"iat\":$iat,\"exp\":$((iat + 3600)),\"iss\":\"https://iss.example\",\"aud\":\"igc\"}" ]' \
+    sh "$claims"
+call "$base/_fake/jwt?sub=alice.1@x-y_z"
+check "?sub= names the user" has "$body" '"sub":"alice.1@x-y_z"'
+call "$base/_fake/jwt?sub=a%20b"
+check "... letters, digits and . _ @ - only (400)" [ "$status" = 400 ]
+call "$base/_fake/jwt?sub=$(printf '%065d' 0)"
+check "... 64 at most (400)" [ "$status" = 400 ]
+call "$base/_fake/jwt?sub="
+check "... not empty (400)" [ "$status" = 400 ]
+call -X POST "$base/_fake/jwt"
+check "... GET only (405)" [ "$status" = 405 ]
 stop_fake
 
 done_tests
