@@ -169,7 +169,7 @@ check "... its token still reads at the fake (igconnect-sync)" \
 st=$(req POST "$base/integrations/instagram/refresh" -H "$auth")
 check "... and refreshes" \
     [ "$st:$(jq -r .status "$tmp/b" 2>/dev/null)" = 200:connected ]
-[ "$st" = 200 ] || sed 's/^/  /' "$tmp/b"
+[ "$st" = 200 ] || { sed 's/^/  /' "$tmp/b"; echo; }
 st=$(req GET "$base/integrations/instagram" -H "$auth")
 check "... not needs_reauth" \
     [ "$st:$(jq -r .status "$tmp/b" 2>/dev/null)" = 200:connected ]
