@@ -9,7 +9,12 @@
  * bad or missing one stops the program with one line that names the
  * variable or the file, never a value.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
+
+#include <netinet/in.h>
+
+#include <arpa/inet.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -178,23 +183,74 @@ p_fb_scopes(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
 	return scope_list(c, v, s, "instagram_basic", msg, sz);
 }
 
-/* Meta base URLs: https only (TLS is never optional), no trailing '/'. */
+/*
+ * A plain http URL whose host is a loopback address or localhost.  No
+ * '@' at all: "http://127.0.0.1:80@host/" names "host".
+ */
+static int
+loopback_http(const char *s)
+{
+	struct in_addr	 a;
+	char		 host[64];
+	size_t		 n;
+
+	if (strncmp(s, "http://", 7) != 0 || strchr(s, '@') != NULL)
+		return 0;
+	s += 7;
+	if ((n = strcspn(s, ":/")) >= sizeof(host) || n == 0)
+		return 0;
+	if (strncmp(s, "[::1]", 5) == 0)
+		return s[5] == ':' || s[5] == '/' || s[5] == '\0';
+	memcpy(host, s, n);
+	host[n] = '\0';
+	return strcmp(host, "localhost") == 0 ||
+	    (inet_pton(AF_INET, host, &a) == 1 &&
+	    (ntohl(a.s_addr) >> 24) == 127);
+}
+
+/*
+ * Meta base URLs: https only (TLS is never optional), no trailing '/'.
+ * "loopback_ok" also takes plain http to a loopback host.
+ */
 static enum ig_err
-p_base(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
-    size_t sz)
+base_url(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
+    size_t sz, int loopback_ok)
 {
 	enum ig_err	 er;
 	char		*p;
 	size_t		 n;
 
-	if (!url_ok(s, 1) || strchr(s, '?') != NULL || strchr(s, '#') != NULL)
-		return bad(msg, sz, v, "expected an https URL without query");
+	if (!url_ok(s, !(loopback_ok && loopback_http(s))) ||
+	    strchr(s, '?') != NULL || strchr(s, '#') != NULL)
+		return bad(msg, sz, v, loopback_ok ? "expected an https URL, "
+		    "or http on loopback, without query" :
+		    "expected an https URL without query");
 	if ((er = set_str(c, v, s)) != IG_OK)
 		return er;
 	p = *STRP(c, v);
 	for (n = strlen(p); n > 8 && p[n - 1] == '/'; n--)
 		p[n - 1] = '\0';
 	return IG_OK;
+}
+
+static enum ig_err
+p_base(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
+    size_t sz)
+{
+	return base_url(c, v, s, msg, sz, 0);
+}
+
+/*
+ * The login pages: only a browser goes there, sent by the authorize URL
+ * we answer, and no program calls them, so plain http to a loopback host
+ * is allowed too: the local sandbox serves its fake pages that way, and
+ * a browser meets no test certificate.
+ */
+static enum ig_err
+p_www(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
+    size_t sz)
+{
+	return base_url(c, v, s, msg, sz, 1);
 }
 
 static enum ig_err
@@ -445,13 +501,13 @@ static const struct var vars[] = {
 	{ "IGCONNECT_TOKEN_KEYS", NULL, IG_NEED_KEYS, 1, p_keys, 0, 0, 0, NULL },
 	{ "IGCONNECT_GRAPH_VERSION", NULL, 0, 0, p_version,
 	    FIELD(graph_version), 0, 0, NULL },
-	{ "IGCONNECT_INSTAGRAM_WWW_URL", NULL, 0, 0, p_base,
+	{ "IGCONNECT_INSTAGRAM_WWW_URL", NULL, 0, 0, p_www,
 	    FIELD(url_instagram_www), 0, 0, NULL },
 	{ "IGCONNECT_INSTAGRAM_API_URL", NULL, 0, 0, p_base,
 	    FIELD(url_instagram_api), 0, 0, NULL },
 	{ "IGCONNECT_GRAPH_INSTAGRAM_URL", NULL, 0, 0, p_base,
 	    FIELD(url_graph_instagram), 0, 0, NULL },
-	{ "IGCONNECT_FACEBOOK_WWW_URL", NULL, 0, 0, p_base,
+	{ "IGCONNECT_FACEBOOK_WWW_URL", NULL, 0, 0, p_www,
 	    FIELD(url_facebook_www), 0, 0, NULL },
 	{ "IGCONNECT_GRAPH_FACEBOOK_URL", NULL, 0, 0, p_base,
 	    FIELD(url_graph_facebook), 0, 0, NULL },

@@ -92,7 +92,7 @@ t_fb_authorize_url(void)
 	flow_user_new(&u);
 	if (CHECK(flow_start(&u, "?flavor=facebook", &d) == 200)) {
 		(void)snprintf(prefix, sizeof(prefix), "%s/v26.0/dialog/oauth?",
-		    getenv("IGCONNECT_FAKE_URL"));
+		    getenv("IGCONNECT_FACEBOOK_WWW_URL"));
 		CHECK(strncmp(d.authurl, prefix, strlen(prefix)) == 0);
 		CHECK(flow_query_param(d.authurl, "client_id", v, sizeof(v)) &&
 		    strcmp(v, getenv("FACEBOOK_APP_ID")) == 0);

@@ -166,11 +166,97 @@ t_tool_ttl(void)
 	    NULL }) == 2 && strncmp(tok, "usage: ", 7) == 0);
 }
 
+/* GET /dev/token[?query]: the status; the token into "tok" on 200. */
+static long
+dev_token(const char *query, char *tok, size_t toksz, json_t **body)
+{
+	struct http_resp	 r;
+	char			 path[256];
+	json_t			*o;
+	long			 st;
+
+	(void)snprintf(path, sizeof(path), "/dev/token%s", query);
+	st = http_do("GET", stack_url(path), NULL, NULL, 0, NULL, &r);
+	o = resp_json(&r);
+	(void)snprintf(tok, toksz, "%s", jstr(o, "token"));
+	if (body != NULL)
+		*body = o;
+	else
+		json_decref(o);
+	http_resp_free(&r);
+	return st;
+}
+
+/* The sandbox's dev identity: a token for demo-user, an hour. */
+static void
+t_dev_token(void)
+{
+	char	 tok[8192];
+	json_t	*o = NULL;
+
+	if (!CHECK(dev_token("", tok, sizeof(tok), &o) == 200))
+		return;
+	CHECK(strcmp(jstr(o, "sub"), "demo-user") == 0);
+	CHECK(json_integer_value(json_object_get(o, "expiresIn")) == 3600);
+	json_decref(o);
+	CHECK(integrations(tok, NULL) == 200);
+}
+
+/* ?sub= names the user: what one token connected, the next one sees. */
+static void
+t_dev_token_sub(void)
+{
+	struct flow_user	 u;
+	char			 q[128], tok[8192];
+	json_t			*o = NULL, *c;
+	long long		 n = flow_account(0);
+
+	flow_user_new(&u);
+	(void)snprintf(q, sizeof(q), "?sub=%s", u.id);
+	if (!CHECK(dev_token(q, tok, sizeof(tok), &o) == 200))
+		goto out;
+	CHECK(strcmp(jstr(o, "sub"), u.id) == 0);
+	json_decref(o);
+	free(u.jwt);
+	u.jwt = strdup(tok);
+	CHECK(flow_connect(&u, n, NULL, NULL) == 200);
+	CHECK(dev_token(q, tok, sizeof(tok), NULL) == 200);
+	o = NULL;
+	CHECK(integrations(tok, &o) == 200);
+	c = json_object_get(json_object_get(o, "integrations"), "instagram");
+	CHECK(strcmp(jstr(c, "status"), "connected") == 0);
+	json_decref(o);
+	/* Another user's token does not see it. */
+	CHECK(dev_token("?sub=someone-else", tok, sizeof(tok), NULL) == 200);
+	o = NULL;
+	CHECK(integrations(tok, &o) == 200);
+	c = json_object_get(json_object_get(o, "integrations"), "instagram");
+	CHECK(strcmp(jstr(c, "status"), "connected") != 0);
+	json_decref(o);
+out:
+	flow_user_free(&u);
+}
+
+static void
+t_dev_token_refused(void)
+{
+	char	 tok[8192], q[128];
+
+	CHECK(dev_token("?sub=a%20b", tok, sizeof(tok), NULL) == 400);
+	CHECK(dev_token("?sub=a%27b", tok, sizeof(tok), NULL) == 400);
+	CHECK(dev_token("?sub=", tok, sizeof(tok), NULL) == 400);
+	(void)snprintf(q, sizeof(q), "?sub=%065d", 0);
+	CHECK(dev_token(q, tok, sizeof(tok), NULL) == 400);
+}
+
 static const struct ig_test tests[] = {
 	TEST(t_tool_token_accepted),
 	TEST(t_tool_wrong_secret),
 	TEST(t_tool_secret_sources),
 	TEST(t_tool_ttl),
+	TEST(t_dev_token),
+	TEST(t_dev_token_sub),
+	TEST(t_dev_token_refused),
 };
 
 int

@@ -2,8 +2,9 @@
 /*
  * fakemeta: the test-only control API under /_fake/ (JSON in and out):
  * reset, clock, inject, latency, tokens, codes, revoke, proof, quota,
- * stats, media, requests.  It is never delayed, injected or counted, so tests can
- * always steer the fake.
+ * stats, media, requests, and the sandbox's dev tokens (jwt.c).  It is
+ * never delayed, injected or counted, so tests can always steer the
+ * fake.
  */
 
 #include <stdio.h>
@@ -537,6 +538,7 @@ fm_control(struct fm_call *c)
 		{ "stats", "GET", stats },
 		{ "media", "GET", media },
 		{ "requests", "GET", requests },
+		{ "jwt", "GET", fm_dev_token },
 	};
 	const char	*m = c->req->method;
 	size_t		 i, ml = strlen(m);

@@ -17,6 +17,7 @@
 #define FAKEMETA_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -38,6 +39,7 @@
 #define FM_FB_CODE_TTL	5183827		/* recorded FB exchange */
 #define FM_REFRESH_AGE	86400		/* min. age to refresh */
 #define FM_FB_SHORT_MAX	7200		/* short-lived FB user token */
+#define FM_CONSENT_ACCOUNTS 5		/* offered on the login page */
 #define FM_DATA_DAYS	90		/* data access after login (B.6) */
 
 /* Facebook Login Pages (B.4). */
@@ -161,6 +163,9 @@ struct fm_cfg {
 	const char	**redirects;	/* allowed redirect URIs */
 	size_t		  nredirects;
 	const char	 *base_url;	/* https://HOST:PORT, for paging */
+	const char	 *jwt_secret;	/* /_fake/jwt; NULL: none */
+	const char	 *jwt_issuer;	/* its iss and aud, or NULL */
+	const char	 *jwt_audience;
 	int		  require_ig_proof; /* initial fm_ig_proof() */
 	int		  verbose;
 };
@@ -352,6 +357,8 @@ unsigned	 fm_scopes_all(enum fm_flavor);
 void		 fm_state_init(void);
 void		 fm_state_free(void);
 void		 fm_state_reset(void);
+int		 fm_state_load(const char *);
+void		 fm_state_save(void);
 time_t		 fm_now(void);
 void		 fm_grant_init(struct fm_grant *, enum fm_flavor);
 time_t		 fm_clock_advance(long long);
@@ -382,6 +389,14 @@ int		 fm_quota_total(void);
 void		 fm_quota_total_set(int);
 json_t		*fm_publishing_json(void);
 json_t		*fm_media_json(long long);
+
+/* persist.c */
+json_t		*fm_token_record(const char *, const struct fm_token *);
+int		 fm_token_parse(json_t *, const char **, struct fm_token *);
+json_t		*fm_container_record(const struct fm_container *);
+int		 fm_container_parse(json_t *, struct fm_container *);
+FILE		*fm_journal_create(const char *);
+int		 fm_journal_write(FILE *, json_t *);
 
 /* stats.c */
 void		 fm_stats_init(void);
@@ -489,5 +504,8 @@ void		 fm_pub_media_node(struct fm_call *,
 
 /* control.c */
 void		 fm_control(struct fm_call *);
+
+/* jwt.c */
+void		 fm_dev_token(struct fm_call *);
 
 #endif /* FAKEMETA_H */

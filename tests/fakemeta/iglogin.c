@@ -184,21 +184,83 @@ fm_login_knobs(struct fm_call *c, enum fm_flavor fl, struct fm_grant *g)
 	return nbad == 0 ? 0 : -1;
 }
 
+/* One radio button per account the consent page offers; 0 or -1. */
+static int
+consent_account(struct fm_buf *b, const struct fm_grant *g, long long n)
+{
+	struct fm_account	 a;
+
+	fm_account_get(n, &a);
+	if (g->flavor == FM_FB)
+		return fm_buf_addf(b, "<label><input type=\"radio\" "
+		    "name=\"fake_account\" value=\"%lld\"%s> %s</label><br>"
+		    "\n", n, n == g->account ? " checked" : "", a.fb_name);
+	return fm_buf_addf(b, "<label><input type=\"radio\" "
+	    "name=\"fake_account\" value=\"%lld\"%s> %s (%s)</label><br>\n",
+	    n, n == g->account ? " checked" : "", a.username, a.name);
+}
+
 /*
- * Meta's consent page, reduced to what a person needs to click through
- * it: the app, the account and the requested scopes, and a form that
- * GETs the same URL again with fake_consent=allow or deny.  Tests skip
- * it by sending fake_consent themselves; fake_deny=1 still denies.
+ * The accounts to log in as: the first FM_CONSENT_ACCOUNTS, and the one
+ * the URL names (fake_account) when it is another, checked.
+ */
+static int
+consent_accounts(struct fm_buf *b, const struct fm_grant *g)
+{
+	long long	 n;
+	int		 rc;
+
+	rc = fm_buf_adds(b, "<fieldset><legend>Log in as</legend>\n");
+	for (n = 1; n <= FM_CONSENT_ACCOUNTS; n++)
+		rc |= consent_account(b, g, n);
+	if (g->account > FM_CONSENT_ACCOUNTS)
+		rc |= consent_account(b, g, g->account);
+	rc |= fm_buf_adds(b, "</fieldset>\n");
+	return rc;
+}
+
+/*
+ * Every query parameter as a hidden field, but those the form itself
+ * sets (the account and the answer): the first of a repeated name is
+ * the one read.
+ */
+static int
+consent_hidden(struct fm_buf *b, const struct fm_req *req)
+{
+	const struct fm_kv	*kv;
+	size_t			 i;
+	int			 rc = 0;
+
+	for (i = 0; i < req->nquery; i++) {
+		kv = &req->query[i];
+		if (strcmp(kv->name, "fake_account") == 0 ||
+		    strcmp(kv->name, "fake_consent") == 0)
+			continue;
+		rc |= fm_buf_adds(b, "<input type=\"hidden\" name=\"");
+		rc |= fm_html_escape(b, kv->name, strlen(kv->name));
+		rc |= fm_buf_adds(b, "\" value=\"");
+		rc |= fm_html_escape(b, kv->value, kv->vlen);
+		rc |= fm_buf_adds(b, "\">\n");
+	}
+	return rc;
+}
+
+/*
+ * Meta's login and consent page, reduced to what a person needs to click
+ * through it: the fake accounts to log in as, the app and the requested
+ * scopes, and a form that GETs the same URL again with the account
+ * chosen and fake_consent=allow (Allow) or deny (Deny).  The form's
+ * action is relative (the path's last segment), so the page works as
+ * well behind a proxy that serves it under a prefix.  Tests skip it by
+ * sending fake_consent themselves; fake_deny=1 still denies.
  * FM_CONSENT_ASKED means the page (or a page error) is the answer.
  */
 enum fm_consent
 fm_consent(struct fm_call *c, const struct fm_grant *g, unsigned requested,
     const char *app_id)
 {
-	struct fm_account	 a;
 	struct fm_buf		 b;
-	const struct fm_kv	*kv;
-	const char		*v;
+	const char		*v, *action;
 	json_t			*names, *name;
 	size_t			 i;
 	int			 rc;
@@ -214,35 +276,31 @@ fm_consent(struct fm_call *c, const struct fm_grant *g, unsigned requested,
 		page_error(c, "fake_consent must be allow or deny");
 		return FM_CONSENT_ASKED;
 	}
-	fm_account_get(g->account, &a);
+	action = strrchr(c->req->path, '/') + 1;
 	fm_buf_init(&b, 64 * 1024);
 	rc = fm_buf_addf(&b, "<!DOCTYPE html>\n<html><head>"
 	    "<meta charset=\"utf-8\">"
 	    "<title>%s (fakemeta)</title></head>\n<body>\n<h1>%s</h1>\n"
-	    "<p>App <b>", g->flavor == FM_IG ? "Instagram" : "Facebook",
+	    "<p>The sandbox: a fake of Meta, with fake accounts only.</p>\n"
+	    "<form method=\"get\" action=\"",
+	    g->flavor == FM_IG ? "Instagram" : "Facebook",
 	    g->flavor == FM_IG ? "Log in with Instagram" :
 	    "Log in with Facebook");
+	rc |= fm_html_escape(&b, action, strlen(action));
+	rc |= fm_buf_adds(&b, "\">\n");
+	rc |= consent_accounts(&b, g);
+	rc |= fm_buf_adds(&b, "<p>App <b>");
 	rc |= fm_html_escape(&b, app_id, strlen(app_id));
-	rc |= fm_buf_addf(&b, "</b> asks <b>%s</b> (account %lld) for:</p>\n"
-	    "<ul>\n", g->flavor == FM_IG ? a.username : a.fb_name, a.n);
+	rc |= fm_buf_adds(&b, "</b> asks for:</p>\n<ul>\n");
 	names = fm_scopes_array(requested);
 	json_array_foreach(names, i, name)
 		rc |= fm_buf_addf(&b, "<li>%s</li>\n", json_string_value(name));
 	json_decref(names);
-	rc |= fm_buf_adds(&b, "</ul>\n<form method=\"get\" action=\"");
-	rc |= fm_html_escape(&b, c->req->path, strlen(c->req->path));
-	rc |= fm_buf_adds(&b, "\">\n");
-	for (i = 0; i < c->req->nquery; i++) {
-		kv = &c->req->query[i];
-		rc |= fm_buf_adds(&b, "<input type=\"hidden\" name=\"");
-		rc |= fm_html_escape(&b, kv->name, strlen(kv->name));
-		rc |= fm_buf_adds(&b, "\" value=\"");
-		rc |= fm_html_escape(&b, kv->value, kv->vlen);
-		rc |= fm_buf_adds(&b, "\">\n");
-	}
+	rc |= fm_buf_adds(&b, "</ul>\n");
+	rc |= consent_hidden(&b, c->req);
 	rc |= fm_buf_adds(&b, "<button type=\"submit\" name=\"fake_consent\" "
-	    "value=\"allow\">Continue</button>\n<button type=\"submit\" "
-	    "name=\"fake_consent\" value=\"deny\">Cancel</button>\n"
+	    "value=\"allow\">Allow</button>\n<button type=\"submit\" "
+	    "name=\"fake_consent\" value=\"deny\">Deny</button>\n"
 	    "</form>\n</body></html>\n");
 	if (rc != 0)
 		page_error(c, "the request is too large for the consent page");

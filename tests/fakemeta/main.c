@@ -20,6 +20,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,8 +76,10 @@ usage(void)
 	fputs("usage: fakemeta --listen 127.0.0.1:PORT --cert FILE --key FILE\n"
 	    "\t--app-id ID --app-secret SECRET\n"
 	    "\t[--fb-app-id ID --fb-app-secret SECRET]\n"
-	    "\t[--redirect-uri URI ...] [--pidfile FILE] [--require-ig-proof]\n"
-	    "\t[--verbose]\n",
+	    "\t[--redirect-uri URI ...] [--pidfile FILE] [--state FILE]\n"
+	    "\t[--jwt-secret-file FILE [--jwt-issuer ISS] "
+	    "[--jwt-audience AUD]]\n"
+	    "\t[--require-ig-proof] [--verbose]\n",
 	    stderr);
 	exit(2);
 }
@@ -184,6 +187,35 @@ accept_loop(void *arg)
 	return NULL;
 }
 
+/*
+ * The JWT secret from a file, as igconnect reads JWT_SECRET_FILE: its
+ * trailing line ends are not part of it.  New string, or NULL after
+ * saying why.  The secret stays off the command line, which every local
+ * user can read.
+ */
+static char *
+read_secret(const char *path)
+{
+	char	 buf[4097];
+	size_t	 n;
+	FILE	*f;
+
+	if ((f = fopen(path, "re")) == NULL) {
+		fprintf(stderr, "fakemeta: %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	buf[n] = '\0';
+	if (n == 0 || strlen(buf) != n) {
+		fprintf(stderr, "fakemeta: %s: no secret in it\n", path);
+		return NULL;
+	}
+	return fm_xstrdup(buf);
+}
+
 static void
 raise_nofile(void)
 {
@@ -209,6 +241,10 @@ main(int argc, char *argv[])
 		{ "fb-app-secret", required_argument, NULL, 'S' },
 		{ "redirect-uri", required_argument, NULL, 'r' },
 		{ "pidfile", required_argument, NULL, 'p' },
+		{ "state", required_argument, NULL, 'f' },
+		{ "jwt-secret-file", required_argument, NULL, 'j' },
+		{ "jwt-issuer", required_argument, NULL, 'J' },
+		{ "jwt-audience", required_argument, NULL, 'A' },
 		{ "require-ig-proof", no_argument, NULL, 'P' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
@@ -221,6 +257,7 @@ main(int argc, char *argv[])
 	sigset_t			 set;
 	const char			*listen_arg = NULL, *cert = NULL;
 	const char			*key = NULL, *pidfile = NULL;
+	const char			*state = NULL, *jwt_file = NULL;
 	char				 host[64], base[96];
 	FILE				*f;
 	int				 ch, lfd, port, sig;
@@ -238,6 +275,10 @@ main(int argc, char *argv[])
 		case 'S': cfg.fb_app_secret = optarg; break;
 		case 'r': cfg.redirects[cfg.nredirects++] = optarg; break;
 		case 'p': pidfile = optarg; break;
+		case 'f': state = optarg; break;
+		case 'j': jwt_file = optarg; break;
+		case 'J': cfg.jwt_issuer = optarg; break;
+		case 'A': cfg.jwt_audience = optarg; break;
 		case 'P': cfg.require_ig_proof = 1; break;
 		case 'v': cfg.verbose = 1; break;
 		default: usage();
@@ -245,8 +286,13 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc || listen_arg == NULL || cert == NULL ||
 	    key == NULL || cfg.app_id == NULL || cfg.app_secret == NULL ||
-	    (cfg.fb_app_id == NULL) != (cfg.fb_app_secret == NULL))
+	    (cfg.fb_app_id == NULL) != (cfg.fb_app_secret == NULL) ||
+	    (jwt_file == NULL && (cfg.jwt_issuer != NULL ||
+	    cfg.jwt_audience != NULL)))
 		usage();
+	if (jwt_file != NULL && (cfg.jwt_secret = read_secret(jwt_file)) ==
+	    NULL)
+		return 1;
 	if (parse_listen(listen_arg, &ss, &sslen, host, sizeof(host)) == -1) {
 		fprintf(stderr, "fakemeta: invalid --listen \"%s\": "
 		    "need a loopback HOST:PORT\n", listen_arg);
@@ -269,6 +315,8 @@ main(int argc, char *argv[])
 	if (fm_http_init(cert, key) == -1)
 		return 1;
 	fm_state_init();
+	if (state != NULL && fm_state_load(state) == -1)
+		return 1;
 	fm_stats_init();
 	if (pipe(stop_pipe) == -1 ||
 	    (lfd = listen_on(&ss, sslen, &port)) == -1) {
@@ -311,11 +359,13 @@ main(int argc, char *argv[])
 
 	fm_inject_reset();
 	fm_stats_free();
+	fm_state_save();
 	fm_state_free();
 	fm_http_free();
 	close(stop_pipe[0]);
 	close(stop_pipe[1]);
 	free(cfg.redirects);
+	free((char *)(uintptr_t)cfg.jwt_secret);
 	if (pidfile != NULL)
 		(void)unlink(pidfile);
 	return 0;

@@ -6,13 +6,20 @@
  * is a few map operations, so contention stays negligible even under a
  * benchmark.  Check-and-consume of a code happens under that one lock,
  * which is what makes parallel exchanges of one code yield one success.
+ *
+ * With a state file (--state), what outlives a restart is also written
+ * there as it changes, under the same lock: tokens, revocations, the
+ * clock, containers and posts (persist.c has the records).  Codes live
+ * minutes and are not kept; test knobs (latency, quota, proofs) neither.
  */
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fakemeta.h"
 
@@ -59,6 +66,8 @@ static int		 ig_proof;	/* graph.instagram.com wants proofs */
 static long long	 session_seq;	/* logins; not reset either */
 static long long	 container_seq;	/* not reset: ids stay unique */
 static long long	 media_seq;
+static char		*journal_path;	/* --state, or NULL */
+static FILE		*journal;	/* appended to as state changes */
 
 static void
 code_free(void *p)
@@ -100,6 +109,39 @@ fm_state_free(void)
 	fm_map_free(&published, pubs_free);
 	fm_map_free(&media, free);
 	fm_map_free(&revoked, free);
+	if (journal != NULL)
+		fclose(journal);
+	journal = NULL;
+	free(journal_path);
+	journal_path = NULL;
+}
+
+/*
+ * Append a record of a change (stolen) to the state file, if there is
+ * one.  A failed write is said once; the fake goes on serving.
+ */
+static void
+journal_locked(json_t *rec)
+{
+	static int	 warned;
+
+	if (journal == NULL) {
+		json_decref(rec);
+		return;
+	}
+	if (fm_journal_write(journal, rec) == -1 && !warned++)
+		fprintf(stderr, "fakemeta: could not write %s\n",
+		    journal_path);
+}
+
+/* The counters that keep ids unique, also across a reset. */
+static json_t *
+seq_record_locked(void)
+{
+	return json_pack("{s:{s:I, s:I, s:I}}", "seq",
+	    "session", (json_int_t)session_seq,
+	    "container", (json_int_t)container_seq,
+	    "media", (json_int_t)media_seq);
 }
 
 void
@@ -116,6 +158,13 @@ fm_state_reset(void)
 	clock_offset = 0;
 	latency_ms = 0;
 	ig_proof = fm_cfg->require_ig_proof;
+	if (journal != NULL) {
+		fclose(journal);
+		if ((journal = fm_journal_create(journal_path)) == NULL)
+			fprintf(stderr, "fakemeta: could not empty %s\n",
+			    journal_path);
+		journal_locked(seq_record_locked());
+	}
 	pthread_mutex_unlock(&mu);
 }
 
@@ -145,6 +194,7 @@ fm_clock_advance(long long secs)
 	pthread_mutex_lock(&mu);
 	clock_offset += secs;
 	t = now_locked();
+	journal_locked(json_pack("{s:I}", "clock", (json_int_t)clock_offset));
 	pthread_mutex_unlock(&mu);
 	return t;
 }
@@ -272,6 +322,7 @@ fm_token_new(const struct fm_token *t, char *out, size_t outsz)
 	*c = *t;
 	pthread_mutex_lock(&mu);
 	fm_map_put(&tokens, out, c);
+	journal_locked(fm_token_record(out, c));
 	pthread_mutex_unlock(&mu);
 	return 0;
 }
@@ -317,6 +368,8 @@ fm_revoke(enum fm_flavor fl, long long account, int subcode)
 	}
 	r->upto = session_seq;
 	r->subcode = subcode;
+	journal_locked(json_pack("{s:s, s:I, s:i}", "revoke", key,
+	    "upto", (json_int_t)r->upto, "subcode", r->subcode));
 	pthread_mutex_unlock(&mu);
 }
 
@@ -420,6 +473,7 @@ fm_container_new(const struct fm_container *c)
 	fm_idstr(nc->id, key);
 	fm_map_put(&containers, key, nc);
 	pubs_locked(c->account)->containers++;
+	journal_locked(fm_container_record(nc));
 	pthread_mutex_unlock(&mu);
 	return nc->id;
 }
@@ -487,6 +541,28 @@ grow(void *p, size_t n, size_t size)
 	return p;
 }
 
+/* Container c of ps's account became media mid at time now. */
+static void
+published_locked(struct fm_container *c, struct pubs *ps, long long mid,
+    time_t now)
+{
+	long long	*cid;
+	char		 key[FM_IDLEN];
+
+	if (ps->n == ps->cap) {
+		ps->cap = ps->cap == 0 ? 16 : ps->cap * 2;
+		ps->t = grow(ps->t, ps->cap, sizeof(*ps->t));
+		ps->media = grow(ps->media, ps->cap, sizeof(*ps->media));
+	}
+	c->media_id = mid;
+	c->published = now;
+	ps->t[ps->n] = now;
+	ps->media[ps->n++] = mid;
+	cid = fm_xmalloc(sizeof(*cid));
+	*cid = c->id;
+	fm_map_put(&media, fm_idstr(mid, key), cid);
+}
+
 /*
  * Publish container id for account at time now (D.3, D.4): sets
  * *media_id and returns FM_PUB_OK, or the reason it cannot.  Check and
@@ -499,7 +575,6 @@ fm_publish(long long id, long long account, time_t now, long long *media_id)
 {
 	struct fm_container	*c;
 	struct pubs		*ps;
-	long long		*cid;
 	char			 key[FM_IDLEN];
 	int			 er;
 
@@ -518,20 +593,10 @@ fm_publish(long long id, long long account, time_t now, long long *media_id)
 	else if (usage_locked(ps, now, 0) >= quota_total)
 		er = FM_PUB_QUOTA;
 	else {
-		if (ps->n == ps->cap) {
-			ps->cap = ps->cap == 0 ? 16 : ps->cap * 2;
-			ps->t = grow(ps->t, ps->cap, sizeof(*ps->t));
-			ps->media = grow(ps->media, ps->cap,
-			    sizeof(*ps->media));
-		}
-		c->media_id = MEDIA_BASE + ++media_seq;
-		c->published = now;
-		ps->t[ps->n] = now;
-		ps->media[ps->n++] = c->media_id;
-		cid = fm_xmalloc(sizeof(*cid));
-		*cid = c->id;
-		fm_idstr(c->media_id, key);
-		fm_map_put(&media, key, cid);
+		published_locked(c, ps, MEDIA_BASE + ++media_seq, now);
+		journal_locked(json_pack("{s:I, s:I, s:I}", "publish",
+		    (json_int_t)c->id, "media", (json_int_t)c->media_id,
+		    "at", (json_int_t)now));
 		*media_id = c->media_id;
 		er = FM_PUB_OK;
 	}
@@ -683,4 +748,264 @@ fm_media_json(long long account)
 	}
 	pthread_mutex_unlock(&mu);
 	return a;
+}
+
+/* ------------------------------------------------------------ state file */
+
+static long long
+max_ll(long long a, long long b)
+{
+	return a > b ? a : b;
+}
+
+static int
+replay_token(json_t *rec)
+{
+	struct fm_token	 t, *c;
+	const char	*s;
+
+	if (fm_token_parse(rec, &s, &t) == -1 ||
+	    fm_map_get(&tokens, s) != NULL)
+		return -1;
+	c = fm_xmalloc(sizeof(*c));
+	*c = t;
+	fm_map_put(&tokens, s, c);
+	session_seq = max_ll(session_seq, t.grant.session);
+	return 0;
+}
+
+static int
+replay_revoke(json_t *rec)
+{
+	struct revoked	*r;
+	const char	*key;
+	json_int_t	 upto;
+	int		 sub;
+
+	if (json_unpack(rec, "{s:s, s:I, s:i}", "revoke", &key, "upto", &upto,
+	    "subcode", &sub) != 0 || strlen(key) > FM_IDLEN + 1)
+		return -1;
+	if ((r = fm_map_get(&revoked, key)) == NULL) {
+		r = fm_xmalloc(sizeof(*r));
+		fm_map_put(&revoked, key, r);
+	}
+	r->upto = upto;
+	r->subcode = sub;
+	session_seq = max_ll(session_seq, upto);
+	return 0;
+}
+
+static int
+replay_container(json_t *rec)
+{
+	struct fm_container	 c, *nc;
+	char			 key[FM_IDLEN];
+
+	if (fm_container_parse(rec, &c) == -1 || c.id <= CONTAINER_BASE ||
+	    fm_map_get(&containers, fm_idstr(c.id, key)) != NULL)
+		return -1;
+	nc = fm_xmalloc(sizeof(*nc));
+	*nc = c;
+	fm_map_put(&containers, key, nc);
+	pubs_locked(c.account)->containers++;
+	container_seq = max_ll(container_seq, c.id - CONTAINER_BASE);
+	return 0;
+}
+
+static int
+replay_publish(json_t *rec)
+{
+	struct fm_container	*c;
+	json_int_t		 id, mid, at;
+	char			 key[FM_IDLEN];
+
+	if (json_unpack(rec, "{s:I, s:I, s:I}", "publish", &id, "media", &mid,
+	    "at", &at) != 0 || mid <= MEDIA_BASE ||
+	    (c = fm_map_get(&containers, fm_idstr(id, key))) == NULL ||
+	    c->media_id != 0)
+		return -1;
+	published_locked(c, pubs_locked(c->account), mid, (time_t)at);
+	media_seq = max_ll(media_seq, mid - MEDIA_BASE);
+	return 0;
+}
+
+/* Apply one record of the state file: 0, or -1 if it makes no sense. */
+static int
+replay_locked(json_t *rec)
+{
+	json_int_t	 a, b, c;
+
+	if (json_object_get(rec, "token") != NULL)
+		return replay_token(rec);
+	if (json_object_get(rec, "revoke") != NULL)
+		return replay_revoke(rec);
+	if (json_object_get(rec, "container") != NULL)
+		return replay_container(rec);
+	if (json_object_get(rec, "publish") != NULL)
+		return replay_publish(rec);
+	if (json_unpack(rec, "{s:I}", "clock", &a) == 0) {
+		clock_offset = a;
+		return 0;
+	}
+	if (json_unpack(rec, "{s:{s:I, s:I, s:I}}", "seq", "session", &a,
+	    "container", &b, "media", &c) == 0) {
+		session_seq = max_ll(session_seq, a);
+		container_seq = max_ll(container_seq, b);
+		media_seq = max_ll(media_seq, c);
+		return 0;
+	}
+	return -1;
+}
+
+/* Where a compact copy of the state is being written. */
+struct dump {
+	FILE	*f;
+	int	 rc;
+};
+
+static void
+dump_token(const char *key, void *val, void *arg)
+{
+	struct dump	*d = arg;
+
+	d->rc |= fm_journal_write(d->f, fm_token_record(key, val));
+}
+
+static void
+dump_revoked(const char *key, void *val, void *arg)
+{
+	struct revoked	*r = val;
+	struct dump	*d = arg;
+
+	d->rc |= fm_journal_write(d->f, json_pack("{s:s, s:I, s:i}",
+	    "revoke", key, "upto", (json_int_t)r->upto,
+	    "subcode", r->subcode));
+}
+
+static void
+dump_container(const char *key, void *val, void *arg)
+{
+	struct dump	*d = arg;
+
+	(void)key;
+	d->rc |= fm_journal_write(d->f, fm_container_record(val));
+}
+
+/* An account's posts, oldest first: the order its quota counts them. */
+static void
+dump_pubs(const char *key, void *val, void *arg)
+{
+	struct pubs	*ps = val;
+	struct dump	*d = arg;
+	long long	*cid;
+	char		 mid[FM_IDLEN];
+	size_t		 i;
+
+	(void)key;
+	for (i = 0; i < ps->n; i++) {
+		cid = fm_map_get(&media, fm_idstr(ps->media[i], mid));
+		d->rc |= fm_journal_write(d->f, json_pack("{s:I, s:I, s:I}",
+		    "publish", (json_int_t)*cid,
+		    "media", (json_int_t)ps->media[i],
+		    "at", (json_int_t)ps->t[i]));
+	}
+}
+
+/*
+ * Rewrite the state file as one record per thing it holds, containers
+ * before the posts made of them, into a new file renamed over the old
+ * one: a crash leaves one or the other whole.  0, else -1.
+ */
+static int
+compact_locked(void)
+{
+	struct dump	 d;
+	char		 tmp[4096];
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", journal_path) >=
+	    sizeof(tmp) || (d.f = fm_journal_create(tmp)) == NULL)
+		return -1;
+	d.rc = fm_journal_write(d.f, seq_record_locked());
+	d.rc |= fm_journal_write(d.f, json_pack("{s:I}", "clock",
+	    (json_int_t)clock_offset));
+	fm_map_foreach(&tokens, dump_token, &d);
+	fm_map_foreach(&revoked, dump_revoked, &d);
+	fm_map_foreach(&containers, dump_container, &d);
+	fm_map_foreach(&published, dump_pubs, &d);
+	if (fflush(d.f) != 0 || fsync(fileno(d.f)) != 0)
+		d.rc = -1;
+	if (fclose(d.f) != 0)
+		d.rc = -1;
+	if (d.rc != 0 || rename(tmp, journal_path) == -1) {
+		(void)unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* Replay the state file's records, those that make sense; 0 or -1. */
+static int
+replay_file_locked(const char *path)
+{
+	json_t	*rec;
+	FILE	*f;
+	char	*line = NULL;
+	size_t	 cap = 0, bad = 0;
+
+	if ((f = fopen(path, "re")) == NULL)
+		return errno == ENOENT ? 0 : -1;
+	while (getline(&line, &cap, f) != -1) {
+		if (line[0] == '\n')
+			continue;
+		rec = json_loads(line, JSON_REJECT_DUPLICATES, NULL);
+		if (rec == NULL || replay_locked(rec) == -1)
+			bad++;
+		json_decref(rec);
+	}
+	free(line);
+	fclose(f);
+	/* A fake killed mid-line leaves half a record: said, not fatal. */
+	if (bad > 0)
+		fprintf(stderr, "fakemeta: %s: skipped %zu unreadable "
+		    "record%s\n", path, bad, bad == 1 ? "" : "s");
+	return 0;
+}
+
+/*
+ * Take the state from path (--state), if the file exists, rewrite it
+ * compactly and append every change to it from now on.  Called before
+ * any thread serves.  0, or -1 after saying why.
+ */
+int
+fm_state_load(const char *path)
+{
+	int	 rc;
+
+	pthread_mutex_lock(&mu);
+	journal_path = fm_xstrdup(path);
+	rc = replay_file_locked(path);
+	if (rc == 0)
+		rc = compact_locked();
+	if (rc == 0 && (journal = fopen(path, "ae")) == NULL)
+		rc = -1;
+	pthread_mutex_unlock(&mu);
+	if (rc == -1)
+		fprintf(stderr, "fakemeta: could not use the state file %s: "
+		    "%s\n", path, strerror(errno));
+	return rc;
+}
+
+/* At exit: the state file rewritten compactly, when there is one. */
+void
+fm_state_save(void)
+{
+	pthread_mutex_lock(&mu);
+	if (journal != NULL) {
+		fclose(journal);
+		journal = NULL;
+		if (compact_locked() == -1)
+			fprintf(stderr, "fakemeta: could not write %s: %s\n",
+			    journal_path, strerror(errno));
+	}
+	pthread_mutex_unlock(&mu);
 }

@@ -28,6 +28,8 @@ CB_ENC=https%3A%2F%2Fapp.example.com%2Finstagram%2Fcallback
 SCOPE=instagram_business_basic,instagram_business_content_publish
 UID1=27281358591558846		# account 1: 27281358591558845 + 1
 IGID1=17841457215396812		# account 1: 17841457215396811 + 1
+UID3=27281358591558848
+IGID3=17841457215396814
 NOCODE='{"error_type":"OAuthException","code":400,"error_message":"Matching code was not found or was already used"}'
 DENIED="error=access_denied&error_reason=user_denied"
 DENIED="$DENIED&error_description=The+user+denied+your+request"
@@ -213,24 +215,40 @@ pageq="client_id=$APP_ID&redirect_uri=$CB_ENC&response_type=code&scope=$SCOPE"
 call "$base/oauth/authorize?$pageq&state=a%22b&fake_account=5"
 check "without fake_consent: a 200 HTML consent page" \
     has "$status $(header content-type)" "200 text/html"
-check "... naming the app, the account and the scopes" \
-    has "$body" "$APP_ID</b> asks <b>fake_user_5</b> (account 5) for:</p>
+check "... naming the app and the scopes" \
+    has "$body" "<p>App <b>$APP_ID</b> asks for:</p>
 <ul>
 <li>instagram_business_basic</li>
 <li>instagram_business_content_publish</li>"
-check "... a form back to the same URL, parameters escaped" \
-    has "$body" '<form method="get" action="/oauth/authorize">'
+check "... a form back to the same URL, relative, parameters escaped" \
+    has "$body" '<form method="get" action="authorize">'
+check "... the fake accounts as radio buttons" \
+    has "$body" '<label><input type="radio" name="fake_account" value="1"> fake_user_1 (Fake User 1)</label><br>'
+check "... the account the URL names, checked" \
+    has "$body" '<input type="radio" name="fake_account" value="5" checked> fake_user_5'
+call "$base/oauth/authorize?$pageq&state=a%22b&fake_account=12"
+check "... also when it is not among the first five" \
+    has "$body" '<input type="radio" name="fake_account" value="12" checked> fake_user_12'
+check "... and account 1 is not checked then" \
+    has "$body" '<input type="radio" name="fake_account" value="1"> '
 check "... the state kept as a hidden field" \
     has "$body" '<input type="hidden" name="state" value="a&quot;b">'
-check "... Continue and Cancel answer fake_consent" \
-    has "$body" '<button type="submit" name="fake_consent" value="allow">Continue</button>
-<button type="submit" name="fake_consent" value="deny">Cancel</button>'
+check "... the account not a hidden field (the radio buttons say it)" \
+    not has "$body" '<input type="hidden" name="fake_account"'
+check "... Allow and Deny answer fake_consent" \
+    has "$body" '<button type="submit" name="fake_consent" value="allow">Allow</button>
+<button type="submit" name="fake_consent" value="deny">Deny</button>'
+check "... no external resources" not has "$body" 'src='
 call "$base/oauth/authorize?$pageq&state=abc&fake_consent=deny"
-check "Cancel: the denial redirect" \
+check "Deny: the denial redirect" \
     has "$status $(header location)" "302 $CB?$DENIED&state=abc#_"
-call "$base/oauth/authorize?$pageq&state=abc&fake_consent=allow"
-check "Continue: the code redirect" \
+call "$base/oauth/authorize?$pageq&state=abc&fake_account=3&fake_consent=allow"
+check "Allow: the code redirect" \
     has "$status $(header location)" "302 $CB?code=AQ"
+call -X POST $form --data-urlencode "redirect_uri=$CB" -d "code=$(code_of)" \
+    "$base/oauth/access_token"
+check "... the code of the account chosen" \
+    has "$body" '"user_id":27281358591558848,'
 call "$base/oauth/authorize?$pageq&fake_consent=maybe"
 check "fake_consent must be allow or deny" \
     has "$status $body" '400 {"error_type":"OAuthException"'
@@ -375,12 +393,14 @@ dialq="$dialq&scope=pages_show_list,instagram_basic,instagram_content_publish"
 call "$base/v26.0/dialog/oauth?$dialq&fake_account=2"
 check "Facebook dialog: a consent page first" \
     has "$status $body" '200 <!DOCTYPE html>'
-check "... naming the Facebook app and user" \
-    has "$body" "$FB_APP_ID</b> asks <b>Fake Facebook User 2</b>"
+check "... naming the Facebook app and the users" \
+    has "$body" "<p>App <b>$FB_APP_ID</b> asks for:</p>"
+check "... the user the URL names, checked" \
+    has "$body" '<input type="radio" name="fake_account" value="2" checked> Fake Facebook User 2</label>'
 check "... with a form back to the dialog" \
-    has "$body" '<form method="get" action="/v26.0/dialog/oauth">'
+    has "$body" '<form method="get" action="oauth">'
 call "$base/v26.0/dialog/oauth?$dialq&fake_account=2&fake_consent=deny"
-check "Cancel: Facebook's denial redirect" \
+check "Deny: Facebook's denial redirect" \
     has "$(header location)" "$CB?error=access_denied&error_code=200&error_description=Permissions+error&error_reason=user_denied&state=f#_=_"
 call "$base/v26.0/dialog/oauth?$dialq&fake_account=2&fake_deny=1"
 check "fake_deny=1 still denies" has "$(header location)" "error=access_denied"
@@ -946,5 +966,132 @@ check "exits 0 on SIGTERM" [ "$rc" -eq 0 ]
 check "pidfile removed" [ ! -e "$tmp/pid" ]
 body=$(cat "$tmp/err")
 check "nothing on stderr (no sanitizer report)" [ -z "$body" ]
+
+# --- the state file (--state) --------------------------------------------
+# stateful: start the fake again with the state file; sets pid and base.
+stateful() {
+	: >"$tmp/out"
+	"$bin" --listen 127.0.0.1:0 --cert "$tmp/server.pem" \
+	    --key "$tmp/server.key" --app-id "$APP_ID" --app-secret "$SECRET" \
+	    --state "$tmp/state" "$@" >"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+	i=0
+	while [ $i -lt 100 ] && ! grep -q '^fakemeta listening on ' "$tmp/out"
+	do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	base=$(sed -n 's/^fakemeta listening on //p' "$tmp/out")
+}
+stop_fake() {
+	kill -TERM "$pid"
+	wait "$pid"
+	rc=$?
+	pid=
+}
+
+stateful
+check "starts with a state file that does not exist yet" [ -n "$base" ]
+check "... and makes it, private" \
+    [ "$(stat -c %a "$tmp/state" 2>/dev/null)" = 600 ]
+call -X POST -d '{"account":3,"kind":"long","age":90000}' \
+    "$base/_fake/tokens"
+st=$(jstr access_token)
+call -X POST -d '{"advance":7200}' "$base/_fake/clock"
+now1=$(jnum now)
+call -X POST "$base/$IGID3/media?image_url=https://cdn.example/s.jpg&caption=kept&access_token=$st"
+sc=$(jstr id)
+call -X POST "$base/$IGID3/media_publish?creation_id=$sc&access_token=$st"
+sm=$(jstr id)
+check "a post made before the restart" has "$status $sm" "200 179"
+call -X POST -d '{"account":4,"kind":"long"}' "$base/_fake/tokens"
+rt=$(jstr access_token)
+call -X POST -d '{"account":4}' "$base/_fake/revoke"
+stop_fake
+check "exits 0 on SIGTERM with a state file" [ "$rc" -eq 0 ]
+
+stateful
+check "starts again from the state file" [ -n "$base" ]
+call "$base/me?fields=id,username&access_token=$st"
+check "a token issued before the restart still works" \
+    [ "$body" = '{"id":"'"$UID3"'","username":"fake_user_3"}' ]
+call "$base/refresh_access_token?grant_type=ig_refresh_token&access_token=$st"
+check "... and refreshes" has "$status $body" '200 {"access_token":"IGAA'
+call "$base/_fake/clock"
+check "the clock keeps what tests advanced it by" \
+    [ "$(jnum now)" -ge "$now1" ]
+call "$base/$sc?fields=status_code&access_token=$st"
+check "the container still reads PUBLISHED" \
+    [ "$body" = '{"status_code":"PUBLISHED"}' ]
+call "$base/$IGID3/media?fields=id,caption&access_token=$st"
+check "the post is still listed" has "$body" "\"caption\":\"kept\",\"id\":\"$sm\""
+call -X POST "$base/$IGID3/media?image_url=https://cdn.example/t.jpg&access_token=$st"
+check "new containers get new ids" differs "$(jstr id)" "$sc"
+call "$base/me?access_token=$rt"
+check "a login revoked before the restart stays revoked" \
+    has "$body" '"code":190'
+call -X POST -d '{"account":4,"kind":"long"}' "$base/_fake/tokens"
+call "$base/me?access_token=$(jstr access_token)"
+check "... and a new login of that account works" [ "$status" = 200 ]
+stop_fake
+printf '{"token":"IGAA\n' >>"$tmp/state"
+stateful
+check "half a record at the end: started anyway" [ -n "$base" ]
+check "... and said so" grep -q 'skipped 1 unreadable record' "$tmp/err"
+call "$base/me?access_token=$st"
+check "... the rest kept" [ "$status" = 200 ]
+call -X POST "$base/_fake/reset"
+stop_fake
+stateful
+call "$base/me?access_token=$st"
+check "after a reset, the old tokens are gone for good" has "$body" \
+    '"code":190'
+stop_fake
+
+# --- the dev identity (/_fake/jwt) ---------------------------------------
+JWTKEY=CANARY_JWT_fakemeta_selftest_0123456789
+b64dec() {
+	d_s=$(printf '%s' "$1" | tr '_-' '/+')
+	while [ $((${#d_s} % 4)) -ne 0 ]; do d_s="$d_s="; done
+	printf '%s' "$d_s" | openssl base64 -d -A
+}
+stateful
+call "$base/_fake/jwt"
+check "no --jwt-secret-file: no dev tokens (404)" [ "$status" = 404 ]
+stop_fake
+printf '%s\n' "$JWTKEY" >"$tmp/jwtkey"
+stateful --jwt-secret-file "$tmp/jwtkey" --jwt-issuer https://iss.example \
+    --jwt-audience igc
+call "$base/_fake/jwt"
+check "a dev token for demo-user, an hour" \
+    has "$status $body" '"sub":"demo-user","expiresIn":3600}'
+jt=$(jstr token)
+jh=${jt%%.*}
+jr=${jt#*.}
+jc=${jr%%.*}
+js=${jr#*.}
+want=$(printf '%s.%s' "$jh" "$jc" |
+    openssl dgst -sha256 -hmac "$JWTKEY" -binary | openssl base64 -A |
+    tr '+/' '-_' | tr -d '=')
+check "... HS256 with the secret from the file, its line end left out" \
+    [ "$js" = "$want" ]
+check "... the header igconnect takes" \
+    [ "$(b64dec "$jh")" = '{"alg":"HS256","typ":"JWT"}' ]
+claims=$(b64dec "$jc")
+check "... sub, iat, exp an hour later, iss and aud" sh -c '
+	iat=$(printf "%s" "$1" | sed -n "s/.*\"iat\":\([0-9]*\).*/\1/p")
+	[ -n "$iat" ] && [ "$1" = "{\"sub\":\"demo-user\",\"iat\":$iat,\"exp\":$((iat + 3600)),\"iss\":\"https://iss.example\",\"aud\":\"igc\"}" ]' \
+    sh "$claims"
+call "$base/_fake/jwt?sub=alice.1@x-y_z"
+check "?sub= names the user" has "$body" '"sub":"alice.1@x-y_z"'
+call "$base/_fake/jwt?sub=a%20b"
+check "... letters, digits and . _ @ - only (400)" [ "$status" = 400 ]
+call "$base/_fake/jwt?sub=$(printf '%065d' 0)"
+check "... 64 at most (400)" [ "$status" = 400 ]
+call "$base/_fake/jwt?sub="
+check "... not empty (400)" [ "$status" = 400 ]
+call -X POST "$base/_fake/jwt"
+check "... GET only (405)" [ "$status" = 405 ]
+stop_fake
 
 done_tests

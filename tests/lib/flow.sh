@@ -97,11 +97,12 @@ flow_all() {
 	f_state=$(jq -r '.state // empty' "$tmp/b" 2>/dev/null)
 	f_url=$(jq -r '.authUrl // empty' "$tmp/b" 2>/dev/null)
 	f_ok=no
-	[ -n "$f_state" ] && [ "${f_url#"$IGCONNECT_FAKE_URL"/}" != "$f_url" ] &&
+	[ -n "$f_state" ] &&
+	    [ "${f_url#"$IGCONNECT_INSTAGRAM_WWW_URL"/}" != "$f_url" ] &&
 	    f_ok=yes
-	check "$f_l: authorize URL at the fake" [ "$f_ok" = yes ]
+	check "$f_l: authorize URL at the sandbox's login page" [ "$f_ok" = yes ]
 
-	# "Logging in" at the fake: Continue on its consent page.
+	# "Logging in" at the fake: Allow on its consent page.
 	f_st=$(hreq GET "$f_url&fake_account=$f_acct&fake_consent=allow")
 	f_loc=$(hval Location)
 	f_code=$(printf '%s' "$f_loc" | sed -n 's/.*[?&]code=\([^&#]*\).*/\1/p')

@@ -55,9 +55,45 @@ dev_secrets() {
 
 sandbox_wanted() { [ -z "${INSTAGRAM_APP_ID:-}${INSTAGRAM_CLIENT_ID:-}" ]; }
 
+# The secret the fake mints dev tokens (/dev/token) with is the one the
+# programs verify callers' tokens with: JWT_SECRET_FILE, or a private copy
+# of JWT_SECRET, since a command line is readable by every local user.
+# Sets jwt_file, empty when there is no secret.
+fake_jwt_file() {
+	jwt_file=
+	if [ -n "${JWT_SECRET_FILE:-}" ] && grep -q . "$JWT_SECRET_FILE" 2>/dev/null; then
+		jwt_file=$JWT_SECRET_FILE
+	elif [ -n "${JWT_SECRET:-}" ]; then
+		jwt_file=$VAR/fake/jwt-secret
+		printf '%s\n' "$JWT_SECRET" >"$jwt_file"
+	fi
+}
+
+# The sandbox's logins return to this stack's own demo page, which
+# finishes them with the fake; a redirect URI of the configuration is
+# replaced, and that is said, never done silently.
+sandbox_redirects() {
+	why="the fake of Meta sends a sandbox login back only to this stack's own demo page, which redeems the code with the fake (your app's callback could not)"
+	if [ -n "${INSTAGRAM_REDIRECT_URI:-}" ] &&
+		[ "$INSTAGRAM_REDIRECT_URI" != "$sb_redirect" ]; then
+		say "SANDBOX: INSTAGRAM_REDIRECT_URI=$INSTAGRAM_REDIRECT_URI (from the environment or ${env_file:-the env file}) is replaced by $sb_redirect: $why"
+	fi
+	if [ -n "${IGCONNECT_REDIRECT_URIS:-}" ] &&
+		[ "$IGCONNECT_REDIRECT_URIS" != "$sb_redirect,$sb_redirect_alt" ]; then
+		say "SANDBOX: IGCONNECT_REDIRECT_URIS=$IGCONNECT_REDIRECT_URIS is replaced by $sb_redirect,$sb_redirect_alt: $why"
+	fi
+	INSTAGRAM_REDIRECT_URI=$sb_redirect
+	IGCONNECT_REDIRECT_URIS=$sb_redirect,$sb_redirect_alt
+	export INSTAGRAM_REDIRECT_URI IGCONNECT_REDIRECT_URIS
+}
+
 # With no Instagram app configured, the programs talk to the fake of Meta
 # instead: its own CA, a generated app id and secret, and every Meta base
-# URL pointed at it.
+# URL pointed at it.  The login pages, which a browser visits, are the
+# fake's too, but served by the stack's nginx on plain http under
+# /sandbox/ (nginx.sh): a browser trusts no test CA, and would warn.
+# What the fake remembers is kept in $VAR/fake/state.jsonl, so tokens
+# issued before a restart still work after it.
 start_fake() {
 	mkcerts=$ROOT/tests/fakemeta/mkcerts
 	fake=$ROOT/tests/fakemeta/fakemeta
@@ -78,6 +114,10 @@ start_fake() {
 	# A second allowed redirect URI, so the allow-list can be exercised.
 	sb_redirect_alt=http://127.0.0.1:$PORT/demo/callback-alt
 	: >"$RUN/fakemeta.out"
+	fake_jwt_file
+	jwt_iss=${IGCONNECT_JWT_ISSUER:-}
+	jwt_aud=${IGCONNECT_JWT_AUDIENCE:-}
+	[ -n "$jwt_file" ] || jwt_iss= jwt_aud=
 	# The sandbox secret is on the fake's command line, which other local
 	# users can read; it guards nothing real.
 	launch fakemeta "$LOG/fakemeta.log" "$RUN/fakemeta.out" \
@@ -86,6 +126,10 @@ start_fake() {
 		--app-id "$sb_id" --app-secret "$sb_secret" \
 		--fb-app-id "$sb_id" --fb-app-secret "$sb_secret" \
 		--redirect-uri "$sb_redirect" --redirect-uri "$sb_redirect_alt" \
+		--state "$VAR/fake/state.jsonl" \
+		${jwt_file:+--jwt-secret-file "$jwt_file"} \
+		${jwt_iss:+--jwt-issuer "$jwt_iss"} \
+		${jwt_aud:+--jwt-audience "$jwt_aud"} \
 		--pidfile "$RUN/fakemeta.pid"
 	fake_pid=$launched
 	fake_url=
@@ -105,24 +149,22 @@ start_fake() {
 		fi
 		sleep 0.1
 	done
-	IGCONNECT_INSTAGRAM_WWW_URL=$fake_url
+	IGCONNECT_INSTAGRAM_WWW_URL=http://127.0.0.1:$PORT/sandbox
 	IGCONNECT_INSTAGRAM_API_URL=$fake_url
 	IGCONNECT_GRAPH_INSTAGRAM_URL=$fake_url
-	IGCONNECT_FACEBOOK_WWW_URL=$fake_url
+	IGCONNECT_FACEBOOK_WWW_URL=http://127.0.0.1:$PORT/sandbox
 	IGCONNECT_GRAPH_FACEBOOK_URL=$fake_url
 	IGCONNECT_CA_FILE=$VAR/fake/ca.pem
 	IGCONNECT_FAKE_URL=$fake_url
 	INSTAGRAM_APP_ID=$sb_id
 	INSTAGRAM_APP_SECRET=$sb_secret
-	INSTAGRAM_REDIRECT_URI=$sb_redirect
-	IGCONNECT_REDIRECT_URIS=$sb_redirect,$sb_redirect_alt
+	sandbox_redirects
 	# A program refuses a secret given both directly and as _FILE.
 	unset INSTAGRAM_APP_SECRET_FILE INSTAGRAM_CLIENT_SECRET
 	export IGCONNECT_INSTAGRAM_WWW_URL IGCONNECT_INSTAGRAM_API_URL \
 		IGCONNECT_GRAPH_INSTAGRAM_URL IGCONNECT_FACEBOOK_WWW_URL \
 		IGCONNECT_GRAPH_FACEBOOK_URL IGCONNECT_CA_FILE IGCONNECT_FAKE_URL \
-		INSTAGRAM_APP_ID INSTAGRAM_APP_SECRET INSTAGRAM_REDIRECT_URI \
-		IGCONNECT_REDIRECT_URIS
+		INSTAGRAM_APP_ID INSTAGRAM_APP_SECRET
 	# The fake knows one app, so the Facebook Login flavor uses it too.
 	if [ -z "${FACEBOOK_APP_ID:-}" ]; then
 		FACEBOOK_APP_ID=$sb_id
@@ -134,5 +176,5 @@ start_fake() {
 		INSTAGRAM_WEBHOOK_VERIFY_TOKEN=$sb_verify
 		export INSTAGRAM_WEBHOOK_VERIFY_TOKEN
 	fi
-	say "SANDBOX: no Instagram app credentials are configured, so igconnect talks to the fake of Meta at $fake_url (tests/fakemeta), not to Meta"
+	say "SANDBOX: no Instagram app credentials are configured, so igconnect talks to the fake of Meta at $fake_url (tests/fakemeta), not to Meta; its login pages are served at http://127.0.0.1:$PORT/sandbox/ and a demo user's token at http://127.0.0.1:$PORT/dev/token"
 }
