@@ -71,14 +71,14 @@ serve(FCGX_Request *fr, const struct ig_endpoint *ep,
 		return;
 	}
 	ig_log_set_rid(ig_req_id(req));
-	if (!ig_resp_sent(req)) {
+	if (!ig_resp_sent(req) && ig_req_method(req) != IG_METHOD_OPTIONS) {
 		ctx.cfg = cfg;
 		ctx.db = db;
 		ctx.http = http;
 		ctx.req = req;
 		er = ep->handle(&ctx);
 	} else
-		er = ig_req_answer(req)->err;	/* the parser refused it */
+		er = ig_req_answer(req)->err;	/* refused, or a preflight */
 	(void)ig_answer_send(req, cfg, er);
 	if ((m = ig_req_env(req, "REQUEST_METHOD")) == NULL)
 		m = "-";

@@ -123,6 +123,36 @@ p_redirect(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
 	return set_str(c, v, s);
 }
 
+/*
+ * "ORIGIN[,ORIGIN...]": the web origins (RFC 6454: scheme, host and
+ * port, no path) whose pages may call the API from a browser, compared
+ * exactly.  No "*": any site could then read its visitors' answers.
+ */
+static enum ig_err
+p_origins(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
+    size_t sz)
+{
+	const char	*p = s, *end, *host;
+	char		 one[256];
+
+	do {
+		end = p + strcspn(p, ",");
+		if ((size_t)(end - p) >= sizeof(one))
+			return bad(msg, sz, v, "an origin is too long");
+		memcpy(one, p, (size_t)(end - p));
+		one[end - p] = '\0';
+		if (strcmp(one, "*") == 0)
+			return bad(msg, sz, v, "no wildcard: list each origin");
+		host = strstr(one, "://");
+		if (!url_ok(one, 0) || host == NULL ||
+		    strchr(host + 3, '/') != NULL)
+			return bad(msg, sz, v, "expected origins such as "
+			    "https://app.example.com, separated by commas");
+		p = end + 1;
+	} while (*end != '\0');
+	return set_str(c, v, s);
+}
+
 /* "URL[,URL...]": the redirect URIs a caller may ask for, exactly. */
 static enum ig_err
 p_redirects(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
@@ -559,6 +589,8 @@ static const struct var vars[] = {
 	    60, 366 * 86400, NULL },
 	{ "IGCONNECT_SIGNED_REQUEST_MAX_AGE", NULL, 0, 0, p_int,
 	    FIELD(signed_request_max_age), 60, 7 * 86400, NULL },
+	{ "IGCONNECT_CORS_ORIGINS", NULL, 0, 0, p_origins,
+	    FIELD(cors_origins), 0, 0, NULL },
 };
 
 /*
@@ -1034,6 +1066,7 @@ ig_cfg_free(struct ig_cfg *c)
 	free(c->forward_url);
 	ig_free_secret(c->forward_secret);
 	free(c->public_url);
+	free(c->cors_origins);
 	ig_wipe(c->keys, sizeof(c->keys));
 	memset(c, 0, sizeof(*c));
 }

@@ -38,11 +38,15 @@ struct	ig_answer {
 	char		*cookie;	/* a Set-Cookie value, or NULL */
 	char		*token;		/* the connection's token, for a route
 					   that returns it (a secret) */
+	char		 origin[256];	/* an allowed CORS origin, or "" */
 	int		 sent;
 };
 
 /* req.c: the request's answer. */
 struct ig_answer *ig_req_answer(struct ig_req *);
+
+/* req.c: the methods the request's endpoint serves (IG_METHOD_*). */
+unsigned	 ig_req_methods(const struct ig_req *);
 
 /*
  * resp.c: give the answer the connection's token "token" (taken), for a

@@ -262,6 +262,8 @@ struct	ig_cfg {
 	long		 signin_client_state;	/* 1: the front end's state */
 	long		 signin_ttl;		/* seconds a sign-in JWT lasts */
 	long		 signed_request_max_age;	/* seconds */
+	char		*cors_origins;		/* exact origins, comma-separated;
+						   NULL: no CORS at all */
 };
 
 /*
@@ -435,6 +437,9 @@ struct	ig_param {
 #define IG_METHOD_PUT		0x08u
 #define IG_METHOD_PATCH		0x10u
 #define IG_METHOD_DELETE	0x20u
+#define IG_METHOD_OPTIONS	0x40u	/* a CORS preflight: every endpoint
+					   takes it, the answer layer answers
+					   it */
 
 /* The request method as one IG_METHOD_* bit; 0 if unknown. */
 unsigned	 ig_req_method(const struct ig_req *);

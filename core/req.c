@@ -43,6 +43,7 @@ static const struct {
 	{ "PUT", IG_METHOD_PUT },
 	{ "PATCH", IG_METHOD_PATCH },
 	{ "DELETE", IG_METHOD_DELETE },
+	{ "OPTIONS", IG_METHOD_OPTIONS },
 };
 
 /*
@@ -137,6 +138,12 @@ struct ig_answer *
 ig_req_answer(struct ig_req *r)
 {
 	return &r->answer;
+}
+
+unsigned
+ig_req_methods(const struct ig_req *r)
+{
+	return r->ep->methods;
 }
 
 int
@@ -505,6 +512,9 @@ parse(struct ig_req *r, const struct ig_cfg *cfg)
 	if (r->method == IG_METHOD_POST && r->route != NULL &&
 	    r->route->post_as != 0)
 		r->method = r->route->post_as;
+	/* A preflight has no body to read: the answer layer answers it. */
+	if (r->method == IG_METHOD_OPTIONS)
+		return;
 	if ((r->method & r->ep->methods) == 0) {
 		(void)ig_refuse(r, IG_EMETHOD,
 		    "method not allowed on this resource");

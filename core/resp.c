@@ -44,6 +44,17 @@ reason(int status)
 	}
 }
 
+/* CORS (Fetch standard): what a page of an allowed origin may read. */
+static int
+cors_headers(const struct ig_answer *a, char *out, size_t sz)
+{
+	if (a->origin[0] == '\0')
+		return 0;
+	return snprintf(out, sz, "Access-Control-Allow-Origin: %s\r\n"
+	    "Access-Control-Expose-Headers: X-Request-Id, Retry-After\r\n"
+	    "Vary: Origin\r\n", a->origin);
+}
+
 /* The answer's own headers beyond the fixed ones, into "out". */
 static int
 extra_headers(const struct ig_answer *a, int status, char *out, size_t sz)
@@ -60,6 +71,10 @@ extra_headers(const struct ig_answer *a, int status, char *out, size_t sz)
 		n = snprintf(out, sz, "Retry-After: %d\r\n", RETRY_503);
 	if (n < 0 || (size_t)n >= sz)
 		return 0;
+	k = cors_headers(a, out + n, sz - (size_t)n);
+	if (k < 0 || (size_t)k >= sz - (size_t)n)
+		return 0;
+	n += k;
 	if (a->cookie != NULL) {
 		k = snprintf(out + n, sz - (size_t)n, "Set-Cookie: %s\r\n",
 		    a->cookie);
@@ -74,7 +89,7 @@ write_answer(struct ig_req *r, int status, const char *ctype,
     const char *body, size_t len)
 {
 	struct ig_answer	*a = ig_req_answer(r);
-	char			 head[1024], extra[512];
+	char			 head[1536], extra[1024];
 	int			 n;
 	enum ig_err		 er;
 
@@ -375,6 +390,87 @@ send_error(struct ig_req *r, const struct ig_answer *a)
 	return write_json(r, f.status, ig_shape_error(r, &f));
 }
 
+/*
+ * The request's Origin if IGCONNECT_CORS_ORIGINS lists it exactly, into
+ * "out"; else "".  Only then is it echoed: it is then our own value.
+ */
+static void
+allowed_origin(const struct ig_cfg *cfg, const struct ig_req *r, char *out,
+    size_t sz)
+{
+	const char	*o = ig_req_env_once(r, "HTTP_ORIGIN"), *p, *end;
+	size_t		 n;
+
+	out[0] = '\0';
+	if (o == NULL || cfg->cors_origins == NULL || (n = strlen(o)) >= sz)
+		return;
+	for (p = cfg->cors_origins; *p != '\0'; p = *end != '\0' ? end + 1 :
+	    end) {
+		end = p + strcspn(p, ",");
+		if ((size_t)(end - p) == n && memcmp(p, o, n) == 0) {
+			memcpy(out, o, n + 1);
+			return;
+		}
+	}
+}
+
+/* The methods in "methods", "GET, HEAD", for Allow-Methods. */
+static void
+method_list(unsigned methods, char *out, size_t sz)
+{
+	static const struct { unsigned bit; const char *name; } m[] = {
+		{ IG_METHOD_GET, "GET" }, { IG_METHOD_HEAD, "HEAD" },
+		{ IG_METHOD_POST, "POST" }, { IG_METHOD_PUT, "PUT" },
+		{ IG_METHOD_PATCH, "PATCH" }, { IG_METHOD_DELETE, "DELETE" },
+	};
+	size_t	i, len = 0;
+	int	k;
+
+	out[0] = '\0';
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		if ((methods & m[i].bit) == 0)
+			continue;
+		k = snprintf(out + len, sz - len, "%s%s", len > 0 ? ", " : "",
+		    m[i].name);
+		if (k < 0 || (size_t)k >= sz - len)
+			return;
+		len += (size_t)k;
+	}
+}
+
+/*
+ * A CORS preflight (Fetch standard, "CORS-preflight request"): 204 with
+ * what an allowed origin may send; any other origin gets no CORS header,
+ * so the browser stops there.
+ */
+static enum ig_err
+send_preflight(struct ig_req *r, struct ig_answer *a)
+{
+	char	head[1024], methods[64];
+	int	n;
+
+	if (a->origin[0] == '\0') {
+		a->err = IG_EFORBIDDEN;
+		a->why = ig_strdup("this origin may not call the API from a "
+		    "browser (IGCONNECT_CORS_ORIGINS)");
+		return send_error(r, a);
+	}
+	method_list(ig_req_methods(r), methods, sizeof(methods));
+	ig_req_set_status(r, 204);
+	n = snprintf(head, sizeof(head), "Status: 204 No Content\r\n"
+	    "Access-Control-Allow-Origin: %s\r\n"
+	    "Access-Control-Allow-Methods: %s\r\n"
+	    "Access-Control-Allow-Headers: Authorization, Content-Type, "
+	    "Idempotency-Key\r\n"
+	    "Access-Control-Max-Age: 600\r\n"
+	    "Vary: Origin\r\n"
+	    "Cache-Control: no-store\r\n"
+	    "X-Request-Id: %s\r\n\r\n", a->origin, methods, ig_req_id(r));
+	if (n < 0 || (size_t)n >= sizeof(head))
+		return IG_ESYS;
+	return ig_req_write(r, head, (size_t)n);
+}
+
 enum ig_err
 ig_answer_send(struct ig_req *r, const struct ig_cfg *cfg, enum ig_err er)
 {
@@ -384,6 +480,9 @@ ig_answer_send(struct ig_req *r, const struct ig_cfg *cfg, enum ig_err er)
 	if (a->sent)
 		return IG_EINPUT;
 	a->sent = 1;
+	allowed_origin(cfg, r, a->origin, sizeof(a->origin));
+	if (ig_req_method(r) == IG_METHOD_OPTIONS && a->err == IG_OK)
+		return send_preflight(r, a);
 	/* The error a handler returns wins over what it recorded before. */
 	if (er != IG_OK && er != a->err) {
 		forget_error(a);

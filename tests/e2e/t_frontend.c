@@ -4,7 +4,9 @@
  * caller was not taken; a dead Instagram token is not a 401; user ids
  * are what apps use (emails, names in any script); settings typed in a
  * textarea keep their CR LF; a multipart body is refused, not ignored;
- * HEAD on the authorize URL makes no state.
+ * HEAD on the authorize URL makes no state; a page of an origin in
+ * IGCONNECT_CORS_ORIGINS (tests/run sets https://app.example.test) may
+ * call the API from a browser, and no other origin may.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,7 +167,65 @@ t_head_makes_no_state(void)
 	flow_user_free(&u);
 }
 
+#define ORIGIN	"https://app.example.test"
+
+/* "method" on "path" with "hdrs"; the value of header "name" or "". */
+static long
+with_headers(const char *method, const char *path, const char *const *hdrs,
+    const char *name, char *val, size_t sz, struct http_resp *r)
+{
+	long	st = http_do(method, stack_url(path), hdrs, NULL, 0, NULL, r);
+
+	if (!resp_header(r, name, val, sz))
+		val[0] = '\0';
+	return st;
+}
+
+static void
+t_cors(void)
+{
+	const char *const	 ok[] = { "Origin: " ORIGIN, NULL };
+	const char *const	 evil[] = { "Origin: https://evil.example",
+				    NULL };
+	const char *const	 pre[] = { "Origin: " ORIGIN,
+				    "Access-Control-Request-Method: PATCH",
+				    "Access-Control-Request-Headers: "
+				    "authorization, content-type", NULL };
+	const char *const	 pre_evil[] = { "Origin: https://evil.example",
+				    "Access-Control-Request-Method: PATCH",
+				    NULL };
+	struct http_resp	 r;
+	char			 v[256];
+
+	/* An answer, an error here, an allowed page can read. */
+	CHECK(with_headers("GET", "/integrations", ok,
+	    "Access-Control-Allow-Origin", v, sizeof(v), &r) == 401);
+	CHECK(strcmp(v, ORIGIN) == 0);
+	CHECK(resp_header(&r, "Access-Control-Expose-Headers", v,
+	    sizeof(v)) && strstr(v, "X-Request-Id") != NULL);
+	http_resp_free(&r);
+	with_headers("GET", "/integrations", evil,
+	    "Access-Control-Allow-Origin", v, sizeof(v), &r);
+	CHECK(v[0] == '\0');
+	http_resp_free(&r);
+	/* Preflights, for an allowed origin and for another. */
+	CHECK(with_headers("OPTIONS", "/integrations/instagram/settings", pre,
+	    "Access-Control-Allow-Methods", v, sizeof(v), &r) == 204);
+	CHECK(strstr(v, "PATCH") != NULL);
+	CHECK(resp_header(&r, "Access-Control-Allow-Origin", v, sizeof(v)) &&
+	    strcmp(v, ORIGIN) == 0);
+	CHECK(resp_header(&r, "Access-Control-Allow-Headers", v, sizeof(v)) &&
+	    strstr(v, "Authorization") != NULL);
+	http_resp_free(&r);
+	CHECK(with_headers("OPTIONS", "/integrations/instagram/settings",
+	    pre_evil, "Access-Control-Allow-Origin", v, sizeof(v), &r) ==
+	    403);
+	CHECK(v[0] == '\0');
+	http_resp_free(&r);
+}
+
 static const struct ig_test tests[] = {
+	TEST(t_cors),
 	TEST(t_401_says_why),
 	TEST(t_user_ids),
 	TEST(t_settings_crlf),

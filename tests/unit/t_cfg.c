@@ -764,6 +764,71 @@ t_oauth_lists(void)
 	test_clear_config_env();
 }
 
+/* Exact origins only: no wildcard, no path. */
+static void
+t_cors_origins(void)
+{
+	static const struct {
+		const char	*in;
+		int		 ok;
+	} v[] = {
+		{ "https://app.example.com", 1 },
+		{ "https://a.example,http://localhost:5173", 1 },
+		{ "*", 0 },
+		{ "https://a.example/", 0 },
+		{ "https://a.example/app", 0 },
+		{ "a.example", 0 },
+		{ "https://a.example,", 0 },
+	};
+	struct ig_cfg	c;
+	char		msg[256];
+	size_t		i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		test_clear_config_env();
+		set("IGCONNECT_CORS_ORIGINS", v[i].in);
+		if (!v[i].ok) {
+			if (!load_fails(0, "invalid value for "
+			    "IGCONNECT_CORS_ORIGINS", NULL))
+				printf("  case %zu\n", i);
+			continue;
+		}
+		if (CHECK(ig_cfg_load(&c, 0, msg, sizeof(msg)) == IG_OK)) {
+			CHECK(strcmp(c.cors_origins, v[i].in) == 0);
+			ig_cfg_free(&c);
+		}
+	}
+	test_clear_config_env();
+}
+
+/* Seed 000's names for the app and its redirect URI. */
+static void
+t_seed000_names(void)
+{
+	struct ig_cfg	c;
+	char		msg[256];
+
+	test_clear_config_env();
+	set("VITE_INSTAGRAM_CLIENT_ID", "123456");
+	set("VITE_INSTAGRAM_CLIENT_SECRET", "0123456789abcdef0123456789abcdef");
+	set("APP_URL", "http://localhost:5173/");
+	if (CHECK(ig_cfg_load(&c, IG_NEED_INSTAGRAM, msg, sizeof(msg)) ==
+	    IG_OK)) {
+		CHECK(strcmp(c.ig_app_id, "123456") == 0);
+		CHECK(strcmp(c.ig_redirect_uri,
+		    "http://localhost:5173/auth/instagram/callback") == 0);
+		ig_cfg_free(&c);
+	}
+	/* INSTAGRAM_REDIRECT_URI, when set, wins. */
+	set("INSTAGRAM_REDIRECT_URI", "https://a.example/cb");
+	if (CHECK(ig_cfg_load(&c, IG_NEED_INSTAGRAM, msg, sizeof(msg)) ==
+	    IG_OK)) {
+		CHECK(strcmp(c.ig_redirect_uri, "https://a.example/cb") == 0);
+		ig_cfg_free(&c);
+	}
+	test_clear_config_env();
+}
+
 static void
 t_graph_version(void)
 {
@@ -1360,6 +1425,8 @@ t_envfile_bad(void)
 }
 
 static const struct ig_test tests[] = {
+	TEST(t_cors_origins),
+	TEST(t_seed000_names),
 	TEST(t_defaults),
 	TEST(t_missing_required),
 	TEST(t_database_url),
