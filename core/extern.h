@@ -96,7 +96,8 @@ struct	ig_route {
 	int		 compat;	/* index of the shape (shape.c) */
 	json_t		*(*shape)(const struct ig_shaping *);	/* NULL: the
 					   canonical body */
-	unsigned	 post_as;	/* 0, or the method a POST stands for */
+	unsigned	 post_as;	/* 0, or the method a POST stands for:
+					   the route then serves POST alone */
 	enum ig_path_id	 path_id;
 	int		 returns_token;	/* 1: shows the connection's token
 					   when IGCONNECT_RETURN_TOKENS=1 */
