@@ -436,6 +436,12 @@ json_t		*ig_req_json(const struct ig_req *);
 const char	*ig_req_id(const struct ig_req *);
 
 /*
+ * The flavor of a login that names none: Instagram Login, or the one
+ * of the app a compatibility route serves (seed 001's: Facebook Login).
+ */
+enum ig_flavor	 ig_req_flavor(const struct ig_req *);
+
+/*
  * Percent-decode "in" (n bytes) once, '+' as space, into a new string.
  * Rejects bad escapes and embedded NUL with IG_EINPUT.
  */

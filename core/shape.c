@@ -57,18 +57,22 @@ seed003_error(const struct ig_fault *f)
 
 /*
  * The shapes IGCONNECT_COMPAT can name; index 0 is the canonical one.
- * Seed 004 documents no error body: it keeps the canonical one.
+ * Seed 004 documents no error body: it keeps the canonical one.  A
+ * seed's app logs in with one flavor, which a login that names none
+ * takes: seed 001 is a Facebook Login app (its oauthUrl is Facebook's
+ * dialog).
  */
 enum { SEED000 = 1, SEED001, SEED003, SEED004 };
 static const struct {
 	const char	*name;
 	json_t		*(*error)(const struct ig_fault *);
+	enum ig_flavor	 flavor;
 } compats[] = {
-	{ "", canonical_error },
-	[SEED000] = { "seed000", seed000_error },
-	[SEED001] = { "seed001", seed001_error },
-	[SEED003] = { "seed003", seed003_error },
-	[SEED004] = { "seed004", canonical_error },
+	{ "", canonical_error, IG_FLAVOR_INSTAGRAM },
+	[SEED000] = { "seed000", seed000_error, IG_FLAVOR_INSTAGRAM },
+	[SEED001] = { "seed001", seed001_error, IG_FLAVOR_FACEBOOK },
+	[SEED003] = { "seed003", seed003_error, IG_FLAVOR_INSTAGRAM },
+	[SEED004] = { "seed004", canonical_error, IG_FLAVOR_INSTAGRAM },
 };
 
 /* The endpoints a shape answers differently from the canonical API. */
@@ -117,6 +121,12 @@ ig_shape_iso_ms(const json_t *iso)
 	if (s == NULL || ig_iso8601_parse(s) < 0)
 		return json_null();
 	return json_sprintf("%.19s.000Z", s);
+}
+
+enum ig_flavor
+ig_req_flavor(const struct ig_req *r)
+{
+	return compats[ig_req_compat(r)].flavor;
 }
 
 int
