@@ -127,6 +127,12 @@ ig_req_route(const struct ig_req *r)
 	return r->route;
 }
 
+int
+ig_req_routed(const struct ig_req *r)
+{
+	return r->compat != 0;
+}
+
 const char *
 ig_req_path_id(const struct ig_req *r, enum ig_path_id kind)
 {
