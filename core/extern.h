@@ -142,6 +142,21 @@ json_t		*ig_shape_iso_ms(const json_t *iso);
 
 /* seed001.c */
 
+/* GET /api/instagram/oauth-url: {success, oauthUrl, state}. */
+json_t		*ig_seed001_url(const struct ig_shaping *);
+
+/* POST /api/instagram/callback: {success, message, instagram}. */
+json_t		*ig_seed001_connected(const struct ig_shaping *);
+
+/* GET /api/instagram/info/:userId, from GET /integrations. */
+json_t		*ig_seed001_info(const struct ig_shaping *);
+
+/* POST /api/instagram/disconnect/:userId: {success, message}. */
+json_t		*ig_seed001_disconnected(const struct ig_shaping *);
+
+/* POST /api/instagram/publish: {success, message, job}. */
+json_t		*ig_seed001_published(const struct ig_shaping *);
+
 /* seed003.c */
 
 /* seed004.c */

@@ -39,12 +39,26 @@ seed000_error(const struct ig_fault *f)
 	    "requestId", f->request_id);
 }
 
-/* Seed 001: {success: false, message, error}, "error" our code. */
+/*
+ * Seed 001: {success: false, message, error}, "error" our code.  The
+ * error's own members come along (a choice's selection and candidates,
+ * Meta's code): the seed has no body of its own for them, and a front
+ * end that knows them can finish a choice on the same route.  They
+ * never replace the seed's members.
+ */
 static json_t *
 seed001_error(const struct ig_fault *f)
 {
-	return json_pack("{s:b, s:s, s:s, s:s}", "success", 0, "message",
+	json_t	*o;
+
+	o = json_pack("{s:b, s:s, s:s, s:s}", "success", 0, "message",
 	    f->text, "error", f->code, "requestId", f->request_id);
+	if (o != NULL && f->extra != NULL &&
+	    json_object_update_missing(o, (json_t *)f->extra) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }
 
 /* Seed 003: {ok: false, error, message}. */
@@ -80,6 +94,20 @@ static const struct ig_route routes[] = {
 	/* seed 000 */
 
 	/* seed 001 */
+	{ "oauth-url", SEED001, ig_seed001_url, 0, IG_PATH_NONE, 0 },
+	{ "oauth-exchange", SEED001, ig_seed001_connected, 0, IG_PATH_NONE,
+	    0 },
+	/*
+	 * GET /api/instagram/info/:userId is the overview's (GET
+	 * /integrations), which answers a user who never connected with
+	 * 200, not 404: seed001.c says why.
+	 */
+	{ "integrations", SEED001, ig_seed001_info, 0, IG_PATH_USER, 0 },
+	{ "integration", SEED001, ig_seed001_disconnected, IG_METHOD_DELETE,
+	    IG_PATH_USER, 0 },
+	/* POST /api/instagram/publish: the collection's POST alone. */
+	{ "media", SEED001, ig_seed001_published, IG_METHOD_POST,
+	    IG_PATH_NONE, 0 },
 
 	/* seed 003 */
 
