@@ -2,10 +2,11 @@
 /*
  * seed001.c: the bodies of seed 001's API (a Facebook Login app), each
  * made from the canonical body of the endpoint its route names in
- * shape.c: {success: true, ...} with the account under "instagram" as
- * the seed's front end shows it, "@username" first.  Members are picked
- * one by one from the canonical body, which never holds a token, so no
- * shape here can show one; ids stay the canonical strings.
+ * shape.c: {success: true, ...} (false only for a publish that failed)
+ * with the account under "instagram" as the seed's front end shows it,
+ * "@username" first.  All comes from the canonical body, which never
+ * holds a token (s->token is never read), so no shape here can show
+ * one; ids stay the canonical strings.
  */
 #include <string.h>
 
@@ -78,22 +79,36 @@ ig_seed001_disconnected(const struct ig_shaping *s)
 	    "Instagram disconnected");
 }
 
+/* What a job the request left in "status" is, for the seed's message. */
+static const char *
+job_message(const char *status)
+{
+	if (strcmp(status, "published") == 0)
+		return "Published to Instagram";
+	if (strcmp(status, "scheduled") == 0)
+		return "Scheduled for publishing to Instagram";
+	return "Publishing to Instagram";
+}
+
 /*
- * The job as the canonical API shows it, under "job": 201 once
- * published, 202 while Meta still works on it or it waits for its
- * time, as canonical; the message says which.
+ * The job as the canonical API shows it, under "job", with its status:
+ * 201 once published, else 202.  A job that already failed (Meta
+ * refused its media) is no success: {success: false, message, error:
+ * the job's code}, as the seed's errors read.
  */
 json_t *
 ig_seed001_published(const struct ig_shaping *s)
 {
 	const char	*st = json_string_value(json_object_get(s->body,
 			    "status"));
-	const char	*msg = "Publishing to Instagram";
 
-	if (st != NULL && strcmp(st, "published") == 0)
-		msg = "Published to Instagram";
-	else if (st != NULL && strcmp(st, "scheduled") == 0)
-		msg = "Scheduled for publishing to Instagram";
-	return json_pack("{s:b, s:s, s:O}", "success", 1, "message", msg,
-	    "job", s->body);
+	if (st == NULL)
+		st = "";
+	if (strcmp(st, "failed") == 0)
+		return json_pack("{s:b, s:s, s:o, s:O}", "success", 0,
+		    "message", "Publishing to Instagram failed", "error",
+		    ig_shape_get(json_object_get(s->body, "error"), "code"),
+		    "job", s->body);
+	return json_pack("{s:b, s:s, s:O}", "success", 1, "message",
+	    job_message(st), "job", s->body);
 }

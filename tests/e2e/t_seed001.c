@@ -401,6 +401,40 @@ out:
 }
 
 /*
+ * Meta refuses the image (its container ends in ERROR): 202 as
+ * canonical, and no success in the seed's answer.
+ */
+static void
+t_seed001_publish_fails(void)
+{
+	struct flow_user	 u;
+	json_t			*o, *j;
+	char			 body[512];
+	long			 st;
+
+	CHECK(fake_reset());
+	flow_user_new(&u);
+	if (!CHECK(connect_seed(&u, flow_account(1), NULL)))
+		goto out;
+	(void)snprintf(body, sizeof(body), "{\"userId\":\"%s\",\"imageUrl\":"
+	    "\"" IMAGE "?fake_error=2207052\"}", u.id);
+	o = call_json(&u, "POST", API "/publish", body, &st);
+	CHECK(st == 202);
+	CHECK(json_is_object(o) && json_object_size(o) == 4);
+	CHECK(json_is_false(json_object_get(o, "success")));
+	CHECK(str_is(o, "message", "Publishing to Instagram failed"));
+	CHECK(str_is(o, "error", "container_error"));
+	j = json_object_get(o, "job");
+	CHECK(str_is(j, "status", "failed"));
+	CHECK(strstr(jstr(json_object_get(j, "error"), "text"), "2207052") !=
+	    NULL);
+	CHECK(json_object_get(j, "mediaId") == NULL);
+	json_decref(o);
+out:
+	flow_user_free(&u);
+}
+
+/*
  * Two Pages with an account: the seed's error body, with what a choice
  * needs; the choice finished on the seed's callback route.
  */
@@ -563,6 +597,7 @@ t_seed001_errors(void)
 static const struct ig_test tests[] = {
 	TEST(t_seed001_oauth_url),
 	TEST(t_seed001_flow),
+	TEST(t_seed001_publish_fails),
 	TEST(t_seed001_choice),
 	TEST(t_seed001_never_connected),
 	TEST(t_seed001_other_user),
