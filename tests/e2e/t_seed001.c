@@ -334,12 +334,12 @@ t_seed001_flow(void)
 	CHECK(str_is(o, "message", "Instagram connected successfully"));
 	check_account(json_object_get(o, "instagram"), n, 0);
 	json_decref(o);
-	/* A Facebook Login link: the Page's account, its Page token. */
+	/* A Facebook Login link: the account of the user's Page. */
+	(void)snprintf(acct, sizeof(acct), "%lld", page_id(n, 1));
 	CHECK(db_long("SELECT count(*) FROM oauth_connections WHERE "
 	    FLOW_CONN " AND metadata->>'flavor' = 'facebook' AND "
 	    "metadata->>'facebookPageId' = $2 AND status = 'active'", u.id,
-	    (snprintf(acct, sizeof(acct), "%lld", page_id(n, 1)), acct),
-	    NULL) == 1);
+	    acct, NULL) == 1);
 
 	o = info(&u, u.id, &st);
 	CHECK(st == 200);
