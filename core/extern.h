@@ -100,7 +100,8 @@ struct	ig_route {
 	int		 compat;	/* index of the shape (shape.c) */
 	json_t		*(*shape)(const struct ig_shaping *);	/* NULL: the
 					   canonical body */
-	unsigned	 post_as;	/* 0, or the method a POST stands for */
+	unsigned	 post_as;	/* 0, or the method a POST stands for:
+					   the route then serves POST alone */
 	enum ig_path_id	 path_id;
 	int		 returns_token;	/* 1: shows the connection's token
 					   when IGCONNECT_RETURN_TOKENS=1 */
@@ -145,6 +146,21 @@ json_t		*ig_shape_iso_ms(const json_t *iso);
 json_t		*ig_seed000_signin(const struct ig_shaping *);
 
 /* seed001.c */
+
+/* GET /api/instagram/oauth-url: {success, oauthUrl, state}. */
+json_t		*ig_seed001_url(const struct ig_shaping *);
+
+/* POST /api/instagram/callback: {success, message, instagram}. */
+json_t		*ig_seed001_connected(const struct ig_shaping *);
+
+/* GET /api/instagram/info/:userId, from GET /integrations. */
+json_t		*ig_seed001_info(const struct ig_shaping *);
+
+/* POST /api/instagram/disconnect/:userId: {success, message}. */
+json_t		*ig_seed001_disconnected(const struct ig_shaping *);
+
+/* POST /api/instagram/publish: {success, message, job}. */
+json_t		*ig_seed001_published(const struct ig_shaping *);
 
 /* seed003.c */
 

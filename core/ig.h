@@ -482,6 +482,20 @@ json_t		*ig_req_json(const struct ig_req *);
 const char	*ig_req_id(const struct ig_req *);
 
 /*
+ * The flavor of a login that names none: Instagram Login, or the one
+ * of the app a compatibility route serves (seed 001's: Facebook Login).
+ */
+enum ig_flavor	 ig_req_flavor(const struct ig_req *);
+
+/*
+ * 1 when the request came through a compatibility route
+ * (nginx.conf.sample): its path is the seed's own and stands for the
+ * program's collection, never one of its members (core reads the
+ * route's :userId itself).
+ */
+int		 ig_req_routed(const struct ig_req *);
+
+/*
  * Percent-decode "in" (n bytes) once, '+' as space, into a new string.
  * Rejects bad escapes and embedded NUL with IG_EINPUT.
  */
@@ -1087,7 +1101,9 @@ void		 ig_link_res_free(struct ig_link_res *);
  * shareToFeed, locationId, userTags, collaborators; publishAt in ISO
  * 8601 UTC, after "now" and at most 75 days ahead ("*at", else 0).  On
  * IG_OK "*out" is a new canonical object (known members only, the type
- * filled in; no idempotencyKey).  IG_EINPUT with the reason in "why".
+ * filled in; no idempotencyKey, and no userId or user_id: the caller's
+ * own id, which front ends send and ig_auth_caller() checks).
+ * IG_EINPUT with the reason in "why".
  */
 enum ig_err	 ig_post_check(const json_t *body, time_t now, json_t **out,
 		    time_t *at, char *why, size_t sz);

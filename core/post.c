@@ -278,10 +278,12 @@ enum ig_err
 ig_post_check(const json_t *body, time_t now, json_t **out, time_t *at,
     char *why, size_t sz)
 {
+	/* userId: the seeds' front ends name the caller in every body. */
 	static const char *const keys[] = { "mediaType", "imageUrl",
 	    "videoUrl", "caption", "altText", "children", "coverUrl",
 	    "thumbOffset", "shareToFeed", "locationId", "userTags",
-	    "collaborators", "publishAt", "idempotencyKey", NULL };
+	    "collaborators", "publishAt", "idempotencyKey", "userId",
+	    "user_id", NULL };
 	const json_t	*v;
 	const char	*type = "IMAGE";
 	json_t		*o;

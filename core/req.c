@@ -158,6 +158,12 @@ ig_req_route(const struct ig_req *r)
 	return r->route;
 }
 
+int
+ig_req_routed(const struct ig_req *r)
+{
+	return r->compat != 0;
+}
+
 const char *
 ig_req_path_id(const struct ig_req *r, enum ig_path_id kind)
 {
@@ -508,13 +514,17 @@ parse(struct ig_req *r, const struct ig_cfg *cfg)
 		for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
 			if (strcmp(m, methods[i].name) == 0)
 				r->method = methods[i].bit;
-	/* A route whose POST stands for another method (a seed's API). */
-	if (r->method == IG_METHOD_POST && r->route != NULL &&
-	    r->route->post_as != 0)
-		r->method = r->route->post_as;
 	/* A preflight has no body to read: the answer layer answers it. */
 	if (r->method == IG_METHOD_OPTIONS)
 		return;
+	/*
+	 * A route whose POST stands for another method (a seed's API) takes
+	 * nothing else: where no web server limits its methods (Apache), a
+	 * GET of POST /api/instagram/disconnect/:userId must not answer
+	 * "disconnected" after only reading the connection.
+	 */
+	if (r->route != NULL && r->route->post_as != 0)
+		r->method = r->method == IG_METHOD_POST ? r->route->post_as : 0;
 	if ((r->method & r->ep->methods) == 0) {
 		(void)ig_refuse(r, IG_EMETHOD,
 		    "method not allowed on this resource");

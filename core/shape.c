@@ -39,12 +39,26 @@ seed000_error(const struct ig_fault *f)
 	    "requestId", f->request_id);
 }
 
-/* Seed 001: {success: false, message, error}, "error" our code. */
+/*
+ * Seed 001: {success: false, message, error}, "error" our code.  The
+ * error's own members come along (a choice's selection and candidates,
+ * Meta's code): the seed has no body of its own for them, and a front
+ * end that knows them can finish a choice on the same route.  They
+ * never replace the seed's members.
+ */
 static json_t *
 seed001_error(const struct ig_fault *f)
 {
-	return json_pack("{s:b, s:s, s:s, s:s}", "success", 0, "message",
+	json_t	*o;
+
+	o = json_pack("{s:b, s:s, s:s, s:s}", "success", 0, "message",
 	    f->text, "error", f->code, "requestId", f->request_id);
+	if (o != NULL && f->extra != NULL &&
+	    json_object_update_missing(o, (json_t *)f->extra) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }
 
 /* Seed 003: {ok: false, error, message}. */
@@ -57,18 +71,22 @@ seed003_error(const struct ig_fault *f)
 
 /*
  * The shapes IGCONNECT_COMPAT can name; index 0 is the canonical one.
- * Seed 004 documents no error body: it keeps the canonical one.
+ * Seed 004 documents no error body: it keeps the canonical one.  A
+ * seed's app logs in with one flavor, which a login that names none
+ * takes: seed 001 is a Facebook Login app (its oauthUrl is Facebook's
+ * dialog).
  */
 enum { SEED000 = 1, SEED001, SEED003, SEED004 };
 static const struct {
 	const char	*name;
 	json_t		*(*error)(const struct ig_fault *);
+	enum ig_flavor	 flavor;
 } compats[] = {
-	{ "", canonical_error },
-	[SEED000] = { "seed000", seed000_error },
-	[SEED001] = { "seed001", seed001_error },
-	[SEED003] = { "seed003", seed003_error },
-	[SEED004] = { "seed004", canonical_error },
+	{ "", canonical_error, IG_FLAVOR_INSTAGRAM },
+	[SEED000] = { "seed000", seed000_error, IG_FLAVOR_INSTAGRAM },
+	[SEED001] = { "seed001", seed001_error, IG_FLAVOR_FACEBOOK },
+	[SEED003] = { "seed003", seed003_error, IG_FLAVOR_INSTAGRAM },
+	[SEED004] = { "seed004", canonical_error, IG_FLAVOR_INSTAGRAM },
 };
 
 /* The endpoints a shape answers differently from the canonical API. */
@@ -77,6 +95,20 @@ static const struct ig_route routes[] = {
 	{ "signin", SEED000, ig_seed000_signin, 0, IG_PATH_NONE, 0 },
 
 	/* seed 001 */
+	{ "oauth-url", SEED001, ig_seed001_url, 0, IG_PATH_NONE, 0 },
+	{ "oauth-exchange", SEED001, ig_seed001_connected, 0, IG_PATH_NONE,
+	    0 },
+	/*
+	 * GET /api/instagram/info/:userId is the overview's (GET
+	 * /integrations), which answers a user who never connected with
+	 * 200, not 404: seed001.c says why.
+	 */
+	{ "integrations", SEED001, ig_seed001_info, 0, IG_PATH_USER, 0 },
+	{ "integration", SEED001, ig_seed001_disconnected, IG_METHOD_DELETE,
+	    IG_PATH_USER, 0 },
+	/* POST /api/instagram/publish: the collection's POST alone. */
+	{ "media", SEED001, ig_seed001_published, IG_METHOD_POST,
+	    IG_PATH_NONE, 0 },
 
 	/* seed 003 */
 
@@ -118,6 +150,12 @@ ig_shape_iso_ms(const json_t *iso)
 	if (s == NULL || ig_iso8601_parse(s) < 0)
 		return json_null();
 	return json_sprintf("%.19s.000Z", s);
+}
+
+enum ig_flavor
+ig_req_flavor(const struct ig_req *r)
+{
+	return compats[ig_req_compat(r)].flavor;
 }
 
 int

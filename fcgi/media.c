@@ -31,13 +31,18 @@ static const struct ig_param params[] = {
 	[P_KEY] = { "idempotencyKey", 255, ig_valid_printable },
 };
 
-/* The job id of ".../media/{id}", NULL for the collection, "" if bad. */
+/*
+ * The job id of ".../media/{id}", NULL for the collection, "" if bad.
+ * A seed's route here (POST /api/instagram/publish) is the collection.
+ */
 static const char *
 job_id(const struct ig_req *req)
 {
 	const char	*uri = ig_req_env(req, "DOCUMENT_URI");
 	size_t		 n = sizeof(COLLECTION) - 1;
 
+	if (ig_req_routed(req))
+		return NULL;
 	if (uri == NULL)
 		uri = ig_req_env(req, "REQUEST_URI");
 	if (uri == NULL || strncmp(uri, COLLECTION, n) != 0)

@@ -4,9 +4,10 @@
  * A fresh single-use state bound to the caller, the flavor and the
  * redirect URI, and the login URL carrying it: Instagram Login's
  * authorize page (Instagram Login docs), or with flavor=facebook the
- * Facebook Login dialog (B.1).  The URL is built from configuration
- * only; the one value a caller may choose, the redirect URI, must be on
- * the allow-list exactly.
+ * Facebook Login dialog (B.1); without flavor, the route's app says
+ * which (seed 001's is a Facebook Login app).  The URL is built from
+ * configuration only; the one value a caller may choose, the redirect
+ * URI, must be on the allow-list exactly.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +53,7 @@ handle(struct ig_ctx *ctx)
 	if ((er = ig_auth_caller(cfg, ctx->req, user, sizeof(user))) != IG_OK)
 		return er;
 	if (flavor_name == NULL)
-		flavor = IG_FLAVOR_INSTAGRAM;
+		flavor = ig_req_flavor(ctx->req);
 	else if (!ig_flavor_parse(flavor_name, &flavor))
 		return ig_refuse(ctx->req, IG_EINPUT,
 		    "flavor must be \"instagram\" or \"facebook\"");

@@ -59,7 +59,10 @@ for p in fcgi/*; do
 	cp "$p" "$tmp/libexec/"
 	cp "$p" "$tmp/home/public_html/igconnect/"
 done
-cp deploy/apache/root.htaccess "$tmp/home/public_html/.htaccess"
+# Every seed's compatibility routes enabled, as the local stack's nginx
+# has them.
+sed 's/^\( *\)# \[seed[0-9][0-9]*\] /\1/' deploy/apache/root.htaccess \
+    >"$tmp/home/public_html/.htaccess"
 cp deploy/apache/bin.htaccess "$tmp/home/public_html/igconnect/.htaccess"
 venv=$tmp/etc/igconnect.env
 henv=$tmp/home/.config/igconnect/igconnect.env
@@ -145,6 +148,29 @@ flow_all "http://127.0.0.1:$vport" vhost "$acct"
 flow_webhook "http://127.0.0.1:$vport" vhost
 flow_all "http://127.0.0.1:$hport" htaccess $((acct + 1))
 flow_webhook "http://127.0.0.1:$hport" htaccess
+
+# Seed 001's routes in CGI mode: the shape the rule names reaches the
+# program as REDIRECT_IGCONNECT_COMPAT.  flow_all's caller connected,
+# then disconnected.
+s_user=cgi-htaccess-$$
+s_auth="Authorization: Bearer $(flow_jwt "$s_user")"
+s_base=http://127.0.0.1:$hport/api/instagram
+st=$(hreq GET "$s_base/info/$s_user" -H "$s_auth")
+check "htaccess: seed 001 info in its shape" [ "$st:$(jq -c \
+    '[.success, .instagram.username, .instagram.isConnected]' "$tmp/b" \
+    2>/dev/null)" = "200:[true,\"@fake_user_$((acct + 1))\",false]" ]
+st=$(hreq GET "$s_base/info/cgi-someone-else" -H "$s_auth")
+check "htaccess: seed 001 another user's info 403 in its shape" [ \
+    "$st:$(jq -c '[.success, .error]' "$tmp/b" 2>/dev/null)" = \
+    '403:[false,"forbidden"]' ]
+check "htaccess: ... with the request id of X-Request-Id" [ \
+    "$(jq -r .requestId "$tmp/b" 2>/dev/null)" = "$(hval X-Request-Id)" ]
+st=$(hreq GET "$s_base/oauth-url" -H "$s_auth")
+s_url=$(jq -r '.oauthUrl // empty' "$tmp/b" 2>/dev/null)
+check "htaccess: seed 001 oauthUrl is Facebook Login's dialog" [ \
+    "$st:${s_url%%\?*}" = "200:$IGCONNECT_FAKE_URL/v26.0/dialog/oauth" ]
+st=$(hreq GET "$s_base/disconnect/$s_user" -H "$s_auth")
+check "htaccess: seed 001 disconnect by GET 405" [ "$st" = 405 ]
 
 # The programs' directory runs nothing asked for directly, and hides
 # nothing that is not a program.
