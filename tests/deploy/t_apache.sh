@@ -168,7 +168,7 @@ check "htaccess: ... with the request id of X-Request-Id" [ \
 st=$(hreq GET "$s_base/oauth-url" -H "$s_auth")
 s_url=$(jq -r '.oauthUrl // empty' "$tmp/b" 2>/dev/null)
 check "htaccess: seed 001 oauthUrl is Facebook Login's dialog" [ \
-    "$st:${s_url%%\?*}" = "200:$IGCONNECT_FAKE_URL/v26.0/dialog/oauth" ]
+    "$st:${s_url%%\?*}" = "200:$IGCONNECT_FACEBOOK_WWW_URL/v26.0/dialog/oauth" ]
 st=$(hreq GET "$s_base/disconnect/$s_user" -H "$s_auth")
 check "htaccess: seed 001 disconnect by GET 405" [ "$st" = 405 ]
 

@@ -283,7 +283,7 @@ t_seed001_oauth_url(void)
 	CHECK(json_is_string(json_object_get(o, "state")) &&
 	    strlen(jstr(o, "state")) >= 32);
 	(void)snprintf(want, sizeof(want), "%s/v26.0/dialog/oauth?",
-	    getenv("IGCONNECT_FAKE_URL"));
+	    getenv("IGCONNECT_FACEBOOK_WWW_URL"));
 	CHECK(strncmp(jstr(o, "oauthUrl"), want, strlen(want)) == 0);
 	CHECK(flow_query_param(jstr(o, "oauthUrl"), "client_id", v,
 	    sizeof(v)) && strcmp(v, getenv("FACEBOOK_APP_ID")) == 0);
@@ -301,7 +301,7 @@ t_seed001_oauth_url(void)
 	o = call_json(&u, "GET", API "/oauth-url?flavor=instagram", NULL,
 	    &st);
 	(void)snprintf(want, sizeof(want), "%s/oauth/authorize?",
-	    getenv("IGCONNECT_FAKE_URL"));
+	    getenv("IGCONNECT_INSTAGRAM_WWW_URL"));
 	CHECK(st == 200 && json_is_true(json_object_get(o, "success")));
 	CHECK(strncmp(jstr(o, "oauthUrl"), want, strlen(want)) == 0);
 	json_decref(o);
