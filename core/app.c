@@ -12,6 +12,7 @@
  * connections (a thread waiting for Meta holds none); SIGTERM stops
  * accepting and lets in-flight requests finish.
  */
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -194,13 +195,21 @@ static pid_t
 spawn(int fd, const struct ig_endpoint *ep, const struct ig_cfg *cfg)
 {
 	sigset_t	none;
-	pid_t		pid;
+	pid_t		pid, parent = getpid();
 
 	if ((pid = fork()) == -1) {
 		ig_log_warn("could not fork a worker");
 		return -1;
 	}
 	if (pid == 0) {
+		/*
+		 * A worker dies with its supervisor (SIGTERM: it finishes its
+		 * requests first): nothing else would restart or stop it.  A
+		 * supervisor gone before the prctl is seen by getppid().
+		 */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 ||
+		    getppid() != parent)
+			_exit(1);
 		sigemptyset(&none);
 		(void)sigprocmask(SIG_SETMASK, &none, NULL);
 		_exit(run_worker(fd, ep, cfg));

@@ -423,6 +423,58 @@ start_healthz(const char *name, const char *threads, const char *processes,
 	return -1;
 }
 
+/* 1 if process "pid" is gone (or a zombie nobody waits for). */
+static int
+gone(long pid)
+{
+	char	path[64], line[256];
+	FILE	*f;
+	int	z = 0;
+
+	(void)snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "State:", 6) == 0 && strchr(line, 'Z'))
+			z = 1;
+	fclose(f);
+	return z;
+}
+
+/*
+ * kill -9 of a supervisor: its workers die with it instead of serving on
+ * as orphans that nothing restarts and nothing stops.
+ */
+static void
+t_supervisor_killed(void)
+{
+	char	sock[4096], pidf[4096];
+	long	kids[8];
+	pid_t	p;
+	int	n, i, k, left = 0;
+
+	p = start_healthz("orphans", NULL, "2", sock, pidf);
+	if (!CHECK(p > 0))
+		return;
+	for (k = 0; k < 50 && (n = children_of(p, kids, 8)) < 2; k++)
+		msleep(100);
+	CHECK(n == 2);
+	CHECK(kill(p, SIGKILL) == 0);
+	(void)waitpid(p, NULL, 0);
+	for (k = 0; k < 100; k++) {
+		for (left = 0, i = 0; i < n; i++)
+			left += !gone(kids[i]);
+		if (left == 0)
+			break;
+		msleep(100);
+	}
+	if (!CHECK(left == 0))
+		for (i = 0; i < n; i++)
+			(void)kill((pid_t)kids[i], SIGKILL);
+	(void)unlink(sock);
+	(void)unlink(pidf);
+}
+
 /* SIGTERM to a supervisor: it exits 0 and removes its socket. */
 static void
 t_sigterm_clean_exit(void)
@@ -619,6 +671,7 @@ static const struct ig_test tests[] = {
 	TEST(t_fastcgi_on_fd0),
 	TEST(t_kept_connection_holds_no_thread),
 	TEST(t_sigterm_finishes_inflight),
+	TEST(t_supervisor_killed),
 };
 
 int
