@@ -224,7 +224,47 @@ t_cors(void)
 	http_resp_free(&r);
 }
 
+/*
+ * /oauth/ is rate limited per client: a client on 127.254.0.0/16 (the
+ * stack limits it like any other) gets JSON 429s with Retry-After once
+ * past the burst; the exempt loopback caller, a backend, does not.
+ */
+static void
+t_rate_limited(void)
+{
+	struct flow_user	 u;
+	struct http_resp	 r;
+	char			 authz[4096], ra[16];
+	const char		*hdrs[] = { authz, NULL };
+	int			 i, limited = 0, exempt_limited = 0;
+
+	flow_user_new(&u);
+	(void)snprintf(authz, sizeof(authz), "Authorization: Bearer %s",
+	    u.jwt);
+	for (i = 0; i < 40; i++) {
+		if (http_do_from("127.254.0.9", "GET",
+		    stack_url("/oauth/instagram/url"), hdrs, NULL, 0, NULL,
+		    &r) == 429 && limited++ == 0) {
+			check_error(&r, 429, "rate_limited");
+			CHECK(resp_header(&r, "Retry-After", ra, sizeof(ra)) &&
+			    atoi(ra) > 0);
+		}
+		http_resp_free(&r);
+	}
+	for (i = 0; i < 40; i++) {
+		exempt_limited += http_do("GET",
+		    stack_url("/oauth/instagram/url"), hdrs, NULL, 0, NULL,
+		    &r) == 429;
+		http_resp_free(&r);
+	}
+	if (!CHECK(limited > 0))
+		printf("  no 429 in 40 requests\n");
+	CHECK(exempt_limited == 0);
+	flow_user_free(&u);
+}
+
 static const struct ig_test tests[] = {
+	TEST(t_rate_limited),
 	TEST(t_cors),
 	TEST(t_401_says_why),
 	TEST(t_user_ids),

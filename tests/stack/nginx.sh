@@ -16,8 +16,9 @@ render_nginx_conf() {
 		user_line="# user: not started as root; workers run as $(id -un)"
 	fi
 	# Every seed's compatibility routes are enabled here: the tests play
-	# each seed's front end against them.  The stack's own routes go
-	# into the server block, after its listen line.
+	# each seed's front end against them.  127.254.0.0/16 is rate
+	# limited like any client, so a test can see the 429.  The stack's
+	# own routes go into the server block, after its listen line.
 	sed -e "s|^user @USER@;|$user_line|" \
 		-e 's/^\( *\)# \[seed[0-9][0-9]*\] /\1/' \
 		-e "s|@PORT@|$PORT|g" \
@@ -25,6 +26,8 @@ render_nginx_conf() {
 		-e "s|@LOGDIR@|$LOG|g" \
 		-e "s|@PIDFILE@|$RUN/nginx.pid|g" \
 		-e "s|@TMPDIR@|$SHARED/nginx|g" \
+		-e '/^        127\.0\.0\.0\/8 1;$/a\
+        127.254.0.0/16 0;' \
 		-e "/^[[:space:]]*listen 127\\.0\\.0\\.1:$PORT default_server;/a\\
         include $VAR/nginx-stack.conf;" \
 		"$ROOT/nginx.conf.sample" >"$VAR/nginx.conf.tmp"
