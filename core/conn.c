@@ -154,7 +154,12 @@ static const struct ig_stmt conn_erase = { "conn_erase",
 	"WITH gone AS (DELETE FROM oauth_connections c WHERE "
 	"  " META_USER_MATCHES " RETURNING c.userId, c.businessAccountId), "
 	"w AS (DELETE FROM webhook_entries e WHERE e.accountId = $1 OR "
-	"  e.accountId IN (SELECT businessAccountId FROM gone)), "
+	"  e.accountId IN (SELECT businessAccountId FROM gone) "
+	"  RETURNING e.id, e.eventId), "
+	/* A raw delivery that held only the account's entries goes too. */
+	"ev AS (DELETE FROM webhook_events v WHERE v.id IN (SELECT eventId "
+	"  FROM w) AND NOT EXISTS (SELECT 1 FROM webhook_entries x WHERE "
+	"  x.eventId = v.id AND x.id NOT IN (SELECT id FROM w))), "
 	"h AS (INSERT INTO connection_history (userId, provider, event) "
 	"  SELECT userId, '" PROVIDER "', 'data_deleted' FROM gone) "
 	"INSERT INTO data_deletions (code, status, connections, completedAt) "

@@ -219,14 +219,38 @@ settle(struct ig_run *run, void *item, enum ig_run_outcome *out)
 	return ig_db_exec(run->db, &relay_retry, vals, NULL);
 }
 
+static const struct ig_stmt relay_unparsed = { "relay_unparsed",
+	"SELECT count(*) FROM webhook_events WHERE unparsed", 0 };
+
+/* Deliveries kept raw because they are not JSON we read: someone looks. */
+static long long
+unparsed(const struct ig_run *run)
+{
+	PGresult	*res;
+	long long	 n = 0;
+
+	if (ig_db_exec(run->db, &relay_unparsed, NULL, &res) != IG_OK)
+		return 0;
+	if (PQntuples(res) == 1)
+		n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return n;
+}
+
 /* The relay's own line, as its users parse it; no progress lines. */
 static void
 summary(const struct ig_run *run, enum ig_err er, int progress)
 {
+	long long	n;
+
 	if (progress)
 		return;
-	fprintf(stderr, "igconnect-relay: %ld delivered, %ld failed%s\n",
-	    run->count[IG_RUN_DONE], ig_run_failures(run), er == IG_OK ? "" :
+	fprintf(stderr, "igconnect-relay: %ld delivered, %ld failed",
+	    run->count[IG_RUN_DONE], ig_run_failures(run));
+	if (er == IG_OK && (n = unparsed(run)) > 0)
+		fprintf(stderr, "; %lld deliveries kept unparsed "
+		    "(webhook_events.unparsed)", n);
+	fprintf(stderr, "%s\n", er == IG_OK ? "" :
 	    "; stopped: database unavailable");
 }
 

@@ -23,8 +23,9 @@
  * SHA-256 of its jsonb text so that a resent entry is stored once.
  */
 static const struct ig_stmt webhook_store = { "webhook_store",
-	"WITH ev AS (INSERT INTO webhook_events (bodyHash, body, object) "
-	"  VALUES ($1::bytea, decode($2, 'hex'), $3) "
+	"WITH ev AS (INSERT INTO webhook_events (bodyHash, body, object, "
+	"  unparsed) VALUES ($1::bytea, decode($2, 'hex'), $3, "
+	"  $4::jsonb IS NULL) "
 	"  ON CONFLICT (bodyHash) DO NOTHING RETURNING id), "
 	"ent AS (INSERT INTO webhook_entries (eventId, entryHash, object, "
 	"  accountId, connectionId, isTest, payload) "
@@ -117,8 +118,12 @@ inspect(const char *body, size_t len, char **object, int *is_json)
 
 	*object = NULL;
 	*is_json = 0;
-	/* jansson refuses \u0000 and lone surrogates, as jsonb does. */
-	root = json_loadb(body, len, 0, NULL);
+	/*
+	 * jansson refuses \u0000 and lone surrogates, as jsonb does.  An
+	 * integer past 64 bits is read as a real here (only "object" is read)
+	 * and exactly by jsonb, which takes any number.
+	 */
+	root = json_loadb(body, len, JSON_DECODE_INT_AS_REAL, NULL);
 	if (root == NULL || !json_is_object(root)) {
 		json_decref(root);
 		return IG_OK;
@@ -165,6 +170,9 @@ ig_webhook_store(struct ig_ctx *ctx, const char *body, size_t len,
 	if ((er = ig_db_exec(ctx->db, &webhook_store, vals, &res)) != IG_OK)
 		goto out;
 	*fresh = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "1") == 0;
+	if (*fresh && !is_json)
+		ig_log_warnx("webhook delivery of %zu bytes is not a JSON "
+		    "object: stored raw, flagged unparsed, no entries", len);
 	ig_log_info("webhook delivery of %zu bytes: %s, %s new entries", len,
 	    *fresh ? "stored" : "duplicate", PQntuples(res) == 1 ?
 	    PQgetvalue(res, 0, 1) : "0");

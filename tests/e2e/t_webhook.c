@@ -888,13 +888,50 @@ t_deauth_other_untouched(void)
 	CHECK(untouched(conn[1]));
 }
 
+/*
+ * A number past 64 bits is no reason to lose a delivery: PostgreSQL reads
+ * it exactly.  A body that is not a JSON object at all is kept raw and
+ * flagged unparsed, never silently left without entries.
+ */
+static void
+t_unparsed_kept(void)
+{
+	char		 acct[32], body[512];
+	const char	*a[] = { acct }, *b[] = { body };
+
+	hook_newid(acct, sizeof(acct));
+	(void)snprintf(body, sizeof(body), "{\"object\":\"instagram\","
+	    "\"entry\":[{\"id\":\"%s\",\"time\":1,\"changes\":[{\"field\":"
+	    "\"comments\",\"value\":{\"n\":123456789012345678901234567890}}]}]}",
+	    acct);
+	CHECK(hook_post(body, strlen(body), secret(), NULL) == 200);
+	CHECK(hook_count("SELECT count(*) FROM webhook_entries WHERE "
+	    "accountid = $1 AND payload->'changes'->0->'value'->>'n' = "
+	    "'123456789012345678901234567890'", 1, a) == 1);
+	CHECK(hook_count("SELECT count(*) FROM webhook_events WHERE "
+	    "body = convert_to($1, 'UTF8') AND NOT unparsed", 1, b) == 1);
+	(void)snprintf(body, sizeof(body), "[\"not an object %s\"]",
+	    hook_nonce());
+	CHECK(hook_post(body, strlen(body), secret(), NULL) == 200);
+	CHECK(hook_count("SELECT count(*) FROM webhook_events WHERE "
+	    "body = convert_to($1, 'UTF8') AND unparsed", 1, b) == 1);
+}
+
+/* Raw deliveries whose body names account $1. */
+#define EVENTS_OF \
+	"SELECT count(*) FROM webhook_events WHERE position(convert_to($1, " \
+	"'UTF8') IN body) > 0"
+
 static void
 t_deletion_flow(void)
 {
 	static const char	 path[] = "/webhooks/instagram/data-deletion";
 	char			 ext[64], puid[32], baid[32], conn[64],
-				 form[1024], want[256], get[512], *esc;
+				 form[1024], want[256], get[512], *esc,
+				 other[32], *body;
 	const char		*p[] = { conn };
+	const char		*alone[] = { baid }, *both[] = { baid, other };
+	const char		*ev_b[] = { baid }, *ev_o[] = { other };
 	const char		*code, *url;
 	struct http_resp	 r;
 	json_t			*o, *s;
@@ -903,8 +940,17 @@ t_deletion_flow(void)
 	(void)snprintf(ext, sizeof(ext), "hook-delete-%s", hook_nonce());
 	hook_newid(puid, sizeof(puid));
 	hook_newid(baid, sizeof(baid));
+	hook_newid(other, sizeof(other));
 	CHECK(hook_connection_new(ext, puid, baid, conn, sizeof(conn)));
 	check_forgeries(path, puid, conn);
+	/* A delivery of the account's alone, and one it shares. */
+	body = hook_delivery(alone, 1, 2);
+	CHECK(hook_post(body, strlen(body), secret(), NULL) == 200);
+	free(body);
+	body = hook_delivery(both, 2, 2);
+	CHECK(hook_post(body, strlen(body), secret(), NULL) == 200);
+	free(body);
+	CHECK(hook_count(EVENTS_OF, 1, ev_b) == 2);
 
 	signed_form(form, sizeof(form), secret(), "HMAC-SHA256", puid);
 	CHECK(post_form(path, form, &r) == 200);
@@ -920,6 +966,17 @@ t_deletion_flow(void)
 	CHECK(strncmp(url, "http", 4) == 0);
 	CHECK(hook_count("SELECT count(*) FROM oauth_connections WHERE "
 	    "id = $1::uuid", 1, p) == 0);
+	/*
+	 * The raw delivery that held only its entries is gone; the shared
+	 * one stays (another account's data is in it), with the other
+	 * account's entry alone.
+	 */
+	CHECK(hook_count("SELECT count(*) FROM webhook_entries WHERE "
+	    "accountid = $1", 1, ev_b) == 0);
+	CHECK(hook_count(EVENTS_OF, 1, ev_b) == 1);
+	CHECK(hook_count(EVENTS_OF, 1, ev_o) == 1);
+	CHECK(hook_count("SELECT count(*) FROM webhook_entries WHERE "
+	    "accountid = $1", 1, ev_o) == 1);
 
 	esc = curl_easy_escape(NULL, code, 0);
 	(void)snprintf(get, sizeof(get), "%s?code=%s", path, esc);
@@ -994,6 +1051,7 @@ static const struct ig_test tests[] = {
 	TEST(t_deauth_by_business_account_id),
 	TEST(t_deauth_other_untouched),
 	TEST(t_deletion_flow),
+	TEST(t_unparsed_kept),
 	TEST(t_deletion_unknown_code_404),
 	TEST(t_signed_request_empty),
 };
