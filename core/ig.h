@@ -267,6 +267,12 @@ enum ig_err	 ig_cfg_load(struct ig_cfg *cfg, unsigned needs,
 		    char *msg, size_t msgsz);
 void		 ig_cfg_free(struct ig_cfg *);
 
+/*
+ * 1 if "uri" is one of the redirect URIs a caller may name
+ * (IGCONNECT_REDIRECT_URIS, else INSTAGRAM_REDIRECT_URI), byte for byte.
+ */
+int		 ig_redirect_allowed(const struct ig_cfg *, const char *uri);
+
 /* ---------------------------------------------------------------- log.c */
 
 #define IG_LOG_ERR	0
