@@ -100,6 +100,8 @@ struct	ig_route {
 	enum ig_path_id	 path_id;
 	int		 returns_token;	/* 1: shows the connection's token
 					   when IGCONNECT_RETURN_TOKENS=1 */
+	int		 stateless;	/* 1: takes a code without a state
+					   (ig_req_stateless()) */
 };
 
 /* shape.c: the index of the shape "name" ("" canonical), -1 if unknown. */

@@ -442,6 +442,14 @@ json_t		*ig_req_json(const struct ig_req *);
 const char	*ig_req_id(const struct ig_req *);
 
 /*
+ * 1 if the request's route takes an authorization code without a state
+ * (seed 004's front end builds the login URL itself and sends none):
+ * the code is then taken only with a redirect URI on the allow-list,
+ * and protection against login CSRF is the front end's.
+ */
+int		 ig_req_stateless(const struct ig_req *);
+
+/*
  * Percent-decode "in" (n bytes) once, '+' as space, into a new string.
  * Rejects bad escapes and embedded NUL with IG_EINPUT.
  */

@@ -81,7 +81,7 @@ static const struct ig_route routes[] = {
 
 	/* seed 004 */
 
-	{ NULL, 0, NULL, 0, IG_PATH_NONE, 0 },
+	{ NULL, 0, NULL, 0, IG_PATH_NONE, 0, 0 },
 };
 
 json_t *
