@@ -145,7 +145,25 @@ json_t		*ig_shape_iso_ms(const json_t *iso);
 
 /* seed003.c */
 
+/* GET /auth/instagram/login: {authUrl, redirectTo}, the same URL. */
+json_t		*ig_seed003_login(const struct ig_shaping *);
+
+/* A connection (login, refresh): {ok: true, connection}. */
+json_t		*ig_seed003_connection(const struct ig_shaping *);
+
+/* GET /api/integrations: {ok: true, integrations: {instagram}}. */
+json_t		*ig_seed003_integrations(const struct ig_shaping *);
+
+/* GET (the connection) and DELETE ({ok: true}) of :userId. */
+json_t		*ig_seed003_integration(const struct ig_shaping *);
+
 /* seed004.c */
+
+/*
+ * The token exchange and the refresh: {integration, token, expiresAt},
+ * the token members only when the route shows the token.
+ */
+json_t		*ig_seed004_integration(const struct ig_shaping *);
 
 /* shape.c: the body of the request's route, new; NULL out of memory. */
 json_t		*ig_shape_data(const struct ig_shaping *);

@@ -78,8 +78,24 @@ static const struct ig_route routes[] = {
 	/* seed 001 */
 
 	/* seed 003 */
+	{ .endpoint = "oauth-url", .compat = SEED003,
+	    .shape = ig_seed003_login },
+	{ .endpoint = "oauth-exchange", .compat = SEED003,
+	    .shape = ig_seed003_connection },
+	{ .endpoint = "integrations", .compat = SEED003,
+	    .shape = ig_seed003_integrations },
+	{ .endpoint = "integration", .compat = SEED003,
+	    .shape = ig_seed003_integration, .path_id = IG_PATH_USER },
+	{ .endpoint = "integration-refresh", .compat = SEED003,
+	    .shape = ig_seed003_connection },
 
 	/* seed 004 */
+	{ .endpoint = "oauth-exchange", .compat = SEED004,
+	    .shape = ig_seed004_integration, .returns_token = 1,
+	    .stateless = 1 },
+	{ .endpoint = "integration-refresh", .compat = SEED004,
+	    .shape = ig_seed004_integration, .returns_token = 1,
+	    .path_id = IG_PATH_CONNECTION },
 
 	{ NULL, 0, NULL, 0, IG_PATH_NONE, 0, 0 },
 };
