@@ -59,7 +59,9 @@ for p in fcgi/*; do
 	cp "$p" "$tmp/libexec/"
 	cp "$p" "$tmp/home/public_html/igconnect/"
 done
-cp deploy/apache/root.htaccess "$tmp/home/public_html/.htaccess"
+# Every seed's compatibility rules enabled, as the local stack does.
+sed -e 's/^\( *\)# \[seed[0-9][0-9]*\] /\1/' deploy/apache/root.htaccess \
+    >"$tmp/home/public_html/.htaccess"
 cp deploy/apache/bin.htaccess "$tmp/home/public_html/igconnect/.htaccess"
 venv=$tmp/etc/igconnect.env
 henv=$tmp/home/.config/igconnect/igconnect.env
@@ -145,6 +147,20 @@ flow_all "http://127.0.0.1:$vport" vhost "$acct"
 flow_webhook "http://127.0.0.1:$vport" vhost
 flow_all "http://127.0.0.1:$hport" htaccess $((acct + 1))
 flow_webhook "http://127.0.0.1:$hport" htaccess
+
+# One request per seed: the rule reaches its program, and the shape its
+# E= flag names reaches it too (as REDIRECT_IGCONNECT_COMPAT).
+s_auth="Authorization: Bearer $(flow_jwt "cgi-seeds-$$")"
+st=$(hreq GET "http://127.0.0.1:$hport/auth/instagram/login" -H "$s_auth")
+check "htaccess: seed 003 login 200 {authUrl, redirectTo}" [ "$st:$(jq -r \
+    'if .authUrl != null and .redirectTo == .authUrl then "same" else
+    "differ" end' "$tmp/b" 2>/dev/null)" = 200:same ]
+st=$(hreq POST "http://127.0.0.1:$hport/integrations/instagram/token" \
+    -H "$s_auth" -H 'Content-Type: application/json' \
+    --data-binary '{"code":"c","redirectUri":"https://evil.example/cb"}')
+check "htaccess: seed 004 token refuses a redirectUri not allowed" \
+    [ "$st:$(jq -r .error_description "$tmp/b" 2>/dev/null)" = \
+    "400:redirectUri must be one of the allowed redirect URIs" ]
 
 # The programs' directory runs nothing asked for directly, and hides
 # nothing that is not a program.
