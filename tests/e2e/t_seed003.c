@@ -613,6 +613,36 @@ t_connection_card(void)
 	flow_user_free(&v);
 }
 
+/* A user id a path must escape, as identity providers make them. */
+static void
+t_escaped_user_id(void)
+{
+	struct flow_user	 u;
+	long long		 n = flow_account(0);
+	char			 escaped[128];
+	json_t			*o;
+	long			 st;
+
+	CHECK(fake_reset());
+	flow_user_new(&u);
+	(void)snprintf(escaped, sizeof(escaped), "auth0%%7C%s", u.id);
+	(void)snprintf(u.id, sizeof(u.id), "auth0|%.50s", escaped + 8);
+	free(u.jwt);
+	u.jwt = flow_jwt(u.id, 300, NULL);
+	CHECK(connect003(&u, n, &o) == 200);
+	json_decref(o);
+	o = flow_req_json(&u, "GET", path_one(escaped), NULL, &st);
+	if (!CHECK(st == 200))
+		printf("  %s as %s: %ld\n", path_one(escaped), u.id, st);
+	check_ok_card(o, n, "connected");
+	json_decref(o);
+	o = flow_req_json(&u, "GET", path_all(escaped), NULL, &st);
+	CHECK(st == 200 && strcmp(jstr(json_object_get(json_object_get(o,
+	    "integrations"), "instagram"), "status"), "connected") == 0);
+	json_decref(o);
+	flow_user_free(&u);
+}
+
 static void
 t_disconnect(void)
 {
@@ -750,6 +780,7 @@ static const struct ig_test tests[] = {
 	TEST(t_access_token_unknown),
 	TEST(t_integrations_page),
 	TEST(t_connection_card),
+	TEST(t_escaped_user_id),
 	TEST(t_disconnect),
 	TEST(t_refresh),
 	TEST(t_no_token_in_answers),
