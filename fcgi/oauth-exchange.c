@@ -209,7 +209,8 @@ handle(struct ig_ctx *ctx)
 	if (state == NULL ? code == NULL || !ig_req_stateless(ctx->req) :
 	    code == NULL && denied == NULL)
 		return ig_refuse(ctx->req, IG_EINPUT,
-		    ig_req_stateless(ctx->req) ? "expected {code, redirectUri}" :
+		    ig_req_stateless(ctx->req) ?
+		    "expected {code, redirectUri}" :
 		    "expected {code, state}, {state, error} or "
 		    "{selection, pageId}");
 	if (code != NULL && !clean_code(code, clean))

@@ -28,7 +28,8 @@
 #define DAY		86400
 
 static const char	PATH_LOGIN[] = "/auth/instagram/login";
-static const char	PATH_CALLBACK[] = "/api/integrations/instagram/callback";
+static const char	PATH_CALLBACK[] =
+    "/api/integrations/instagram/callback";
 static const char	PATH_ALL[] = "/api/integrations";
 static const char	PATH_REFRESH[] = "/api/integrations/instagram/refresh";
 
