@@ -219,7 +219,8 @@ handle(struct ig_ctx *ctx)
 	if (state == NULL)
 		er = from_stateless_code(ctx, &rq, clean);
 	else
-		er = from_state(ctx, &rq, state, code != NULL ? clean : NULL);
+		/* A denial wins over any code that came with it. */
+		er = from_state(ctx, &rq, state, denied == NULL ? clean : NULL);
 	ig_wipe(clean, sizeof(clean));
 	return er;
 }
