@@ -653,8 +653,10 @@ t_denied(void)
 	CHECK(flow_start(&u, NULL, &d) == 200);
 	CHECK(flow_authorize(&d, "&fake_deny=1"));
 	CHECK(strcmp(d.error, "access_denied") == 0 && d.code[0] == '\0');
-	o = json_pack("{s:s, s:s, s:s}", "state", d.state, "error",
-	    d.error, "error_description", "denied CANARY-DENY-7731 <b>x</b>");
+	/* A code beside the denial changes nothing: it is a denial. */
+	o = json_pack("{s:s, s:s, s:s, s:s}", "state", d.state, "error",
+	    d.error, "error_description", "denied CANARY-DENY-7731 <b>x</b>",
+	    "code", "AQBxfakecode123456");
 	s = json_dumps(o, JSON_COMPACT);
 	flow_req(&u, "POST", "/oauth/instagram/exchange", NULL, s, &r);
 	check_error(&r, 400, "access_denied");
