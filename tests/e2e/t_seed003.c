@@ -58,24 +58,6 @@ path_all(const char *id)
 	return p;
 }
 
-/* The user's connection row's id, "" if none. */
-static const char *
-conn_id(const struct flow_user *u)
-{
-	static char	id[64];
-
-	(void)db_val(id, sizeof(id), "SELECT id::text FROM oauth_connections "
-	    "WHERE " FLOW_CONN, u->id, NULL);
-	return id;
-}
-
-static long long
-conn_rows(const struct flow_user *u)
-{
-	return db_long("SELECT count(*) FROM oauth_connections WHERE "
-	    FLOW_CONN, u->id, NULL);
-}
-
 /* Seed 003's error body: {ok: false, error, message, requestId}. */
 static void
 check_error003(const struct http_resp *r, long status, const char *code)
@@ -258,15 +240,6 @@ callback_token_on(const struct flow_user *u, const char *token,
 	return st;
 }
 
-static void
-age_token(const struct flow_user *u)
-{
-	CHECK(db_exec("UPDATE oauth_connections SET tokenissuedat = "
-	    "tokenissuedat - interval '25 hours' WHERE " FLOW_CONN, u->id,
-	    NULL) == 1);
-	CHECK(fake_post("/_fake/clock", "{\"advance\":90000}") == 200);
-}
-
 /* ------------------------------------------------------------ login */
 
 static void
@@ -311,7 +284,7 @@ t_connect(void)
 	o = resp_json(&r);
 	http_resp_free(&r);
 	c = check_ok_card(o, n, "connected");
-	CHECK(strcmp(jstr(c, "id"), conn_id(&u)) == 0);
+	CHECK(strcmp(jstr(c, "id"), flow_conn_id(&u)) == 0);
 	CHECK(iso_near(jstr(c, "expiresAt"), EXCHANGE_TTL, 300));
 	CHECK(iso_near(jstr(c, "connectedAt"), 0, 120));
 	CHECK(json_is_false(json_object_get(c, "needsRefresh")));
@@ -365,7 +338,7 @@ t_callback_refused(void)
 	check_error(&r, 405, "method_not_allowed");
 	http_resp_free(&r);
 	CHECK(fake_count("code_exchange") == 0);
-	CHECK(conn_rows(&u) == 0 && conn_rows(&v) == 0);
+	CHECK(flow_conn_rows(&u) == 0 && flow_conn_rows(&v) == 0);
 	flow_user_free(&u);
 	flow_user_free(&v);
 }
@@ -392,7 +365,7 @@ t_access_token_off(void)
 	json_decref(o);
 	http_resp_free(&r);
 	CHECK(fake_count("me") == 0 && fake_count("ig_exchange") == 0);
-	CHECK(conn_rows(&u) == 0);
+	CHECK(flow_conn_rows(&u) == 0);
 	flow_user_free(&u);
 }
 
@@ -417,7 +390,7 @@ t_access_token_short_upgraded(void)
 	check_no_store(&r);
 	o = resp_json(&r);
 	c = check_ok_card(o, n, "connected");
-	CHECK(strcmp(jstr(c, "id"), conn_id(&u)) == 0);
+	CHECK(strcmp(jstr(c, "id"), flow_conn_id(&u)) == 0);
 	CHECK(iso_near(jstr(c, "expiresAt"), EXCHANGE_TTL, 300));
 	CHECK(strstr(r.body, tok) == NULL);
 	json_decref(o);
@@ -487,7 +460,7 @@ t_access_token_unknown(void)
 	check_error003(&r, 400, "invalid_grant");
 	http_resp_free(&r);
 	CHECK(fake_count("me") == 1 && fake_count("ig_exchange") == 0);
-	CHECK(conn_rows(&u) == 0);
+	CHECK(flow_conn_rows(&u) == 0);
 	flow_user_free(&u);
 }
 
@@ -593,7 +566,7 @@ t_connection_card(void)
 	o = resp_json(&r);
 	http_resp_free(&r);
 	c = check_ok_card(o, n, "connected");
-	CHECK(strcmp(jstr(c, "id"), conn_id(&u)) == 0);
+	CHECK(strcmp(jstr(c, "id"), flow_conn_id(&u)) == 0);
 	json_decref(o);
 	/* Another user's card: 403, whoever asks. */
 	flow_req(&v, "GET", path_one(u.id), NULL, NULL, &r);
@@ -719,7 +692,7 @@ t_refresh(void)
 	    strtol(v, NULL, 10) > DAY - 300);
 	http_resp_free(&r);
 	CHECK(fake_count("refresh") == 0);
-	age_token(&u);
+	flow_age_token(&u);
 	CHECK(flow_req(&u, "POST", PATH_REFRESH, NULL, "", &r) == 200);
 	check_no_store(&r);
 	o = resp_json(&r);
@@ -752,7 +725,7 @@ t_no_token_in_answers(void)
 	json_decref(o);
 	flow_req(&u, "GET", path_all(u.id), NULL, NULL, &r[nr++]);
 	flow_req(&u, "GET", path_one(u.id), NULL, NULL, &r[nr++]);
-	age_token(&u);
+	flow_age_token(&u);
 	flow_req(&u, "POST", PATH_REFRESH, NULL, "", &r[nr++]);
 	CHECK(fake_token(n, "short", tok, sizeof(tok)));
 	callback_token_on(&u, tok, &r[nr++]);

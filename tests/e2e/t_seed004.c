@@ -50,24 +50,6 @@ path_refresh(const char *id)
 	return p;
 }
 
-/* The user's connection row's id, "" if none. */
-static const char *
-conn_id(const struct flow_user *u)
-{
-	static char	id[64];
-
-	(void)db_val(id, sizeof(id), "SELECT id::text FROM oauth_connections "
-	    "WHERE " FLOW_CONN, u->id, NULL);
-	return id;
-}
-
-static long long
-conn_rows(const struct flow_user *u)
-{
-	return db_long("SELECT count(*) FROM oauth_connections WHERE "
-	    FLOW_CONN, u->id, NULL);
-}
-
 /* The redirect URIs the stack allows: INSTAGRAM_REDIRECT_URI and more. */
 static const char *
 redirect_uri(int alt)
@@ -215,7 +197,7 @@ check_integration(const json_t *o, const struct flow_user *u, long long n,
 		CHECK(strcmp(jstr(o, "token"), jstr(in, "token")) == 0);
 		(void)snprintf(tok, toksz, "%s", jstr(o, "token"));
 	}
-	CHECK(strcmp(jstr(in, "id"), conn_id(u)) == 0);
+	CHECK(strcmp(jstr(in, "id"), flow_conn_id(u)) == 0);
 	CHECK(strcmp(jstr(in, "name"), "INSTAGRAM") == 0);
 	/* Above 2^53: only a string keeps it exact. */
 	(void)snprintf(want, sizeof(want), "%lld", IG_ID + n);
@@ -241,15 +223,6 @@ connected_user(struct flow_user *u, long long *n)
 	st = token(u, code, redirect_uri(0), &r);
 	http_resp_free(&r);
 	return CHECK(st == 200);
-}
-
-static void
-age_token(const struct flow_user *u)
-{
-	CHECK(db_exec("UPDATE oauth_connections SET tokenissuedat = "
-	    "tokenissuedat - interval '25 hours' WHERE " FLOW_CONN, u->id,
-	    NULL) == 1);
-	CHECK(fake_post("/_fake/clock", "{\"advance\":90000}") == 200);
 }
 
 /* 1 if the fake takes "tok" as account "n"'s token (GET /me). */
@@ -296,7 +269,7 @@ t_token_exchange(void)
 	CHECK(labs((long)(check_integration(o, &u, n, NULL, 0) - time(NULL)) -
 	    EXCHANGE_TTL) < 300);
 	json_decref(o);
-	CHECK(conn_rows(&u) == 1);
+	CHECK(flow_conn_rows(&u) == 1);
 	/* The code went to Meta with the redirect URI the front end used. */
 	CHECK(fake_count("code_exchange") == 1);
 	req = fake_get("/_fake/requests?route=code_exchange&limit=1");
@@ -375,7 +348,7 @@ t_token_refused(void)
 	check_error(&r, 405, "method_not_allowed");
 	http_resp_free(&r);
 	CHECK(fake_count("code_exchange") == 0);
-	CHECK(conn_rows(&u) == 0);
+	CHECK(flow_conn_rows(&u) == 0);
 	/* The code is still good for its own front end. */
 	CHECK(token(&v, code, redirect_uri(0), &r) == 200);
 	http_resp_free(&r);
@@ -397,13 +370,13 @@ t_refresh(void)
 	CHECK(fake_reset());
 	if (!connected_user(&u, &n))
 		return;
-	(void)snprintf(id, sizeof(id), "%s", conn_id(&u));
+	(void)snprintf(id, sizeof(id), "%s", flow_conn_id(&u));
 	/* Meta refreshes only tokens a day old. */
 	flow_req(&u, "POST", path_refresh(id), NULL, NULL, &r);
 	check_error(&r, 409, "too_early");
 	http_resp_free(&r);
 	CHECK(fake_count("refresh") == 0);
-	age_token(&u);
+	flow_age_token(&u);
 	CHECK(flow_req(&u, "POST", path_refresh(id), NULL, NULL, &r) == 200);
 	check_no_store(&r);
 	o = resp_json(&r);
@@ -432,10 +405,10 @@ t_refresh_not_yours(void)
 	if (!connected_user(&u, &n) || !connected_user(&v, &m))
 		return;
 	flow_user_new(&w);
-	age_token(&u);
-	age_token(&v);
-	(void)snprintf(uid, sizeof(uid), "%s", conn_id(&u));
-	(void)snprintf(vid, sizeof(vid), "%s", conn_id(&v));
+	flow_age_token(&u);
+	flow_age_token(&v);
+	(void)snprintf(uid, sizeof(uid), "%s", flow_conn_id(&u));
+	(void)snprintf(vid, sizeof(vid), "%s", flow_conn_id(&v));
 	CHECK(db_val(before, sizeof(before), "SELECT c::text FROM "
 	    "oauth_connections c WHERE " FLOW_CONN, u.id, NULL) == 1);
 	flow_req(&v, "POST", path_refresh(uid), NULL, NULL, &r);
@@ -481,8 +454,8 @@ t_no_token_by_default(void)
 	CHECK(fake_reset());
 	if (!connected_user(&u, &n))
 		return;
-	(void)snprintf(id, sizeof(id), "%s", conn_id(&u));
-	age_token(&u);
+	(void)snprintf(id, sizeof(id), "%s", flow_conn_id(&u));
+	flow_age_token(&u);
 	CHECK(flow_req(&u, "POST", path_refresh(id), NULL, NULL, &r[0]) ==
 	    200);
 	CHECK(flow_req(&u, "GET", "/integrations/instagram", NULL, NULL,
@@ -535,8 +508,8 @@ t_tokens_when_switched_on(void)
 	json_decref(o);
 	CHECK(fake_knows(first, n));
 	/* A refresh answers the new token. */
-	(void)snprintf(id, sizeof(id), "%s", conn_id(&u));
-	age_token(&u);
+	(void)snprintf(id, sizeof(id), "%s", flow_conn_id(&u));
+	flow_age_token(&u);
 	CHECK(flow_cgi(&u, "integration-refresh", tokens_on, "POST",
 	    path_refresh(id), NULL, &r) == 200);
 	o = resp_json(&r);

@@ -845,6 +845,32 @@ db_exec(const char *sql, ...)
 	return n;
 }
 
+long long
+flow_conn_rows(const struct flow_user *u)
+{
+	return db_long("SELECT count(*) FROM oauth_connections WHERE "
+	    FLOW_CONN, u->id, NULL);
+}
+
+const char *
+flow_conn_id(const struct flow_user *u)
+{
+	static char	id[64];
+
+	(void)db_val(id, sizeof(id), "SELECT id::text FROM oauth_connections "
+	    "WHERE " FLOW_CONN, u->id, NULL);
+	return id;
+}
+
+void
+flow_age_token(const struct flow_user *u)
+{
+	CHECK(db_exec("UPDATE oauth_connections SET tokenissuedat = "
+	    "tokenissuedat - interval '25 hours' WHERE " FLOW_CONN, u->id,
+	    NULL) == 1);
+	CHECK(fake_post("/_fake/clock", "{\"advance\":90000}") == 200);
+}
+
 /* ------------------------------------------------------------ shapes */
 
 /* The number that "n" decimal digits at "s" spell. */

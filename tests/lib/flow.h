@@ -234,6 +234,18 @@ long		 db_exec(const char *sql, ...) __attribute__((sentinel));
 	"userid = (SELECT id FROM users WHERE externalid = $1) " \
 	"AND provider = 'instagram'"
 
+/* How many Instagram connection rows the user has (0 or 1), or -1. */
+long long	 flow_conn_rows(const struct flow_user *u);
+
+/* The id of the user's connection row, "" if none (a static buffer). */
+const char	*flow_conn_id(const struct flow_user *u);
+
+/*
+ * CHECK-age the user's token by 25 hours, for us and for the fake's
+ * clock: Meta refreshes only tokens at least 24 hours old.
+ */
+void		 flow_age_token(const struct flow_user *u);
+
 /* ---------------------------------------------------------------- shapes */
 
 /* "YYYY-MM-DDTHH:MM:SSZ" as a time, or -1 if not exactly that. */
