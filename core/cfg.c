@@ -175,6 +175,21 @@ p_redirects(struct ig_cfg *c, const struct var *v, const char *s, char *msg,
 	return set_str(c, v, s);
 }
 
+int
+ig_redirect_allowed(const struct ig_cfg *c, const char *uri)
+{
+	const char	*list = c->redirect_uris;
+	size_t		 n = strlen(uri), len;
+
+	while (list != NULL) {
+		len = strcspn(list, ",");
+		if (len == n && strncmp(list, uri, n) == 0)
+			return 1;
+		list = list[len] == ',' ? list + len + 1 : NULL;
+	}
+	return 0;
+}
+
 /*
  * "scope[,scope...]": Meta's permission names are [a-z_], and the list
  * must hold the flavor's basic permission "basic" (Meta's login flavors).

@@ -105,6 +105,8 @@ struct	ig_route {
 	enum ig_path_id	 path_id;
 	int		 returns_token;	/* 1: shows the connection's token
 					   when IGCONNECT_RETURN_TOKENS=1 */
+	int		 stateless;	/* 1: takes a code without a state
+					   (ig_req_stateless()) */
 };
 
 /* shape.c: the index of the shape "name" ("" canonical), -1 if unknown. */
@@ -164,7 +166,25 @@ json_t		*ig_seed001_published(const struct ig_shaping *);
 
 /* seed003.c */
 
+/* GET /auth/instagram/login: {authUrl, redirectTo}, the same URL. */
+json_t		*ig_seed003_login(const struct ig_shaping *);
+
+/* A connection (login, refresh): {ok: true, connection}. */
+json_t		*ig_seed003_connection(const struct ig_shaping *);
+
+/* GET /api/integrations: {ok: true, integrations: {instagram}}. */
+json_t		*ig_seed003_integrations(const struct ig_shaping *);
+
+/* GET (the connection) and DELETE ({ok: true}) of :userId. */
+json_t		*ig_seed003_integration(const struct ig_shaping *);
+
 /* seed004.c */
+
+/*
+ * The token exchange and the refresh: {integration, token, expiresAt},
+ * the token members only when the route shows the token.
+ */
+json_t		*ig_seed004_integration(const struct ig_shaping *);
 
 /* shape.c: the body of the request's route, new; NULL out of memory. */
 json_t		*ig_shape_data(const struct ig_shaping *);

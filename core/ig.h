@@ -280,6 +280,12 @@ enum ig_err	 ig_cfg_load(struct ig_cfg *cfg, unsigned needs,
 		    char *msg, size_t msgsz);
 void		 ig_cfg_free(struct ig_cfg *);
 
+/*
+ * 1 if "uri" is one of the redirect URIs a caller may name
+ * (IGCONNECT_REDIRECT_URIS, else INSTAGRAM_REDIRECT_URI), byte for byte.
+ */
+int		 ig_redirect_allowed(const struct ig_cfg *, const char *uri);
+
 /* ---------------------------------------------------------------- log.c */
 
 #define IG_LOG_ERR	0
@@ -494,6 +500,14 @@ enum ig_flavor	 ig_req_flavor(const struct ig_req *);
  * route's :userId itself).
  */
 int		 ig_req_routed(const struct ig_req *);
+
+/*
+ * 1 if the request's route takes an authorization code without a state
+ * (seed 004's front end builds the login URL itself and sends none):
+ * the code is then taken only with a redirect URI on the allow-list,
+ * and protection against login CSRF is the front end's.
+ */
+int		 ig_req_stateless(const struct ig_req *);
 
 /*
  * Percent-decode "in" (n bytes) once, '+' as space, into a new string.

@@ -172,6 +172,12 @@ ig_req_path_id(const struct ig_req *r, enum ig_path_id kind)
 }
 
 int
+ig_req_stateless(const struct ig_req *r)
+{
+	return r->route != NULL && r->route->stateless;
+}
+
+int
 ig_resp_sent(const struct ig_req *r)
 {
 	return r->status != 0;

@@ -92,29 +92,47 @@ static const struct {
 /* The endpoints a shape answers differently from the canonical API. */
 static const struct ig_route routes[] = {
 	/* seed 000 */
-	{ "signin", SEED000, ig_seed000_signin, 0, IG_PATH_NONE, 0 },
+	{ .endpoint = "signin", .compat = SEED000,
+	    .shape = ig_seed000_signin },
 
 	/* seed 001 */
-	{ "oauth-url", SEED001, ig_seed001_url, 0, IG_PATH_NONE, 0 },
-	{ "oauth-exchange", SEED001, ig_seed001_connected, 0, IG_PATH_NONE,
-	    0 },
+	{ .endpoint = "oauth-url", .compat = SEED001,
+	    .shape = ig_seed001_url },
+	{ .endpoint = "oauth-exchange", .compat = SEED001,
+	    .shape = ig_seed001_connected },
 	/*
 	 * GET /api/instagram/info/:userId is the overview's (GET
 	 * /integrations), which answers a user who never connected with
 	 * 200, not 404: seed001.c says why.
 	 */
-	{ "integrations", SEED001, ig_seed001_info, 0, IG_PATH_USER, 0 },
-	{ "integration", SEED001, ig_seed001_disconnected, IG_METHOD_DELETE,
-	    IG_PATH_USER, 0 },
+	{ .endpoint = "integrations", .compat = SEED001,
+	    .shape = ig_seed001_info, .path_id = IG_PATH_USER },
+	{ .endpoint = "integration", .compat = SEED001,
+	    .shape = ig_seed001_disconnected, .post_as = IG_METHOD_DELETE,
+	    .path_id = IG_PATH_USER },
 	/* POST /api/instagram/publish: the collection's POST alone. */
-	{ "media", SEED001, ig_seed001_published, IG_METHOD_POST,
-	    IG_PATH_NONE, 0 },
+	{ .endpoint = "media", .compat = SEED001,
+	    .shape = ig_seed001_published, .post_as = IG_METHOD_POST },
 
 	/* seed 003 */
+	{ .endpoint = "oauth-url", .compat = SEED003,
+	    .shape = ig_seed003_login },
+	{ .endpoint = "oauth-exchange", .compat = SEED003,
+	    .shape = ig_seed003_connection },
+	{ .endpoint = "integrations", .compat = SEED003,
+	    .shape = ig_seed003_integrations },
+	{ .endpoint = "integration", .compat = SEED003,
+	    .shape = ig_seed003_integration, .path_id = IG_PATH_USER },
+	{ .endpoint = "integration-refresh", .compat = SEED003,
+	    .shape = ig_seed003_connection },
 
 	/* seed 004 */
-
-	{ NULL, 0, NULL, 0, IG_PATH_NONE, 0 },
+	{ .endpoint = "oauth-exchange", .compat = SEED004,
+	    .shape = ig_seed004_integration, .returns_token = 1,
+	    .stateless = 1 },
+	{ .endpoint = "integration-refresh", .compat = SEED004,
+	    .shape = ig_seed004_integration, .returns_token = 1,
+	    .path_id = IG_PATH_CONNECTION },
 };
 
 json_t *
@@ -177,7 +195,7 @@ ig_route_find(const char *endpoint, int compat)
 	size_t	i;
 
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		if (routes[i].endpoint != NULL && routes[i].compat == compat &&
+		if (routes[i].compat == compat &&
 		    strcmp(routes[i].endpoint, endpoint) == 0)
 			return &routes[i];
 	return NULL;

@@ -3,7 +3,12 @@
  * oauth-exchange: POST /oauth/instagram/exchange (JSON or form) with
  *   {code, state[, pageId | instagramAccountId]}  after a login,
  *   {state, error, error_description}             when the user denied,
- *   {selection, pageId | instagramAccountId}      to finish a choice.
+ *   {selection, pageId | instagramAccountId}      to finish a choice,
+ *   {accessToken}                                 a token the front end
+ *                                                 got itself, when the
+ *                                                 operator allows it,
+ *   {code, redirectUri}                           on a route that sends
+ *                                                 no state (seed 004).
  * The state is consumed first, in one statement, and nothing reaches
  * Meta unless it was the caller's own live state; the state says which
  * flavor's login the code comes from, and ig_link_account() does the
@@ -15,7 +20,7 @@
 #include "ig.h"
 
 enum { P_CODE, P_STATE, P_ERROR, P_ERROR_DESCRIPTION, P_ERROR_REASON,
-    P_SELECTION, P_PAGE_ID, P_ACCOUNT_ID };
+    P_SELECTION, P_PAGE_ID, P_ACCOUNT_ID, P_ACCESS_TOKEN, P_REDIRECT_URI };
 
 static const struct ig_param params[] = {
 	/* +4: a code pasted with Meta's "#_" or "#_=_" (A.1, B.1). */
@@ -29,6 +34,8 @@ static const struct ig_param params[] = {
 	[P_SELECTION] = { "selection", 256, ig_valid_printable },
 	[P_PAGE_ID] = { "pageId", 30, ig_valid_digits },
 	[P_ACCOUNT_ID] = { "instagramAccountId", 30, ig_valid_digits },
+	[P_ACCESS_TOKEN] = { "accessToken", IG_MAX_TOKEN, ig_valid_token },
+	[P_REDIRECT_URI] = { "redirectUri", 1024, ig_valid_token },
 };
 
 /* 409 account_choice_required with the candidates and the selection. */
@@ -58,6 +65,14 @@ link_and_answer(struct ig_ctx *ctx, const struct ig_link_req *rq)
 		er = ig_reply_conn(ctx, res.conn);
 		break;
 	case IG_EMETA:
+		/* Meta's verdict on a front end's token is about the grant. */
+		if (rq->client_token != NULL && res.merr.cls == IG_META_TOKEN) {
+			er = ig_refuse(ctx->req, IG_EGRANT, "Meta does not "
+			    "accept accessToken (unknown, expired or "
+			    "revoked); log in with Instagram again");
+			break;
+		}
+		/* FALLTHROUGH */
 	case IG_ERATELIMIT:
 	case IG_EUPSTREAM:
 		er = ig_refuse_meta(ctx->req, er, &res.merr);
@@ -89,15 +104,93 @@ clean_code(const char *code, char *out)
 	return 1;
 }
 
+/*
+ * {accessToken}: off unless the operator allows it, since a token that
+ * passed through a browser may have leaked, and nothing binds it to a
+ * login this backend started.  Meta says whose it is (/me).
+ */
+static enum ig_err
+from_client_token(struct ig_ctx *ctx, struct ig_link_req *rq,
+    const char *token)
+{
+	char		uuid[37];
+	enum ig_err	er;
+
+	if (!ctx->cfg->accept_client_tokens)
+		return ig_refuse(ctx->req, IG_EINPUT, "accessToken is not "
+		    "accepted unless the operator enables "
+		    "IGCONNECT_ACCEPT_CLIENT_TOKENS; send {code, state} from "
+		    "the login instead");
+	if ((er = ig_user_ensure(ctx, rq->user, uuid)) != IG_OK)
+		return er;
+	rq->user_uuid = uuid;
+	rq->flavor = IG_FLAVOR_INSTAGRAM;
+	rq->client_token = token;
+	return link_and_answer(ctx, rq);
+}
+
+/*
+ * {code, redirectUri} on a stateless route: the front end made the
+ * login URL and guards it against CSRF itself; the code is the caller's
+ * for an Instagram Login with a redirect URI we allow.
+ */
+static enum ig_err
+from_stateless_code(struct ig_ctx *ctx, struct ig_link_req *rq,
+    const char *code)
+{
+	const char	*redirect = ig_req_get(ctx->req, P_REDIRECT_URI);
+	char		 uuid[37];
+	enum ig_err	 er;
+
+	if (redirect == NULL || !ig_redirect_allowed(ctx->cfg, redirect))
+		return ig_refuse(ctx->req, IG_EINPUT, "redirectUri must be "
+		    "one of the allowed redirect URIs");
+	if ((er = ig_user_ensure(ctx, rq->user, uuid)) != IG_OK)
+		return er;
+	rq->user_uuid = uuid;
+	rq->flavor = IG_FLAVOR_INSTAGRAM;
+	rq->code = code;
+	rq->redirect_uri = redirect;
+	return link_and_answer(ctx, rq);
+}
+
+/* {code, state} or {state, error}: the state first, then the code. */
+static enum ig_err
+from_state(struct ig_ctx *ctx, struct ig_link_req *rq, const char *state,
+    const char *code)
+{
+	char		 uuid[37];
+	char		*redirect_uri = NULL;
+	enum ig_err	 er;
+
+	er = ig_state_consume(ctx, rq->user, state, uuid, &rq->flavor,
+	    &redirect_uri);
+	if (er == IG_ENOTFOUND)
+		return IG_ESTATE;
+	if (er != IG_OK)
+		return er;
+	/* error_description is Meta's (or anyone's) text: never echoed. */
+	if (code == NULL)
+		er = IG_EDENIED;
+	else {
+		rq->user_uuid = uuid;
+		rq->code = code;
+		rq->redirect_uri = redirect_uri;
+		er = link_and_answer(ctx, rq);
+	}
+	free(redirect_uri);
+	return er;
+}
+
 static enum ig_err
 handle(struct ig_ctx *ctx)
 {
 	const char		*state = ig_req_get(ctx->req, P_STATE);
 	const char		*code = ig_req_get(ctx->req, P_CODE);
 	const char		*denied = ig_req_get(ctx->req, P_ERROR);
-	char			 user[IG_MAX_USER_ID + 1], uuid[37];
+	const char		*token = ig_req_get(ctx->req, P_ACCESS_TOKEN);
+	char			 user[IG_MAX_USER_ID + 1];
 	char			 clean[IG_MAX_CODE + 1];
-	char			*redirect_uri = NULL;
 	struct ig_link_req	 rq;
 	enum ig_err		 er;
 
@@ -110,29 +203,25 @@ handle(struct ig_ctx *ctx)
 	rq.account_id = ig_req_get(ctx->req, P_ACCOUNT_ID);
 	if ((rq.selection = ig_req_get(ctx->req, P_SELECTION)) != NULL)
 		return link_and_answer(ctx, &rq);
-	if (state == NULL || (code == NULL && denied == NULL))
-		return ig_refuse(ctx->req, IG_EINPUT, "expected {code, state}, "
-		    "{state, error} or {selection, pageId}");
+	if (token != NULL)
+		return from_client_token(ctx, &rq, token);
+	/* A code comes without a state only where the route says so. */
+	if (state == NULL ? code == NULL || !ig_req_stateless(ctx->req) :
+	    code == NULL && denied == NULL)
+		return ig_refuse(ctx->req, IG_EINPUT,
+		    ig_req_stateless(ctx->req) ?
+		    "expected {code, redirectUri}" :
+		    "expected {code, state}, {state, error} or "
+		    "{selection, pageId}");
 	if (code != NULL && !clean_code(code, clean))
 		return ig_refuse(ctx->req, IG_EINPUT,
 		    "invalid parameter \"code\"");
-	er = ig_state_consume(ctx, user, state, uuid, &rq.flavor,
-	    &redirect_uri);
-	if (er == IG_ENOTFOUND)
-		return IG_ESTATE;
-	if (er != IG_OK)
-		return er;
-	/* error_description is Meta's (or anyone's) text: never echoed. */
-	if (denied != NULL)
-		er = IG_EDENIED;
-	else {
-		rq.user_uuid = uuid;
-		rq.code = clean;
-		rq.redirect_uri = redirect_uri;
-		er = link_and_answer(ctx, &rq);
-		ig_wipe(clean, sizeof(clean));
-	}
-	free(redirect_uri);
+	if (state == NULL)
+		er = from_stateless_code(ctx, &rq, clean);
+	else
+		/* A denial wins over any code that came with it. */
+		er = from_state(ctx, &rq, state, denied == NULL ? clean : NULL);
+	ig_wipe(clean, sizeof(clean));
 	return er;
 }
 

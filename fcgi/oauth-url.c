@@ -10,7 +10,6 @@
  * URI, must be on the allow-list exactly.
  */
 #include <stdlib.h>
-#include <string.h>
 
 #include "ig.h"
 
@@ -20,22 +19,6 @@ static const struct ig_param params[] = {
 	[P_REDIRECT_URI] = { "redirect_uri", 1024, ig_valid_token },
 	[P_FLAVOR] = { "flavor", 16, ig_valid_alnum },
 };
-
-/* 1 if "uri" is one of the comma-separated allowed URIs, byte for byte. */
-static int
-redirect_allowed(const char *list, const char *uri)
-{
-	size_t	n = strlen(uri), len;
-
-	for (;;) {
-		len = strcspn(list, ",");
-		if (len == n && strncmp(list, uri, n) == 0)
-			return 1;
-		if (list[len] == '\0')
-			return 0;
-		list += len + 1;
-	}
-}
 
 static enum ig_err
 handle(struct ig_ctx *ctx)
@@ -63,7 +46,7 @@ handle(struct ig_ctx *ctx)
 		    "configured here (FACEBOOK_APP_ID and FACEBOOK_APP_SECRET)");
 	if (redirect == NULL)
 		redirect = cfg->ig_redirect_uri;
-	else if (!redirect_allowed(cfg->redirect_uris, redirect))
+	else if (!ig_redirect_allowed(cfg, redirect))
 		return ig_refuse(ctx->req, IG_EINPUT,
 		    "redirect_uri is not one of the allowed redirect URIs");
 	if ((er = ig_state_new(ctx, user, flavor, redirect, state, &exp)) !=

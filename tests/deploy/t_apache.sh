@@ -172,6 +172,20 @@ check "htaccess: seed 001 oauthUrl is Facebook Login's dialog" [ \
 st=$(hreq GET "$s_base/disconnect/$s_user" -H "$s_auth")
 check "htaccess: seed 001 disconnect by GET 405" [ "$st" = 405 ]
 
+# One request per seed: the rule reaches its program, and the shape its
+# E= flag names reaches it too (as REDIRECT_IGCONNECT_COMPAT).
+s_auth="Authorization: Bearer $(flow_jwt "cgi-seeds-$$")"
+st=$(hreq GET "http://127.0.0.1:$hport/auth/instagram/login" -H "$s_auth")
+check "htaccess: seed 003 login 200 {authUrl, redirectTo}" [ "$st:$(jq -r \
+    'if .authUrl != null and .redirectTo == .authUrl then "same" else
+    "differ" end' "$tmp/b" 2>/dev/null)" = 200:same ]
+st=$(hreq POST "http://127.0.0.1:$hport/integrations/instagram/token" \
+    -H "$s_auth" -H 'Content-Type: application/json' \
+    --data-binary '{"code":"c","redirectUri":"https://evil.example/cb"}')
+check "htaccess: seed 004 token refuses a redirectUri not allowed" \
+    [ "$st:$(jq -r .error_description "$tmp/b" 2>/dev/null)" = \
+    "400:redirectUri must be one of the allowed redirect URIs" ]
+
 # The programs' directory runs nothing asked for directly, and hides
 # nothing that is not a program.
 st=$(hreq GET "http://127.0.0.1:$hport/igconnect/healthz")

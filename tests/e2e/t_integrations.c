@@ -114,14 +114,6 @@ secs(const struct flow_user *u, const char *name)
 	return db_long(sql, u->id, NULL);
 }
 
-/* Age the token by 25 hours, for us and for the fake (A.4's 24 h). */
-static void
-age_token(const struct flow_user *u)
-{
-	CHECK(set(u, "tokenissuedat = tokenissuedat - interval '25 hours'"));
-	CHECK(fake_post("/_fake/clock", "{\"advance\":90000}") == 200);
-}
-
 /* ------------------------------------------------------------ auth */
 
 static void
@@ -257,7 +249,7 @@ t_user_isolation(void)
 		return;
 	flow_user_new(&b);
 	/* Due for refresh, so a refresh that reached it would happen. */
-	age_token(&a);
+	flow_age_token(&a);
 	CHECK(db_val(before, sizeof(before), "SELECT c::text FROM "
 	    "oauth_connections c WHERE " FLOW_CONN, a.id, NULL) == 1);
 	o = get_summary(&b);
@@ -481,7 +473,7 @@ t_refresh_ok(void)
 	/* Five days left and a day old: due, and allowed. */
 	CHECK(set(&u, "expiresat = (now() AT TIME ZONE 'UTC') + "
 	    "interval '5 days'"));
-	age_token(&u);
+	flow_age_token(&u);
 	CHECK(col(&u, "accesstoken", before, sizeof(before)) == 1);
 	h0 = history(&u);
 	o = get(&u, PATH_ONE, &status);
@@ -526,7 +518,7 @@ t_refresh_revoked(void)
 	CHECK(fake_reset());
 	if (!connected_user(&u, &n, NULL))
 		return;
-	age_token(&u);
+	flow_age_token(&u);
 	CHECK(fake_inject("{\"route\":\"refresh\",\"graph_error\":{\"code\":"
 	    "190,\"error_subcode\":460}}"));
 	refresh(&u, &r);
@@ -560,7 +552,7 @@ t_refresh_expired_locally(void)
 	CHECK(fake_reset());
 	if (!connected_user(&u, &n, NULL))
 		return;
-	age_token(&u);
+	flow_age_token(&u);
 	CHECK(set(&u, "expiresat = (now() AT TIME ZONE 'UTC') - "
 	    "interval '1 hour'"));
 	refresh(&u, &r);
@@ -883,7 +875,7 @@ t_no_secrets_leak(void)
 	CHECK(fake_reset());
 	if (!connected_user(&u, &n, NULL))
 		return;
-	age_token(&u);
+	flow_age_token(&u);
 	CHECK(refresh(&u, &r[nr++]) == 200);
 	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
 		CHECK(flow_req(&u, "GET", paths[i], NULL, NULL,

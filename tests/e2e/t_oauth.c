@@ -65,14 +65,7 @@ is_state(const char *s)
 	    "abcdefghijklmnopqrstuvwxyz0123456789-_") == 43;
 }
 
-/* The user's connection rows, and one column of the row. */
-static long long
-conn_rows(const struct flow_user *u)
-{
-	return db_long("SELECT count(*) FROM oauth_connections WHERE "
-	    FLOW_CONN, u->id, NULL);
-}
-
+/* One column of the user's connection row. */
 static int
 conn_col(const struct flow_user *u, const char *col, char *out,
     size_t outsz)
@@ -143,7 +136,7 @@ exchange_fails(const char *inject, long status, const char *code,
 		r->headers = strdup("");
 	}
 	/* The caller was told it failed: nothing half-stored behind that. */
-	CHECK(conn_rows(&u) == 0);
+	CHECK(flow_conn_rows(&u) == 0);
 	flow_user_free(&u);
 }
 
@@ -380,7 +373,7 @@ t_exchange_json(void)
 	CHECK(iso_near(jstr(o, "connectedAt"), 0, 120));
 	CHECK(json_object_size(json_object_get(o, "settings")) == 0);
 	/* The row: one, as the body says, tokens sealed. */
-	CHECK(conn_rows(&u) == 1);
+	CHECK(flow_conn_rows(&u) == 1);
 	CHECK(conn_col(&u, "id", v, sizeof(v)) == 1 &&
 	    strcmp(v, jstr(o, "id")) == 0);
 	(void)snprintf(want, sizeof(want), "%lld", 27281358591558845LL + n);
@@ -421,7 +414,7 @@ t_exchange_form(void)
 	}
 	check_connection(o, n, "connected", "long");
 	CHECK(json_object_get(o, "website") == NULL);
-	CHECK(conn_rows(&u) == 1);
+	CHECK(flow_conn_rows(&u) == 1);
 	json_decref(o);
 	flow_user_free(&u);
 }
@@ -553,7 +546,7 @@ t_state_expired(void)
 		http_resp_free(&r);
 	}
 	CHECK(fake_count("code_exchange") == 0);
-	CHECK(conn_rows(&u) == 0);
+	CHECK(flow_conn_rows(&u) == 0);
 	flow_user_free(&u);
 }
 
@@ -575,7 +568,7 @@ t_state_replay(void)
 		http_resp_free(&r);
 	}
 	CHECK(fake_count("code_exchange") == 1);
-	CHECK(conn_rows(&u) == 1);
+	CHECK(flow_conn_rows(&u) == 1);
 	flow_user_free(&u);
 }
 
@@ -597,14 +590,14 @@ t_state_other_user(void)
 		check_error(&r, 400, "invalid_state");
 		http_resp_free(&r);
 		CHECK(fake_count("code_exchange") == 0);
-		CHECK(conn_rows(&b) == 0);
+		CHECK(flow_conn_rows(&b) == 0);
 		CHECK(flow_exchange(&a, d.code, d.state, &r) == 200);
 		o = resp_json(&r);
 		http_resp_free(&r);
 	}
 	check_connection(o, n, "connected", "long");
-	CHECK(conn_rows(&a) == 1);
-	CHECK(conn_rows(&b) == 0);
+	CHECK(flow_conn_rows(&a) == 1);
+	CHECK(flow_conn_rows(&b) == 0);
 	json_decref(o);
 	flow_user_free(&a);
 	flow_user_free(&b);
@@ -632,7 +625,7 @@ t_code_reused(void)
 	}
 	CHECK(fake_count("code_exchange") == 2);
 	/* The earlier connection is untouched. */
-	CHECK(conn_rows(&u) == 1);
+	CHECK(flow_conn_rows(&u) == 1);
 	CHECK(conn_col(&u, "status", v, sizeof(v)) == 1 &&
 	    strcmp(v, "active") == 0);
 	flow_user_free(&u);
@@ -653,8 +646,10 @@ t_denied(void)
 	CHECK(flow_start(&u, NULL, &d) == 200);
 	CHECK(flow_authorize(&d, "&fake_deny=1"));
 	CHECK(strcmp(d.error, "access_denied") == 0 && d.code[0] == '\0');
-	o = json_pack("{s:s, s:s, s:s}", "state", d.state, "error",
-	    d.error, "error_description", "denied CANARY-DENY-7731 <b>x</b>");
+	/* A code beside the denial changes nothing: it is a denial. */
+	o = json_pack("{s:s, s:s, s:s, s:s}", "state", d.state, "error",
+	    d.error, "error_description", "denied CANARY-DENY-7731 <b>x</b>",
+	    "code", "AQBxfakecode123456");
 	s = json_dumps(o, JSON_COMPACT);
 	flow_req(&u, "POST", "/oauth/instagram/exchange", NULL, s, &r);
 	check_error(&r, 400, "access_denied");
@@ -667,7 +662,7 @@ t_denied(void)
 	check_error(&r, 400, "invalid_state");
 	http_resp_free(&r);
 	CHECK(fake_count("code_exchange") == 0);
-	CHECK(conn_rows(&u) == 0);
+	CHECK(flow_conn_rows(&u) == 0);
 	flow_user_free(&u);
 }
 
@@ -720,7 +715,7 @@ t_insufficient_scope(void)
 		check_error(&r, 400, "insufficient_scope");
 		http_resp_free(&r);
 	}
-	CHECK(conn_rows(&u) == 0);
+	CHECK(flow_conn_rows(&u) == 0);
 	flow_user_free(&u);
 }
 
@@ -1036,7 +1031,7 @@ t_concurrent_exchanges(void)
 	}
 	CHECK(bad == 0);
 	CHECK(ok >= 1);
-	CHECK(conn_rows(&u) == 1);
+	CHECK(flow_conn_rows(&u) == 1);
 	CHECK(history_rows(&u) == ok);
 	CHECK(db_long("SELECT count(*) FROM users WHERE externalid = $1",
 	    u.id, NULL) == 1);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /* flow.c: see flow.h. */
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -246,6 +248,112 @@ flow_req_json(const struct flow_user *u, const char *method,
 	return o;
 }
 
+/* ------------------------------------------------------------ CGI */
+
+/* In the child: the request as CGI variables (RFC 3875 4.1), then exec. */
+static void
+cgi_exec(const struct flow_user *u, const char *prog,
+    const char *const *vars, const char *method, const char *path,
+    size_t len)
+{
+	const char	*q = strchr(path, '?');
+	char		 buf[IG_MAX_JWT + 64], name[128];
+	const char	*eq;
+	size_t		 i;
+
+	setenv("REQUEST_METHOD", method, 1);
+	setenv("REQUEST_URI", path, 1);
+	(void)snprintf(buf, sizeof(buf), "%.*s", q != NULL ?
+	    (int)(q - path) : (int)strlen(path), path);
+	setenv("DOCUMENT_URI", buf, 1);
+	setenv("QUERY_STRING", q != NULL ? q + 1 : "", 1);
+	if (u != NULL && u->jwt != NULL) {
+		(void)snprintf(buf, sizeof(buf), "Bearer %s", u->jwt);
+		setenv("HTTP_AUTHORIZATION", buf, 1);
+	}
+	if (len > 0) {
+		setenv("CONTENT_TYPE", "application/json", 1);
+		(void)snprintf(buf, sizeof(buf), "%zu", len);
+		setenv("CONTENT_LENGTH", buf, 1);
+	}
+	for (i = 0; vars != NULL && vars[i] != NULL; i++)
+		if ((eq = strchr(vars[i], '=')) != NULL) {
+			(void)snprintf(name, sizeof(name), "%.*s",
+			    (int)(eq - vars[i]), vars[i]);
+			setenv(name, eq + 1, 1);
+		}
+	(void)snprintf(buf, sizeof(buf), "fcgi/%s", prog);
+	execl(buf, buf, (char *)NULL);
+	_exit(127);
+}
+
+/* A CGI answer (RFC 3875 6.2): header lines, an empty line, the body. */
+static void
+cgi_parse(const char *out, struct http_resp *r)
+{
+	const char	*end = strstr(out, "\r\n\r\n");
+	char		 v[64];
+
+	if (end == NULL) {
+		r->body = strdup(out);
+		r->headers = strdup("");
+	} else {
+		r->headers = strndup(out, (size_t)(end - out) + 2);
+		r->body = strdup(end + 4);
+	}
+	r->len = r->body != NULL ? strlen(r->body) : 0;
+	if (resp_header(r, "Status", v, sizeof(v)))
+		r->status = strtol(v, NULL, 10);
+}
+
+long
+flow_cgi(const struct flow_user *u, const char *prog,
+    const char *const *vars, const char *method, const char *path,
+    const char *body, struct http_resp *r)
+{
+	char	 out[65536], log[4096];
+	size_t	 len = body != NULL ? strlen(body) : 0, n = 0;
+	ssize_t	 k;
+	pid_t	 pid;
+	int	 in[2], res[2], fd, status;
+
+	memset(r, 0, sizeof(*r));
+	(void)snprintf(log, sizeof(log), "%s/log/cgi.log",
+	    env_or_die("IGCONNECT_VAR"));
+	fflush(stdout);
+	if (pipe(in) == -1)
+		return 0;
+	if (pipe(res) == -1 || (pid = fork()) == -1) {
+		close(in[0]);
+		close(in[1]);
+		return 0;
+	}
+	if (pid == 0) {
+		if ((fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600)) !=
+		    -1)
+			dup2(fd, STDERR_FILENO);
+		dup2(in[0], STDIN_FILENO);
+		dup2(res[1], STDOUT_FILENO);
+		close(in[1]);
+		close(res[0]);
+		cgi_exec(u, prog, vars, method, path, len);
+	}
+	close(in[0]);
+	close(res[1]);
+	/* A test's body is far below a pipe's buffer: written at once. */
+	if (len > 0 && write(in[1], body, len) != (ssize_t)len)
+		printf("  could not write the CGI body\n");
+	close(in[1]);
+	while (n + 1 < sizeof(out) &&
+	    (k = read(res[0], out + n, sizeof(out) - 1 - n)) > 0)
+		n += (size_t)k;
+	out[n] = '\0';
+	close(res[0]);
+	(void)waitpid(pid, &status, 0);
+	cgi_parse(out, r);
+	return r->status;
+}
+
 /* ------------------------------------------------------------ the dance */
 
 long
@@ -460,6 +568,26 @@ fake_get(const char *path)
 		o = resp_json(&r);
 	http_resp_free(&r);
 	return o;
+}
+
+int
+fake_token(long long account, const char *kind, char *out, size_t outsz)
+{
+	const char *const	 h[] = { "Content-Type: application/json",
+	    NULL };
+	struct http_resp	 r;
+	char			 body[128];
+	json_t			*o = NULL;
+
+	(void)snprintf(body, sizeof(body), "{\"account\":%lld,\"kind\":"
+	    "\"%s\"}", account, kind);
+	if (flow_http(NULL, "POST", fake_url("/_fake/tokens"), h, body,
+	    strlen(body), &r) == 200)
+		o = resp_json(&r);
+	http_resp_free(&r);
+	copy(out, outsz, jstr(o, "access_token"));
+	json_decref(o);
+	return out[0] != '\0';
 }
 
 int
@@ -736,6 +864,32 @@ db_exec(const char *sql, ...)
 	return n;
 }
 
+long long
+flow_conn_rows(const struct flow_user *u)
+{
+	return db_long("SELECT count(*) FROM oauth_connections WHERE "
+	    FLOW_CONN, u->id, NULL);
+}
+
+const char *
+flow_conn_id(const struct flow_user *u)
+{
+	static char	id[64];
+
+	(void)db_val(id, sizeof(id), "SELECT id::text FROM oauth_connections "
+	    "WHERE " FLOW_CONN, u->id, NULL);
+	return id;
+}
+
+void
+flow_age_token(const struct flow_user *u)
+{
+	CHECK(db_exec("UPDATE oauth_connections SET tokenissuedat = "
+	    "tokenissuedat - interval '25 hours' WHERE " FLOW_CONN, u->id,
+	    NULL) == 1);
+	CHECK(fake_post("/_fake/clock", "{\"advance\":90000}") == 200);
+}
+
 /* ------------------------------------------------------------ shapes */
 
 /* The number that "n" decimal digits at "s" spell. */
@@ -789,6 +943,30 @@ jnth(const json_t *a, size_t i)
 	const char	*s = json_string_value(json_array_get(a, i));
 
 	return s != NULL ? s : "";
+}
+
+int
+jkeys_are(const json_t *o, ...)
+{
+	va_list		 ap;
+	const char	*k;
+	size_t		 n = 0;
+	int		 ok = json_is_object(o);
+
+	va_start(ap, o);
+	while ((k = va_arg(ap, const char *)) != NULL) {
+		n++;
+		if (json_object_get(o, k) == NULL) {
+			printf("  no member \"%s\"\n", k);
+			ok = 0;
+		}
+	}
+	va_end(ap);
+	if (ok && json_object_size(o) != n) {
+		printf("  %zu members, not %zu\n", json_object_size(o), n);
+		ok = 0;
+	}
+	return ok;
 }
 
 void

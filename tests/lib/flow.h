@@ -92,6 +92,19 @@ long		 flow_req_authz(const struct flow_user *u, const char *authz,
 json_t		*flow_req_json(const struct flow_user *u, const char *method,
 		    const char *path, const char *body, long *status);
 
+/*
+ * flow_req() served by the program fcgi/"prog" run once as plain CGI
+ * (as Apache runs it), with the stack's settings plus "vars"
+ * ("NAME=VALUE", NULL-terminated; what nginx's location would pass, such
+ * as IGCONNECT_COMPAT, or a switch the stack leaves off).  A JSON body
+ * when "body" is not NULL.  Its log goes to $IGCONNECT_VAR/log/cgi.log,
+ * so the log checks see it.  Returns the status of its Status: line, 0
+ * when it gave none; free "r" with http_resp_free().
+ */
+long		 flow_cgi(const struct flow_user *u, const char *prog,
+		    const char *const *vars, const char *method,
+		    const char *path, const char *body, struct http_resp *r);
+
 /* ------------------------------------------------------ the OAuth dance */
 
 struct	flow_dance {
@@ -163,6 +176,13 @@ long		 fake_post(const char *path, const char *json);
 /* GET the fake's "path" as JSON (new reference) or NULL. */
 json_t		*fake_get(const char *path);
 
+/*
+ * A token minted by the fake (POST /_fake/tokens) for "account", of
+ * "kind" ("short", "long"), into "out"; 1 on success.
+ */
+int		 fake_token(long long account, const char *kind, char *out,
+		    size_t outsz);
+
 /* POST /_fake/reset; 1 on success. */
 int		 fake_reset(void);
 
@@ -222,6 +242,18 @@ long		 db_exec(const char *sql, ...) __attribute__((sentinel));
 	"userid = (SELECT id FROM users WHERE externalid = $1) " \
 	"AND provider = 'instagram'"
 
+/* How many Instagram connection rows the user has (0 or 1), or -1. */
+long long	 flow_conn_rows(const struct flow_user *u);
+
+/* The id of the user's connection row, "" if none (a static buffer). */
+const char	*flow_conn_id(const struct flow_user *u);
+
+/*
+ * CHECK-age the user's token by 25 hours, for us and for the fake's
+ * clock: Meta refreshes only tokens at least 24 hours old.
+ */
+void		 flow_age_token(const struct flow_user *u);
+
 /* ---------------------------------------------------------------- shapes */
 
 /* "YYYY-MM-DDTHH:MM:SSZ" as a time, or -1 if not exactly that. */
@@ -235,6 +267,12 @@ const char	*jstr(const json_t *o, const char *k);
 
 /* String element "i" of array "a", or "" when there is none. */
 const char	*jnth(const json_t *a, size_t i);
+
+/*
+ * 1 if "o" is an object whose members are exactly those named (a
+ * NULL-terminated list); else 0, printing what differs.
+ */
+int		 jkeys_are(const json_t *o, ...) __attribute__((sentinel));
 
 /*
  * CHECK that "r" is status "status" with the SPEC error body for "code"

@@ -829,6 +829,47 @@ t_seed000_names(void)
 	test_clear_config_env();
 }
 
+/* A redirect URI is allowed only as one whole entry of the list. */
+static void
+t_redirect_allowed(void)
+{
+	static const struct {
+		const char	*uri;
+		int		 ok;
+	} v[] = {
+		{ "https://a.example/cb", 1 },
+		{ "http://127.0.0.1:8080/cb", 1 },
+		{ "https://c.example/x", 1 },
+		{ "https://a.example/cb/", 0 },
+		{ "https://a.example/c", 0 },
+		{ "https://a.example/cb,http://127.0.0.1:8080/cb", 0 },
+		{ "HTTPS://a.example/cb", 0 },
+		{ "https://c.example/", 0 },
+		{ "", 0 },
+	};
+	struct ig_cfg	c;
+	char		msg[256];
+	size_t		i;
+
+	test_clear_config_env();
+	set("IGCONNECT_REDIRECT_URIS", "https://a.example/cb,"
+	    "http://127.0.0.1:8080/cb,https://c.example/x");
+	if (CHECK(ig_cfg_load(&c, 0, msg, sizeof(msg)) == IG_OK)) {
+		for (i = 0; i < NELEM(v); i++)
+			if (!CHECK(ig_redirect_allowed(&c, v[i].uri) ==
+			    v[i].ok))
+				printf("  \"%s\"\n", v[i].uri);
+		ig_cfg_free(&c);
+	}
+	/* No list and no registered URI: nothing is allowed. */
+	test_clear_config_env();
+	if (CHECK(ig_cfg_load(&c, 0, msg, sizeof(msg)) == IG_OK)) {
+		CHECK(!ig_redirect_allowed(&c, "https://a.example/cb"));
+		ig_cfg_free(&c);
+	}
+	test_clear_config_env();
+}
+
 static void
 t_graph_version(void)
 {
@@ -1441,6 +1482,7 @@ static const struct ig_test tests[] = {
 	TEST(t_base_urls),
 	TEST(t_redirect_uri),
 	TEST(t_oauth_lists),
+	TEST(t_redirect_allowed),
 	TEST(t_graph_version),
 	TEST(t_numbers),
 	TEST(t_meta_sizing),
