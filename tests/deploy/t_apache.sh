@@ -70,7 +70,9 @@ flow_env_file "$tmp/ca.pem" >"$venv"
 cp "$venv" "$henv"
 chmod 0600 "$venv" "$henv"
 chmod 0700 "$tmp/home/.config" "$tmp/home/.config/igconnect"
+# Every seed's compatibility routes enabled here too.
 sed -e "s|@LIBEXEC@|$tmp/libexec|g" -e "s|@ENV_FILE@|$venv|g" \
+    -e 's/^\( *\)# \[seed[0-9][0-9]*\] /\1/' \
     deploy/apache/igconnect.conf >"$tmp/igconnect.conf"
 
 vport=$(free_port 0)
@@ -88,6 +90,7 @@ LoadModule authz_core_module $MODS/mod_authz_core.so
 LoadModule alias_module $MODS/mod_alias.so
 LoadModule cgid_module $MODS/mod_cgid.so
 LoadModule env_module $MODS/mod_env.so
+LoadModule setenvif_module $MODS/mod_setenvif.so
 LoadModule headers_module $MODS/mod_headers.so
 LoadModule rewrite_module $MODS/mod_rewrite.so
 ScriptSock "$tmp/srv/cgid.sock"
@@ -185,6 +188,21 @@ st=$(hreq POST "http://127.0.0.1:$hport/integrations/instagram/token" \
 check "htaccess: seed 004 token refuses a redirectUri not allowed" \
     [ "$st:$(jq -r .error_description "$tmp/b" 2>/dev/null)" = \
     "400:redirectUri must be one of the allowed redirect URIs" ]
+
+# The vhost's seed routes: SetEnvIf names the shape for the program.
+st=$(hreq GET "http://127.0.0.1:$vport/api/instagram/info/cgi-seeds-$$" \
+    -H "$s_auth")
+check "vhost: seed 001 info in its shape" [ "$st:$(jq -c \
+    '[.success, .instagram.isConnected]' "$tmp/b" 2>/dev/null)" = \
+    '200:[true,false]' ]
+st=$(hreq GET "http://127.0.0.1:$vport/api/integrations/instagram/someone" \
+    -H "$s_auth")
+check "vhost: seed 003 another user's card 403 in its shape" [ \
+    "$st:$(jq -c '[.ok, .error]' "$tmp/b" 2>/dev/null)" = \
+    '403:[false,"forbidden"]' ]
+st=$(hreq GET "http://127.0.0.1:$vport/client/oauth/url?platform=x")
+check "vhost: seed 000 sign-in's own error" [ "$st:$(jq -r .error \
+    "$tmp/b" 2>/dev/null)" = "400:Invalid platform" ]
 
 # The programs' directory runs nothing asked for directly, and hides
 # nothing that is not a program.
