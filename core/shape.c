@@ -15,20 +15,28 @@
 #include "ig.h"
 #include "extern.h"
 
-/* {"error": code, "error_description": text, "request_id": id, ...}. */
+/*
+ * The error's own members (a choice's selection and candidates, Meta's
+ * code, refreshableAt) added to "o", never replacing the shape's own;
+ * "o" is consumed.  NULL when out of memory.
+ */
 static json_t *
-canonical_error(const struct ig_fault *f)
+with_extra(json_t *o, const struct ig_fault *f)
 {
-	json_t	*o;
-
-	o = json_pack("{s:s, s:s, s:s}", "error", f->code,
-	    "error_description", f->text, "request_id", f->request_id);
 	if (o != NULL && f->extra != NULL &&
-	    json_object_update(o, (json_t *)f->extra) != 0) {
+	    json_object_update_missing(o, (json_t *)f->extra) != 0) {
 		json_decref(o);
 		return NULL;
 	}
 	return o;
+}
+
+/* {"error": code, "error_description": text, "request_id": id, ...}. */
+static json_t *
+canonical_error(const struct ig_fault *f)
+{
+	return with_extra(json_pack("{s:s, s:s, s:s}", "error", f->code,
+	    "error_description", f->text, "request_id", f->request_id), f);
 }
 
 /* Seed 000 answers {error: message}; our code and id come along. */
@@ -41,32 +49,24 @@ seed000_error(const struct ig_fault *f)
 
 /*
  * Seed 001: {success: false, message, error}, "error" our code.  The
- * error's own members come along (a choice's selection and candidates,
- * Meta's code): the seed has no body of its own for them, and a front
- * end that knows them can finish a choice on the same route.  They
- * never replace the seed's members.
+ * seed has no body of its own for the error's members, so they come
+ * along: a front end that knows them can finish a choice on the same
+ * route.
  */
 static json_t *
 seed001_error(const struct ig_fault *f)
 {
-	json_t	*o;
-
-	o = json_pack("{s:b, s:s, s:s, s:s}", "success", 0, "message",
-	    f->text, "error", f->code, "requestId", f->request_id);
-	if (o != NULL && f->extra != NULL &&
-	    json_object_update_missing(o, (json_t *)f->extra) != 0) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	return with_extra(json_pack("{s:b, s:s, s:s, s:s}", "success", 0,
+	    "message", f->text, "error", f->code, "requestId", f->request_id),
+	    f);
 }
 
-/* Seed 003: {ok: false, error, message}. */
+/* Seed 003: {ok: false, error, message}, and the error's members. */
 static json_t *
 seed003_error(const struct ig_fault *f)
 {
-	return json_pack("{s:b, s:s, s:s, s:s}", "ok", 0, "error", f->code,
-	    "message", f->text, "requestId", f->request_id);
+	return with_extra(json_pack("{s:b, s:s, s:s, s:s}", "ok", 0, "error",
+	    f->code, "message", f->text, "requestId", f->request_id), f);
 }
 
 /*
