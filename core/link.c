@@ -340,7 +340,8 @@ describe_candidates(struct ig_ctx *ctx, const struct found *f,
 /* Several candidates, no choice: keep a selection and say so. */
 static enum ig_err
 ask_for_choice(struct ig_ctx *ctx, const char *user_uuid,
-    const struct ig_token *user_token, enum ig_token_kind kind, const struct found *f, struct ig_link_res *res)
+    const struct ig_token *user_token, enum ig_token_kind kind,
+    const struct found *f, struct ig_link_res *res)
 {
 	json_t		*kept = NULL;
 	enum ig_err	 er;

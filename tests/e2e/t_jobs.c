@@ -1822,9 +1822,9 @@ out:
 
 /*
  * Run the job a line of "path" starts ("/usr/bin/igconnect-..." up to
- * a shell pipe, redirections left out), with --dry-run added: the schedules in deploy/
- * must name our programs with options they accept.  Returns the number
- * of lines run.
+ * a shell pipe, redirections left out), with --dry-run added: the
+ * schedules in deploy/ must name our programs with options they accept.
+ * Returns the number of lines run.
  */
 static int
 deploy_lines(const char *path)
