@@ -196,7 +196,9 @@ ig_reply(struct ig_req *r, int status, json_t *body)
 
 	if (body == NULL)
 		return IG_ENOMEM;
-	ig_answer_clear(a);
+	/* What was given before goes; headers such as a cookie stay. */
+	forget_error(a);
+	forget_data(a);
 	a->body = body;
 	ig_req_set_status(r, status);
 	return IG_OK;
@@ -210,7 +212,8 @@ ig_reply_text(struct ig_req *r, int status, const char *text)
 
 	if ((copy = ig_strdup(text)) == NULL)
 		return IG_ENOMEM;
-	ig_answer_clear(a);
+	forget_error(a);
+	forget_data(a);
 	a->text = copy;
 	ig_req_set_status(r, status);
 	return IG_OK;

@@ -537,11 +537,6 @@ static const struct ig_test tests[] = {
 int
 main(int argc, char *argv[])
 {
-	int	rc;
-
-	if (!flow_init())
-		return 1;
-	rc = ig_test_main(argc, argv, tests, sizeof(tests) / sizeof(tests[0]));
-	flow_end();
-	return rc;
+	return flow_test_main(argc, argv, tests, sizeof(tests) /
+	    sizeof(tests[0]));
 }

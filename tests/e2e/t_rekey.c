@@ -438,11 +438,7 @@ main(int argc, char *argv[])
 		TEST(t_unreadable),
 		TEST(t_rekey_usage),
 	};
-	int				rc;
 
-	if (!flow_init())
-		return 1;
-	rc = ig_test_main(argc, argv, tests, sizeof(tests) / sizeof(tests[0]));
-	flow_end();
-	return rc;
+	return flow_test_main(argc, argv, tests, sizeof(tests) /
+	    sizeof(tests[0]));
 }

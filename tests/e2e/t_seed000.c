@@ -388,12 +388,6 @@ static const struct ig_test tests[] = {
 int
 main(int argc, char *argv[])
 {
-	int	rc;
-
-	if (!flow_init())
-		return 2;
-	rc = ig_test_main(argc, argv, tests, sizeof(tests) / sizeof(tests[0]));
-	(void)fake_reset();
-	flow_end();
-	return rc;
+	return flow_test_main(argc, argv, tests, sizeof(tests) /
+	    sizeof(tests[0]));
 }

@@ -46,6 +46,20 @@ flow_init(void)
 	return 1;
 }
 
+int
+flow_test_main(int argc, char *argv[], const struct ig_test *tests,
+    size_t ntests)
+{
+	int	rc;
+
+	if (!flow_init())
+		return 2;
+	rc = ig_test_main(argc, argv, tests, ntests);
+	(void)fake_reset();
+	flow_end();
+	return rc;
+}
+
 void
 flow_end(void)
 {

@@ -41,6 +41,14 @@ struct	flow_user {
  */
 int		 flow_init(void);
 void		 flow_end(void);
+
+/*
+ * The main() of an end-to-end test file: flow_init(), the tests, then
+ * the fake reset for the next file and flow_end().  The exit status.
+ */
+struct	ig_test;
+int		 flow_test_main(int argc, char *argv[],
+		    const struct ig_test *tests, size_t ntests);
 const struct ig_cfg *flow_cfg(void);
 
 /* A new user with a unique id ("t-<pid>-<n>") and its JWT. */
