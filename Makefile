@@ -57,6 +57,7 @@ FAKE	 = tests/fakemeta/fakemeta
 FAKESRC	 = $(wildcard tests/fakemeta/*.c)
 TESTLIB	 = tests/lib/check.o tests/lib/client.o tests/lib/flow.o \
 	   tests/lib/hook.o
+BROWSER	 = build/browser/node_modules/playwright-core/package.json
 
 .SUFFIXES:
 .SECONDARY:
@@ -98,7 +99,18 @@ $(FAKE): $(FAKESRC) .flags
 	$(CC) $(WARN) $(DEPCF) $(CFLAGS) $(SANFLAGS) -pthread -o $@ \
 	    $(FAKESRC) -lssl -lcrypto -ljansson -pthread
 
-build-tests: all $(UNIT) $(E2E) $(FAKE) $(BENCH)
+build-tests: all $(UNIT) $(E2E) $(FAKE) $(BENCH) $(BROWSER)
+
+# The demo page's browser test drives Debian's chromium with
+# playwright-core from npm, at the version tests/browser/package-lock.json
+# pins, installed here and never globally (no browser download: it has
+# no install script to run).
+$(BROWSER): tests/browser/package.json tests/browser/package-lock.json
+	rm -rf build/browser
+	mkdir -p build/browser
+	cp tests/browser/package.json tests/browser/package-lock.json build/browser
+	cd build/browser && npm ci --ignore-scripts --no-audit --no-fund \
+	    --loglevel=error
 
 # Each of these first makes sure the Debian packages are there; the build
 # itself then runs in a fresh make so pkg-config sees what was installed.

@@ -300,9 +300,12 @@ export class Igconnect {
 			init.headers['Content-Type'] = 'application/json';
 			init.body = JSON.stringify(body);
 		}
+		// Not this.#fetch(...): a browser's fetch called as a method of
+		// another object throws "Illegal invocation".
+		const fetchFn = this.#fetch;
 		let res;
 		try {
-			res = await this.#fetch(url, init);
+			res = await fetchFn(url, init);
 		} catch (cause) {
 			throw new IgconnectError({ code: 'network_error', status: 0,
 			    description: `${method} ${url}: ${cause.message}`,
