@@ -1,7 +1,8 @@
-# igconnect: one non-recursive GNU Makefile (STYLE.md 3.11).
+# igconnect: one non-recursive GNU Makefile.
 #
 #   make               core library, every fcgi/ program, the tools
-#   make test          every test (unit, endpoint, end to end) on a real
+#   make test          every test (unit, endpoint, end to end, the clients,
+#                      the demo page in a browser) on a real
 #                      PostgreSQL, nginx and the fake of Meta; SAN=1 runs
 #                      the same suite under ASan + UBSan
 #   make unit          the unit tests alone: no apt-get, no services
