@@ -112,7 +112,7 @@ test('connect through the sandbox, read, settings, refresh, disconnect', async (
 	await rejects(ig.refresh(), 'not_found', 404);
 });
 
-test('publish an image, then its job', async () => {
+test('publish an image, then its job; schedule one and cancel it', async () => {
 	const ig = client();
 	await connect(ig, 7);
 	const job = await ig.publish({ imageUrl:
@@ -132,6 +132,15 @@ test('publish an image, then its job', async () => {
 	assert.equal(same.jobId, job.jobId);
 	await rejects(ig.job('00000000-0000-0000-0000-000000000000'),
 	    'not_found', 404);
+	// A post scheduled for tomorrow can be canceled; a published one not.
+	const tomorrow = new Date(Date.now() + 86400000).toISOString()
+	    .replace(/\.\d+Z$/, 'Z');
+	const later = await ig.publish({ imageUrl:
+	    'https://cdn.example.com/later.jpg', publishAt: tomorrow });
+	assert.deepEqual([later.status, later.publishAt], ['scheduled', tomorrow]);
+	assert.equal((await ig.cancelJob(later.jobId)).status, 'canceled');
+	if (job.status === 'published')
+		await rejects(ig.cancelJob(job.jobId), 'conflict', 409);
 	await rejects(ig.publish({ imageUrl: 'http://cdn.example.com/a.jpg' }),
 	    'invalid_request', 400);
 });

@@ -121,6 +121,12 @@ step('the lifecycle', function () {
     check('job(): the same job', $ig->job($job['jobId'])['request']['caption'] === 'from PHP');
     check('jobs(): listed', array_column($ig->jobs(['limit' => 5])['jobs'], 'jobId')
         === [$job['jobId']]);
+    $tomorrow = gmdate('Y-m-d\TH:i:s\Z', time() + 86400);
+    $later = $ig->publish(['imageUrl' => 'https://cdn.example.com/later.jpg',
+        'publishAt' => $tomorrow]);
+    check('publish at publishAt: scheduled', $later['status'] === 'scheduled'
+        && $later['publishAt'] === $tomorrow);
+    check('cancelJob(): canceled', $ig->cancelJob($later['jobId'])['status'] === 'canceled');
 
     check('disconnect', $ig->disconnect()['status'] === 'disconnected');
     check('... and so it reads', $ig->connection()['status'] === 'disconnected');
