@@ -111,7 +111,7 @@ $(BROWSER): tests/browser/package.json tests/browser/package-lock.json
 	mkdir -p build/browser
 	cp tests/browser/package.json tests/browser/package-lock.json build/browser
 	cd build/browser && npm ci --ignore-scripts --no-audit --no-fund \
-	    --loglevel=error
+	    --loglevel=error --cache $(CURDIR)/build/npm-cache
 
 # Each of these first makes sure the Debian packages are there; the build
 # itself then runs in a fresh make so pkg-config sees what was installed.

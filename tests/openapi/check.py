@@ -103,6 +103,7 @@ def document_checks():
 
 LOCATION = re.compile(r'^\s*location\s+(=|~|\^~)?\s*("[^"]+"|\S+)\s*\{')
 ALLOW = re.compile(r'^\s*set\s+\$igc_allow\s+"([^"]*)";')
+COMPAT = re.compile(r'^\s*set\s+\$igc_compat\s+"[^"]+";')
 
 
 def uncommented(line):
@@ -121,10 +122,11 @@ def uncommented(line):
 def nginx_endpoints():
     """{(modifier, path): set of methods} of the endpoint locations.
 
-    A seed's locations are commented out in the sample, so they are not
-    read.  OPTIONS is a CORS preflight's, not an operation of the API.
+    A seed's locations are commented out in the sample, and one that sets
+    $igc_compat is a compatibility route: neither is the canonical API.
+    OPTIONS is a CORS preflight's, not an operation of the API.
     """
-    found, stack, depth = {}, [], 0
+    found, compat, stack, depth = {}, set(), [], 0
     with open(os.path.join(ROOT, "nginx.conf.sample"), encoding="utf-8") as f:
         for raw in f:
             line = uncommented(raw)
@@ -132,6 +134,8 @@ def nginx_endpoints():
             a = ALLOW.match(line)
             if a and stack:
                 found[stack[-1][1]] = {x.strip().lower() for x in a.group(1).split(",")}
+            if COMPAT.match(line) and stack:
+                compat.add(stack[-1][1])
             quote = None
             for c in line:
                 if quote:
@@ -148,7 +152,8 @@ def nginx_endpoints():
                         stack.pop()
                     depth -= 1
     return {loc: methods - {"options"} for loc, methods in found.items()
-            if loc[0] in ("=", "~") and not loc[1].startswith("/_igconnect/")}
+            if loc[0] in ("=", "~") and loc not in compat
+            and not loc[1].startswith("/_igconnect/")}
 
 
 def example_path(path, item):
