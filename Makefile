@@ -1,7 +1,8 @@
-# igconnect: one non-recursive GNU Makefile (STYLE.md 3.11).
+# igconnect: one non-recursive GNU Makefile.
 #
 #   make               core library, every fcgi/ program, the tools
-#   make test          every test (unit, endpoint, end to end) on a real
+#   make test          every test (unit, endpoint, end to end, the clients,
+#                      the demo page in a browser) on a real
 #                      PostgreSQL, nginx and the fake of Meta; SAN=1 runs
 #                      the same suite under ASan + UBSan
 #   make unit          the unit tests alone: no apt-get, no services
@@ -57,6 +58,7 @@ FAKE	 = tests/fakemeta/fakemeta
 FAKESRC	 = $(wildcard tests/fakemeta/*.c)
 TESTLIB	 = tests/lib/check.o tests/lib/client.o tests/lib/flow.o \
 	   tests/lib/hook.o
+BROWSER	 = build/browser/node_modules/playwright-core/package.json
 
 .SUFFIXES:
 .SECONDARY:
@@ -98,7 +100,18 @@ $(FAKE): $(FAKESRC) .flags
 	$(CC) $(WARN) $(DEPCF) $(CFLAGS) $(SANFLAGS) -pthread -o $@ \
 	    $(FAKESRC) -lssl -lcrypto -ljansson -pthread
 
-build-tests: all $(UNIT) $(E2E) $(FAKE) $(BENCH)
+build-tests: all $(UNIT) $(E2E) $(FAKE) $(BENCH) $(BROWSER)
+
+# The demo page's browser test drives Debian's chromium with
+# playwright-core from npm, at the version tests/browser/package-lock.json
+# pins, installed here and never globally (no browser download: it has
+# no install script to run).
+$(BROWSER): tests/browser/package.json tests/browser/package-lock.json
+	rm -rf build/browser
+	mkdir -p build/browser
+	cp tests/browser/package.json tests/browser/package-lock.json build/browser
+	cd build/browser && npm ci --ignore-scripts --no-audit --no-fund \
+	    --loglevel=error --cache $(CURDIR)/build/npm-cache
 
 # Each of these first makes sure the Debian packages are there; the build
 # itself then runs in a fresh make so pkg-config sees what was installed.

@@ -43,14 +43,15 @@ render_nginx_conf() {
 
 # The demo page's files where nginx's workers can read them: as root they
 # run as $NGINX_USER, who may not cross the checkout's directories (a 0700
-# home), so they get a copy, made at every start; otherwise a link, so an
+# home), so they get a copy, made at every start, with the links in it
+# followed (igconnect.js is deploy/clients/'s); otherwise a link, so an
 # edit shows at once.
 demo_dir() {
 	rm -rf "$SHARED/www"
 	mkdir -p "$SHARED/www"
 	if is_root; then
 		if [ -d "$ROOT/deploy/demo" ]; then
-			cp -R "$ROOT/deploy/demo" "$SHARED/www/demo"
+			cp -RL "$ROOT/deploy/demo" "$SHARED/www/demo"
 		else
 			mkdir "$SHARED/www/demo"
 		fi
