@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * auth.c: who is calling (SPEC.md, caller authentication).  Bearer
+ * auth.c: who is calling (caller authentication).  Bearer
  * tokens are taken only from the Authorization header, never from a
  * query or form.
  */

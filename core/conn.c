@@ -338,7 +338,7 @@ set_time(json_t *o, const char *key, time_t t)
 	return json_object_set_new(o, key, json_string(iso));
 }
 
-/* connected, expired, disconnected or needs_reauth (SPEC.md). */
+/* connected, expired, disconnected or needs_reauth. */
 static const char *
 api_status(const struct ig_conn *c, time_t now)
 {

@@ -267,7 +267,7 @@ struct	ig_cfg {
 };
 
 /*
- * Fill "cfg" from the environment (names in SPEC.md, seed aliases and
+ * Fill "cfg" from the environment (names in README.md, seed aliases and
  * <NAME>_FILE variants for secrets), and for what it does not set, from
  * the env file named by IGCONNECT_ENV_FILE or else found at
  * ~/.config/igconnect/igconnect.env.  Every variable that is present is
@@ -1330,7 +1330,7 @@ enum ig_err	 ig_conn_user_token(const struct ig_cfg *,
 		    const struct ig_conn *, char **token);
 
 /*
- * The connection as the API shows it (SPEC.md contract details): a new
+ * The connection as the API shows it (README.md, "Endpoints"): a new
  * object; never holds a token.  "now" decides expired and needsRefresh
  * (the token's expiry, or Facebook Login's data access, within
  * IGCONNECT_REFRESH_WINDOW_DAYS).

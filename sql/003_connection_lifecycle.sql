@@ -1,5 +1,5 @@
 -- What the connection lifecycle needs beyond seed 000's columns.
---  * Disconnecting destroys the tokens (SPEC.md: the token columns become
+--  * Disconnecting destroys the tokens (the token columns become
 --    NULL), so accessToken may be NULL.
 --  * status: active, disconnected or needs_reauth (token revoked).
 --  * tokenIssuedAt: when the current token was issued; Meta refreshes

@@ -1,4 +1,4 @@
--- Single-use OAuth states (RFC 6749 10.12, SECURITY.md 2-6).  Only the
+-- Single-use OAuth states (RFC 6749 10.12, RFC 9700 4.7).  Only the
 -- SHA-256 of the state is stored; the row binds it to the user, the
 -- flavor and the exact redirect URI, and optionally to the browser that
 -- started the flow.  Consuming is one DELETE ... RETURNING, so check and

@@ -1,4 +1,4 @@
--- Meta's webhook deliveries (SECURITY.md 57-59).  A delivery is stored,
+-- Meta's webhook deliveries.  A delivery is stored,
 -- raw, before it is acknowledged; the same bytes twice are stored once.
 CREATE TABLE webhook_events (
   id BIGSERIAL PRIMARY KEY,

@@ -1,5 +1,5 @@
 -- What igconnect-refresh and igconnect-sync keep per connection, one set
--- of columns per job (SECURITY.md 83-86):
+-- of columns per job:
 --  * <job>LeaseUntil: a claimed row is leased, so other copies of the job
 --    on any host skip it; a job that dies only delays it.
 --  * <job>Attempts, <job>NextAt: failures back off exponentially and are

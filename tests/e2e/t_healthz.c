@@ -51,7 +51,7 @@ str(json_t *o, const char *k)
 	return s != NULL ? s : "";
 }
 
-/* An error body in the SPEC shape, with "code" and the request id. */
+/* An error body in the canonical shape, with "code" and the request id. */
 static void
 check_error_shape(const struct http_resp *r, const char *code)
 {

@@ -853,7 +853,7 @@ t_cgi_auth_none(void)
 	CHECK(strstr(out, "Status: 200") != NULL);
 	(void)snprintf(want, sizeof(want), "\"fake_user_%lld\"", n);
 	CHECK(strstr(out, want) != NULL);
-	/* SPEC: mode none warns at every start. */
+	/* Mode none warns at every start. */
 	CHECK(strstr(out, "warning") != NULL);
 	flow_user_free(&u);
 }

@@ -57,7 +57,7 @@ state_hashes(const char *state, char text[65], char raw[65])
 	ig_hex(raw, md, 32);
 }
 
-/* A state as SPEC and SECURITY describe it: base64url of 32 bytes. */
+/* A state as RFC 6749 10.12 wants it: base64url of 32 random bytes. */
 static int
 is_state(const char *s)
 {
@@ -176,7 +176,7 @@ t_url_shape(void)
 	CHECK(strstr(url, "scope=" SCOPES_ENC) != NULL);
 	CHECK(flow_query_param(url, "state", v, sizeof(v)) &&
 	    strcmp(v, state) == 0);
-	/* Valid ten minutes (SPEC endpoints table). */
+	/* Valid ten minutes. */
 	CHECK(iso_near(jstr(o, "expiresAt"), 600, 60));
 	json_decref(o);
 	http_resp_free(&r);
@@ -721,7 +721,7 @@ t_insufficient_scope(void)
 
 /*
  * The long-lived exchange fails for a reason other than the token: the
- * short token is kept with its true expiry (SPEC, seed 002's fallback).
+ * short token is kept with its true expiry (seed 002's fallback).
  */
 static void
 t_long_lived_fallback(void)

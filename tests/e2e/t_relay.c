@@ -191,7 +191,7 @@ check_signature(const char *sig, const char *body, size_t len)
 	return NULL;
 }
 
-/* An ISO 8601 UTC time as SPEC.md shows: 2026-11-21T15:04:05Z. */
+/* An ISO 8601 UTC time as the API shows it: 2026-11-21T15:04:05Z. */
 static int
 iso_utc(const char *s)
 {

@@ -283,7 +283,7 @@ const char	*jnth(const json_t *a, size_t i);
 int		 jkeys_are(const json_t *o, ...) __attribute__((sentinel));
 
 /*
- * CHECK that "r" is status "status" with the SPEC error body for "code"
+ * CHECK that "r" is status "status" with the canonical error body for "code"
  * (description, request_id equal to X-Request-Id) and no-store.
  */
 void		 check_error(const struct http_resp *r, long status,
