@@ -1477,6 +1477,14 @@ enum ig_err	 ig_webhook_store(struct ig_ctx *, const char *body,
 		    size_t len, int *fresh);
 
 /*
+ * The "limit" most recent webhook entries of connection "conn_id", newest
+ * first, as a new array of {id, object, field, receivedAt, status
+ * (pending, delivered or dead), isTest, entry (Meta's, as received)}.
+ */
+enum ig_err	 ig_webhook_recent(struct ig_ctx *, const char *conn_id,
+		    long limit, json_t **out);
+
+/*
  * Verify Meta's "signed_request" (base64url signature "." base64url
  * payload, HMAC-SHA256 over the payload segment with an app secret)
  * before decoding the payload; then require "algorithm" HMAC-SHA256, a

@@ -42,6 +42,16 @@ static const struct ig_stmt webhook_store = { "webhook_store",
 	"  ON CONFLICT (entryHash) DO NOTHING RETURNING 1) "
 	"SELECT (SELECT count(*) FROM ev), (SELECT count(*) FROM ent)", 4 };
 
+/* A connection's entries, newest first, as the API shows them. */
+static const struct ig_stmt webhook_recent = { "webhook_recent",
+	"SELECT COALESCE(jsonb_agg(jsonb_build_object('id', e.id::text, "
+	"  'object', e.object, 'field', e.payload->'changes'->0->>'field', "
+	"  'receivedAt', to_char(e.createdAt, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+	"  'status', e.status, 'isTest', e.isTest, 'entry', e.payload) "
+	"  ORDER BY e.id DESC), '[]'::jsonb) "
+	"FROM (SELECT * FROM webhook_entries WHERE connectionId = $1::uuid "
+	"  ORDER BY id DESC LIMIT $2::int) e", 2 };
+
 /* The app secrets a delivery or signed_request may be signed with. */
 static size_t
 secrets(const struct ig_cfg *cfg, const char *out[2])
@@ -181,6 +191,34 @@ out:
 	free(hex);
 	free(json);
 	free(object);
+	return er;
+}
+
+enum ig_err
+ig_webhook_recent(struct ig_ctx *ctx, const char *conn_id, long limit,
+    json_t **out)
+{
+	char		 n[24];
+	const char	*vals[2] = { conn_id, n };
+	PGresult	*res;
+	enum ig_err	 er;
+
+	*out = NULL;
+	(void)snprintf(n, sizeof(n), "%ld", limit);
+	if ((er = ig_db_exec(ctx->db, &webhook_recent, vals, &res)) != IG_OK)
+		return er;
+	/*
+	 * Our ids are text in the SQL.  Meta's own numbers stay exact up to
+	 * 64 bits; past that (never an id: Meta's ids are strings) a number
+	 * reads as a double here, while the stored entry keeps it exactly.
+	 */
+	if (PQntuples(res) != 1 || (*out = json_loads(PQgetvalue(res, 0, 0),
+	    JSON_DECODE_INT_AS_REAL, NULL)) == NULL || !json_is_array(*out)) {
+		json_decref(*out);
+		*out = NULL;
+		er = IG_EDB;
+	}
+	PQclear(res);
 	return er;
 }
 

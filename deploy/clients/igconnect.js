@@ -259,6 +259,21 @@ export class Igconnect {
 	}
 
 	/**
+	 * The connected account's recent webhook entries, newest first, with
+	 * the relay's status of each.
+	 * @param {{limit?: number}} [opts] 1 to 100 (default 20)
+	 * @returns {Promise<{events: Array<{id: string, object: ?string,
+	 *     field: ?string, receivedAt: string, status: string,
+	 *     isTest: boolean, entry: object}>}>}
+	 */
+	events({ limit } = {}) {
+		const q = new URLSearchParams();
+		if (limit !== undefined) q.set('limit', String(limit));
+		return this.#call('GET', '/integrations/instagram/events',
+		    { query: q });
+	}
+
+	/**
 	 * Cancels a job until it may have asked Meta to publish (then
 	 * conflict, 409).
 	 * @param {string} jobId

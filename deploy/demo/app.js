@@ -7,6 +7,7 @@
 import { Igconnect } from './igconnect.js';
 import { caller } from './caller.js';
 import { renderConnection, renderNone, settingsPatch } from './card.js';
+import { renderEvents, setupEvents } from './events.js';
 import { renderJobs, setupPublish } from './publish.js';
 import { $, busy, el, showError, showMessage } from './ui.js';
 
@@ -19,15 +20,17 @@ if (returned) history.replaceState(null, '', './');
 const ig = new Igconnect({ baseUrl: location.origin,
     token: await caller(returned) });
 
-/** The caller's latest jobs; a failure says so in the publish box. */
-const refreshJobs = () => renderJobs(ig).catch((err) =>
-    showError('publish-msg', err));
+/** The caller's latest jobs and webhook events, each failure in its box. */
+async function refreshLists() {
+	await renderJobs(ig).catch((err) => showError('publish-msg', err));
+	await renderEvents(ig);
+}
 
 /** The caller's connection, or the connect buttons when there is none. */
 async function load() {
 	try {
 		renderConnection(await ig.connection());
-		await refreshJobs();
+		await refreshLists();
 	} catch (err) {
 		renderNone();
 		if (err.code !== 'not_found') showError('connect-msg', err);
@@ -46,7 +49,7 @@ function offerChoice({ candidates, selection }) {
 			    pageId: c.pageId }));
 			$('choice').replaceChildren();
 			showMessage('callback-msg', `Connected @${c.username}.`, 'ok');
-			await refreshJobs();
+			await refreshLists();
 		}));
 		return el('li', {}, el('strong', {}, `@${c.username ?? '?'}`),
 		    ` on the Page "${c.pageName ?? c.pageId}" `, pick);
@@ -67,7 +70,7 @@ async function finishLogin() {
 	try {
 		renderConnection(await ig.exchange(back));
 		showMessage('callback-msg', 'Connected.', 'ok');
-		await refreshJobs();
+		await refreshLists();
 	} catch (err) {
 		if (err.code === 'account_choice_required')
 			return offerChoice(err.details);
@@ -106,5 +109,6 @@ $('settings-form').addEventListener('submit', (ev) => {
 	});
 });
 setupPublish(ig);
+setupEvents(ig);
 
 await (returned ? finishLogin() : load());

@@ -60,7 +60,7 @@ export function renderConnection(c) {
 
 /** No connection yet: only the connect buttons. */
 export function renderNone() {
-	show(false, 'card', 'settings', 'publish');
+	show(false, 'card', 'settings', 'publish', 'events');
 	show(true, 'connect');
 }
 

@@ -104,6 +104,8 @@ async function connectAndManage(browser, errors) {
 	check('... the picture falls back to the initial',
 	    await waitText(page, '#avatar', 'F') === 'F');
 
+	await checkText(page, 'events: none yet', '#event-list li', /^None yet/);
+
 	await page.fill('#toneOfVoice', 'Warm, brief');
 	await page.fill('#systemPrompt', 'Line one\nLine two');
 	await page.getByRole('button', { name: 'Save settings' }).click();

@@ -126,6 +126,11 @@ test('publish an image, then its job; schedule one and cancel it', async () => {
 	assert.equal(again.request.caption, 'from Node');
 	const list = await ig.jobs({ limit: 5 });
 	assert.deepEqual(list.jobs.map((j) => j.jobId), [job.jobId]);
+	// The account's events: here what the publish itself queued.
+	const { events } = await ig.events({ limit: 5 });
+	assert.ok(events.every((e) => typeof e.id === 'string' &&
+	    ['pending', 'delivered', 'dead'].includes(e.status)));
+	await rejects(ig.events({ limit: 0 }), 'invalid_request', 400);
 	const same = await ig.publish({ imageUrl:
 	    'https://cdn.example.com/js-client.jpg', caption: 'from Node' },
 	    { idempotencyKey: `js-${process.pid}` });

@@ -121,6 +121,7 @@ step('the lifecycle', function () {
     check('job(): the same job', $ig->job($job['jobId'])['request']['caption'] === 'from PHP');
     check('jobs(): listed', array_column($ig->jobs(['limit' => 5])['jobs'], 'jobId')
         === [$job['jobId']]);
+    check('events(): a list', is_array($ig->events(['limit' => 5])['events']));
     $tomorrow = gmdate('Y-m-d\TH:i:s\Z', time() + 86400);
     $later = $ig->publish(['imageUrl' => 'https://cdn.example.com/later.jpg',
         'publishAt' => $tomorrow]);

@@ -314,6 +314,10 @@ def walk():
            token=user)
     answer("a bad post", "POST", "/integrations/instagram/media", 400, token=user,
            body={"imageUrl": "http://cdn.example.com/a.jpg"})
+    answer("events", "GET", "/integrations/instagram/events?limit=5", 200,
+           token=user)
+    answer("a bad events limit", "GET", "/integrations/instagram/events?limit=0",
+           400, token=user)
     answer("disconnect", "DELETE", "/integrations/instagram", 200, token=user)
     answer("refresh, disconnected", "POST", "/integrations/instagram/refresh", 404,
            token=user)

@@ -207,6 +207,17 @@ class Igconnect
         return $this->call('GET', '/integrations/instagram/media', $opts);
     }
 
+    /**
+     * The connected account's recent webhook entries, newest first:
+     * [events => [[id, object, field, receivedAt, status, isTest, entry]]].
+     *
+     * @param array{limit?: int} $opts 1 to 100 (default 20)
+     */
+    public function events(array $opts = []): array
+    {
+        return $this->call('GET', '/integrations/instagram/events', $opts);
+    }
+
     /** Cancels a job until it may have asked Meta to publish (409 after). */
     public function cancelJob(string $jobId): array
     {
