@@ -606,6 +606,8 @@ static const struct var vars[] = {
 	    FIELD(signed_request_max_age), 60, 7 * 86400, NULL },
 	{ "IGCONNECT_CORS_ORIGINS", NULL, 0, 0, p_origins,
 	    FIELD(cors_origins), 0, 0, NULL },
+	{ "IGCONNECT_WEBHOOK_RETENTION_DAYS", NULL, 0, 0, p_int,
+	    FIELD(webhook_retention), 1, 3650, NULL },
 };
 
 /*
@@ -1009,6 +1011,7 @@ ig_cfg_load(struct ig_cfg *c, unsigned needs, char *msg, size_t sz)
 	c->signin_ttl = 7 * 86400;
 	c->jwt_max_ttl = IG_JWT_MAX_TTL;
 	c->signed_request_max_age = 3600;
+	c->webhook_retention = 30;
 	msg[0] = '\0';
 	if ((er = envfile_load(&ef, msg, sz)) != IG_OK)
 		goto out;

@@ -264,6 +264,7 @@ struct	ig_cfg {
 	long		 signed_request_max_age;	/* seconds */
 	char		*cors_origins;		/* exact origins, comma-separated;
 						   NULL: no CORS at all */
+	long		 webhook_retention;	/* days raw deliveries are kept */
 };
 
 /*

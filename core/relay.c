@@ -76,6 +76,33 @@ free_entries(void *items, size_t n)
 	free(items);
 }
 
+/*
+ * Raw bodies past IGCONNECT_WEBHOOK_RETENTION_DAYS are emptied, a batch
+ * at a time; the entries stay as stored, and so does the row, whose
+ * bodyHash keeps a late redelivery a duplicate.
+ */
+static const struct ig_stmt relay_purge = { "relay_purge",
+	"UPDATE webhook_events SET body = ''::bytea WHERE id IN (SELECT id "
+	"  FROM webhook_events WHERE octet_length(body) > 0 AND "
+	"  receivedAt < now() - $1::int * interval '1 day' "
+	"  ORDER BY receivedAt LIMIT 500 FOR UPDATE SKIP LOCKED)", 1 };
+
+static enum ig_err
+purge(struct ig_run *run)
+{
+	char		 days[16];
+	const char	*vals[1] = { days };
+	PGresult	*res;
+	enum ig_err	 er;
+
+	(void)snprintf(days, sizeof(days), "%ld", run->cfg->webhook_retention);
+	if ((er = ig_db_exec(run->db, &relay_purge, vals, &res)) != IG_OK)
+		return er;
+	run->noted += strtol(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	return IG_OK;
+}
+
 static enum ig_err
 claim(struct ig_run *run, void **items, size_t *n)
 {
@@ -88,6 +115,8 @@ claim(struct ig_run *run, void **items, size_t *n)
 
 	*items = NULL;
 	*n = 0;
+	if (!run->dry_run && (er = purge(run)) != IG_OK)
+		return er;
 	(void)snprintf(b, sizeof(b), "%.0f", run->opt[IG_RUN_BATCH]);
 	(void)snprintf(l, sizeof(l), "%.0f", run->opt[IG_RUN_LEASE]);
 	if ((er = ig_db_exec(run->db, &relay_claim, vals, &res)) != IG_OK)
@@ -247,6 +276,9 @@ summary(const struct ig_run *run, enum ig_err er, int progress)
 		return;
 	fprintf(stderr, "igconnect-relay: %ld delivered, %ld failed",
 	    run->count[IG_RUN_DONE], ig_run_failures(run));
+	if (run->noted > 0)
+		fprintf(stderr, ", %ld raw deliveries emptied after "
+		    "IGCONNECT_WEBHOOK_RETENTION_DAYS", run->noted);
 	if (er == IG_OK && (n = unparsed(run)) > 0)
 		fprintf(stderr, "; %lld deliveries kept unparsed "
 		    "(webhook_events.unparsed)", n);

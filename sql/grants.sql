@@ -54,7 +54,7 @@ BEGIN
       ('oauth_connections', 'SELECT, INSERT, UPDATE, DELETE'),
       ('oauth_states', 'SELECT, INSERT, UPDATE, DELETE'),
       ('connection_history', 'SELECT, INSERT, UPDATE'),
-      ('webhook_events', 'SELECT, INSERT, DELETE'),
+      ('webhook_events', 'SELECT, INSERT, UPDATE, DELETE'),
       ('webhook_entries', 'SELECT, INSERT, UPDATE, DELETE'),
       ('data_deletions', 'SELECT, INSERT'),
       ('account_selections', 'SELECT, INSERT, UPDATE, DELETE'),

@@ -717,6 +717,48 @@ rx_body(long long id)
 
 static const char *const once[] = { "--once", NULL };
 
+/*
+ * Raw bodies past IGCONNECT_WEBHOOK_RETENTION_DAYS (30 by default) are
+ * emptied by the relay; younger ones are kept, entries stay, and a late
+ * redelivery of a purged body is still a duplicate.
+ */
+static void
+t_relay_purges_old_bodies(void)
+{
+	char		 a[32], *old, *young;
+	const char	*accts[] = { a }, *p_old[1], *p_young[1];
+	long		 st;
+
+	quiesce(200, 0, NULL, 0);
+	hook_newid(a, sizeof(a));
+	old = hook_delivery(accts, 1, 1);
+	young = hook_delivery(accts, 1, 1);
+	p_old[0] = old;
+	p_young[0] = young;
+	CHECK(hook_post(old, strlen(old), env_or_die("INSTAGRAM_APP_SECRET"),
+	    NULL) == 200);
+	CHECK(hook_post(young, strlen(young),
+	    env_or_die("INSTAGRAM_APP_SECRET"), NULL) == 200);
+	CHECK(hook_exec("UPDATE webhook_events SET receivedAt = now() - "
+	    "interval '31 days' WHERE body = convert_to($1, 'UTF8')", 1,
+	    p_old));
+	CHECK(relay(once) == 0);
+	CHECK(hook_count("SELECT count(*) FROM webhook_events WHERE bodyhash "
+	    "= sha256(convert_to($1, 'UTF8')) AND octet_length(body) = 0", 1,
+	    p_old) == 1);
+	CHECK(hook_count("SELECT count(*) FROM webhook_events WHERE body = "
+	    "convert_to($1, 'UTF8')", 1, p_young) == 1);
+	CHECK(hook_count("SELECT count(*) FROM webhook_entries WHERE "
+	    "accountid = $1", 1, accts) == 2);
+	st = hook_post(old, strlen(old), env_or_die("INSTAGRAM_APP_SECRET"),
+	    NULL);
+	CHECK(st == 200);
+	CHECK(hook_count("SELECT count(*) FROM webhook_events WHERE bodyhash "
+	    "= sha256(convert_to($1, 'UTF8'))", 1, p_old) == 1);
+	free(old);
+	free(young);
+}
+
 /* The forwarded shape, signature, user and test flag; then nothing more. */
 static void
 t_relay_forwards_signed(void)
@@ -1173,6 +1215,7 @@ t_relay_publish_events(void)
 
 static const struct ig_test tests[] = {
 	TEST(t_relay_forwards_signed),
+	TEST(t_relay_purges_old_bodies),
 	TEST(t_relay_publish_events),
 	TEST(t_relay_backoff_and_order),
 	TEST(t_relay_connection_refused),
