@@ -227,15 +227,17 @@ t_cors(void)
 /*
  * /oauth/ is rate limited per client: a client on 127.254.0.0/16 (the
  * stack limits it like any other) gets JSON 429s with Retry-After once
- * past the burst; the exempt loopback caller, a backend, does not.
+ * past the burst, whatever X-Forwarded-For it sends; the exempt
+ * loopback caller, a backend, does not.
  */
 static void
 t_rate_limited(void)
 {
 	struct flow_user	 u;
 	struct http_resp	 r;
-	char			 authz[4096], ra[16];
+	char			 authz[4096], ra[16], xff[64];
 	const char		*hdrs[] = { authz, NULL };
+	const char		*spoofed[] = { authz, xff, NULL };
 	int			 i, limited = 0, exempt_limited = 0;
 
 	flow_user_new(&u);
@@ -260,6 +262,21 @@ t_rate_limited(void)
 	if (!CHECK(limited > 0))
 		printf("  no 429 in 40 requests\n");
 	CHECK(exempt_limited == 0);
+	/*
+	 * A client that names another address in each X-Forwarded-For is
+	 * still itself: nginx takes the TCP peer, so the limit holds.
+	 */
+	limited = 0;
+	for (i = 0; i < 40; i++) {
+		(void)snprintf(xff, sizeof(xff), "X-Forwarded-For: 10.%d.%d.7",
+		    i / 200, i % 200);
+		limited += http_do_from("127.254.0.10", "GET",
+		    stack_url("/oauth/instagram/url"), spoofed, NULL, 0, NULL,
+		    &r) == 429;
+		http_resp_free(&r);
+	}
+	if (!CHECK(limited > 0))
+		printf("  no 429 in 40 requests with X-Forwarded-For\n");
 	flow_user_free(&u);
 }
 

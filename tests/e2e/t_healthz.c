@@ -7,6 +7,7 @@
  * and logs that never keep a query string.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
@@ -153,6 +154,26 @@ t_method_not_allowed(void)
 	http_resp_free(&r);
 }
 
+/* The headers every answer carries, an error made by nginx included. */
+static void
+check_security_headers(const struct http_resp *r)
+{
+	char	v[512];
+
+	CHECK(resp_header(r, "Strict-Transport-Security", v, sizeof(v)) &&
+	    strncmp(v, "max-age=31536000", 16) == 0);
+	CHECK(resp_header(r, "X-Content-Type-Options", v, sizeof(v)) &&
+	    strcmp(v, "nosniff") == 0);
+	CHECK(resp_header(r, "Content-Security-Policy", v, sizeof(v)) &&
+	    strstr(v, "frame-ancestors 'none'") != NULL);
+	CHECK(resp_header(r, "Referrer-Policy", v, sizeof(v)) &&
+	    strcmp(v, "no-referrer") == 0);
+	CHECK(resp_header(r, "Cache-Control", v, sizeof(v)) &&
+	    strstr(v, "no-store") != NULL);
+	CHECK(!resp_header(r, "Server", v, sizeof(v)) ||
+	    strchr(v, '/') == NULL);
+}
+
 static void
 t_unknown_path_404(void)
 {
@@ -161,7 +182,30 @@ t_unknown_path_404(void)
 	CHECK(http_do("GET", stack_url("/no/such/thing"), NULL, NULL, 0, NULL,
 	    &r) == 404);
 	check_error_shape(&r, "not_found");
+	check_security_headers(&r);
 	http_resp_free(&r);
+}
+
+/* One header of 64 KiB: nginx answers 400 itself, in the JSON shape. */
+static void
+t_header_too_large_400(void)
+{
+	size_t			 n = 64 * 1024;
+	char			*h = malloc(n + 16);
+	const char		*hdrs[] = { h, NULL };
+	struct http_resp	 r;
+
+	if (!CHECK(h != NULL))
+		return;
+	memcpy(h, "X-Big: ", 7);
+	memset(h + 7, 'a', n);
+	h[7 + n] = '\0';
+	CHECK(http_do("GET", stack_url("/healthz"), hdrs, NULL, 0, NULL,
+	    &r) == 400);
+	check_error_shape(&r, "invalid_request");
+	check_security_headers(&r);
+	http_resp_free(&r);
+	free(h);
 }
 
 /* nginx stops a large body itself, in the same JSON shape. */
@@ -177,6 +221,7 @@ t_body_too_large_413(void)
 	CHECK(http_do("POST", stack_url("/healthz"), h, big, n, NULL,
 	    &r) == 413);
 	check_error_shape(&r, "payload_too_large");
+	check_security_headers(&r);
 	http_resp_free(&r);
 	free(big);
 }
@@ -479,13 +524,17 @@ t_supervisor_killed(void)
 static void
 t_sigterm_clean_exit(void)
 {
-	char	sock[4096], pid[4096];
-	pid_t	p;
-	int	i;
+	char		sock[4096], pid[4096];
+	struct stat	st;
+	pid_t		p;
+	int		i;
 
 	p = start_healthz("sigterm-test", NULL, NULL, sock, pid);
 	CHECK(p > 0);
 	CHECK(access(sock, F_OK) == 0);
+	/* IGCONNECT_SOCKET_MODE's default: the owner and nginx's group. */
+	CHECK(stat(sock, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	    (st.st_mode & 07777) == 0660);
 	if (p > 0)
 		CHECK(kill(p, SIGTERM) == 0);
 	for (i = 0; i < 100 && access(sock, F_OK) == 0; i++)
@@ -659,6 +708,7 @@ static const struct ig_test tests[] = {
 	TEST(t_head),
 	TEST(t_method_not_allowed),
 	TEST(t_unknown_path_404),
+	TEST(t_header_too_large_400),
 	TEST(t_body_too_large_413),
 	TEST(t_logs_never_keep_query),
 	TEST(t_db_outage_same_workers),

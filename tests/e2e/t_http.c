@@ -218,6 +218,40 @@ t_malformed_reply(void)
 	ig_http_free(h);
 }
 
+/*
+ * A 302 from Meta is an answer, not a place to go: the call fails and
+ * the Location (a route of the same fake that would answer 200) is
+ * never requested.
+ */
+static void
+t_redirect_not_followed(void)
+{
+	struct ig_http	*h = ig_http_new(&cfg);
+	json_t		*reply = NULL, *st = NULL;
+	char		 body[1024];
+	long		 before = -1, after = -2;
+
+	(void)snprintf(body, sizeof(body), "{\"route\":\"me\",\"redirect\":"
+	    "\"%s/v26.0/me?fields=id&access_token=IGAAx\"}", fake());
+	inject(body);
+	if (ig_http_call(h, fake(), "/_fake/stats", NULL, NULL, &st, NULL) ==
+	    IG_OK)
+		before = (long)json_integer_value(json_object_get(
+		    json_object_get(st, "requests"), "me"));
+	json_decref(st);
+	st = NULL;
+	CHECK(get_me(h, "IGAAx", &reply, NULL) == IG_EUPSTREAM);
+	CHECK(reply == NULL);
+	if (ig_http_call(h, fake(), "/_fake/stats", NULL, NULL, &st, NULL) ==
+	    IG_OK)
+		after = (long)json_integer_value(json_object_get(
+		    json_object_get(st, "requests"), "me"));
+	json_decref(st);
+	/* The one call that got the 302, and no second one to follow it. */
+	CHECK(after == before + 1);
+	ig_http_free(h);
+}
+
 /* A server that never answers costs at most the total timeout. */
 static void
 t_hang_times_out(void)
@@ -380,6 +414,7 @@ static const struct ig_test tests[] = {
 	TEST(t_server_error_transient),
 	TEST(t_oversized_reply_capped),
 	TEST(t_malformed_reply),
+	TEST(t_redirect_not_followed),
 	TEST(t_hang_times_out),
 	TEST(t_big_ids_exact),
 	TEST(t_batch_posts),

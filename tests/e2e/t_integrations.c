@@ -548,6 +548,7 @@ t_refresh_expired_locally(void)
 	struct flow_user	u;
 	struct http_resp	r;
 	long long		n;
+	char			v[64];
 
 	CHECK(fake_reset());
 	if (!connected_user(&u, &n, NULL))
@@ -560,6 +561,9 @@ t_refresh_expired_locally(void)
 	http_resp_free(&r);
 	CHECK(fake_count("refresh") == 0);
 	CHECK(fake_count("ig_exchange") == 1);	/* the connect's only */
+	/* Marked for a new login, and never offered to Meta again. */
+	CHECK(col(&u, "status", v, sizeof(v)) == 1 &&
+	    strcmp(v, "needs_reauth") == 0);
 	flow_user_free(&u);
 }
 
@@ -885,6 +889,8 @@ t_no_secrets_leak(void)
 	secrets_from_fake(&s);
 	/* code, secret, short, long, and the long again at refresh. */
 	CHECK(s.n >= 4);
+	/* The caller's own JWT is a secret too. */
+	secrets_add(&s, u.jwt);
 	for (i = 0; i < nr; i++) {
 		CHECK(!secrets_in(&s, r[i].body));
 		CHECK(!secrets_in(&s, r[i].headers));
@@ -943,6 +949,154 @@ t_user_id_must_be_caller(void)
 	flow_user_free(&u);
 }
 
+/*
+ * A bearer token is taken from the Authorization header only: the same
+ * valid JWT in the query or in a form body authenticates nobody, and
+ * no log keeps it.
+ */
+static void
+t_token_in_query_refused(void)
+{
+	struct flow_user	 u;
+	struct flow_secrets	 s;
+	struct http_resp	 r;
+	char			 path[IG_MAX_JWT + 64], body[IG_MAX_JWT + 64];
+
+	flow_user_new(&u);
+	memset(&s, 0, sizeof(s));
+	secrets_add(&s, u.jwt);
+	(void)snprintf(path, sizeof(path), "%s?access_token=%s", PATH_ALL,
+	    u.jwt);
+	flow_req_authz(&u, "", "GET", path, NULL, NULL, &r);
+	check_error(&r, 401, "unauthorized");
+	CHECK(!secrets_in(&s, r.body));
+	http_resp_free(&r);
+	(void)snprintf(body, sizeof(body), "access_token=%s", u.jwt);
+	flow_req_authz(&u, "", "POST", PATH_REFRESH,
+	    "application/x-www-form-urlencoded", body, &r);
+	check_error(&r, 401, "unauthorized");
+	http_resp_free(&r);
+	/* The same token in its header is a caller. */
+	CHECK(flow_req(&u, "GET", PATH_ALL, NULL, NULL, &r) == 200);
+	http_resp_free(&r);
+	msleep(200);
+	CHECK(!secrets_in_logs(&s));
+	secrets_free(&s);
+	flow_user_free(&u);
+}
+
+/* The lines of service log "name" that hold "text"; -1 if unreadable. */
+static long
+log_lines(const char *name, const char *text)
+{
+	char			 path[4096], out[64];
+	const char *const	 argv[] = { "grep", "-c", "-F", "--", text,
+	    path, NULL };
+
+	(void)snprintf(path, sizeof(path), "%s/log/%s",
+	    env_or_die("IGCONNECT_VAR"), name);
+	if (run_capture(argv, "/dev/null", out, sizeof(out)) > 1)
+		return -1;
+	return strtol(out, NULL, 10);
+}
+
+/*
+ * A sealed token opens only in its own row: B's token copied into A's
+ * row, or A's own token with one character changed, is refused when A
+ * refreshes (a generic 500, one log line each, no call to Meta), and
+ * A's row works again once its own token is back.
+ */
+static void
+t_sealed_token_bound_to_row(void)
+{
+	static const char	 why[] = "sealed value failed authentication";
+	struct flow_user	 a, b;
+	struct http_resp	 r;
+	long long		 n;
+	char			 ta[1024], tb[1024], bad[1024], *p;
+	long			 logged;
+
+	CHECK(fake_reset());
+	if (!connected_user(&a, &n, NULL))
+		return;
+	if (!connected_user(&b, &n, NULL)) {
+		flow_user_free(&a);
+		return;
+	}
+	flow_age_token(&a);
+	CHECK(col(&a, "accesstoken", ta, sizeof(ta)) == 1);
+	CHECK(col(&b, "accesstoken", tb, sizeof(tb)) == 1);
+	/*
+	 * One character of the nonce in A's "ig1.<key id>.<base64url>":
+	 * every bit of it counts (the last character may carry unused
+	 * bits), so the value decodes and fails authentication.
+	 */
+	(void)snprintf(bad, sizeof(bad), "%s", ta);
+	if (!CHECK((p = strchr(bad + 4, '.')) != NULL && strlen(p) > 8))
+		p = bad;
+	p += 5;
+	*p = *p == 'A' ? 'B' : 'A';
+	logged = log_lines("integration-refresh.log", why);
+	CHECK(logged >= 0);
+
+	CHECK(db_exec("UPDATE oauth_connections SET accesstoken = $2 WHERE "
+	    FLOW_CONN, a.id, tb, NULL) == 1);
+	refresh(&a, &r);
+	check_error(&r, 500, "internal_error");
+	CHECK(strstr(r.body, "ig1.") == NULL);
+	http_resp_free(&r);
+	CHECK(db_exec("UPDATE oauth_connections SET accesstoken = $2 WHERE "
+	    FLOW_CONN, a.id, bad, NULL) == 1);
+	refresh(&a, &r);
+	check_error(&r, 500, "internal_error");
+	http_resp_free(&r);
+	CHECK(fake_count("refresh") == 0);
+	msleep(200);
+	CHECK(log_lines("integration-refresh.log", why) == logged + 2);
+
+	CHECK(db_exec("UPDATE oauth_connections SET accesstoken = $2 WHERE "
+	    FLOW_CONN, a.id, ta, NULL) == 1);
+	CHECK(refresh(&a, &r) == 200);
+	http_resp_free(&r);
+	CHECK(fake_count("refresh") == 1);
+	flow_user_free(&a);
+	flow_user_free(&b);
+}
+
+/*
+ * A lock held on the connections table makes a request wait no longer
+ * than the programs' lock_timeout (5 s): a 503 with Retry-After, and
+ * the same request works once the lock is gone.
+ */
+static void
+t_db_lock_bounded(void)
+{
+	struct flow_user	 u;
+	struct http_resp	 r;
+	long long		 n;
+	time_t			 t0;
+	char			 v[16];
+
+	CHECK(fake_reset());
+	if (!connected_user(&u, &n, NULL))
+		return;
+	CHECK(db_exec("BEGIN", NULL) == 0);
+	CHECK(db_exec("LOCK TABLE oauth_connections IN ACCESS EXCLUSIVE MODE",
+	    NULL) == 0);
+	t0 = time(NULL);
+	flow_req(&u, "GET", PATH_ONE, NULL, NULL, &r);
+	if (!CHECK(time(NULL) - t0 <= 5 + 3))
+		printf("  answered after %lld s\n",
+		    (long long)(time(NULL) - t0));
+	CHECK(db_exec("ROLLBACK", NULL) == 0);
+	check_error(&r, 503, "unavailable");
+	CHECK(resp_header(&r, "Retry-After", v, sizeof(v)) && atoi(v) > 0);
+	http_resp_free(&r);
+	CHECK(flow_req(&u, "GET", PATH_ONE, NULL, NULL, &r) == 200);
+	http_resp_free(&r);
+	flow_user_free(&u);
+}
+
 static const struct ig_test tests[] = {
 	TEST(t_caller_auth_required),
 	TEST(t_user_id_must_be_caller),
@@ -963,6 +1117,9 @@ static const struct ig_test tests[] = {
 	TEST(t_cgi_remote_user),
 	TEST(t_cgi_auth_none),
 	TEST(t_no_secrets_leak),
+	TEST(t_token_in_query_refused),
+	TEST(t_sealed_token_bound_to_row),
+	TEST(t_db_lock_bounded),
 };
 
 int

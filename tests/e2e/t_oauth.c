@@ -254,7 +254,45 @@ t_url_redirect_allowed(void)
 	e = json_array_get(json_object_get(o, "requests"), 0);
 	CHECK(strcmp(jstr(json_object_get(e, "form"), "redirect_uri"),
 	    alt) == 0);
+	/* A POST from the server, the secret in its body, none in its URL. */
+	CHECK(strcmp(jstr(e, "method"), "POST") == 0);
+	CHECK(json_object_size(json_object_get(e, "query")) == 0);
+	CHECK(strcmp(jstr(json_object_get(e, "form"), "client_secret"),
+	    env_or_die("INSTAGRAM_APP_SECRET")) == 0);
+	CHECK(strcmp(jstr(json_object_get(e, "form"), "grant_type"),
+	    "authorization_code") == 0);
 	json_decref(o);
+	flow_user_free(&u);
+}
+
+/*
+ * What a caller adds to the request never reaches the authorize URL:
+ * client_id, scope, response_type and state stay the configured ones.
+ */
+static void
+t_url_ignores_request_params(void)
+{
+	struct flow_user	u;
+	struct flow_dance	d;
+	char			v[1024];
+
+	flow_user_new(&u);
+	CHECK(flow_start(&u, "?client_id=evil&scope=instagram_business_basic"
+	    "%2Cinstagram_business_manage_messages%2Cevil&response_type=token"
+	    "&state=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", &d) == 200);
+	CHECK(flow_query_param(d.authurl, "client_id", v, sizeof(v)) &&
+	    strcmp(v, env_or_die("INSTAGRAM_APP_ID")) == 0);
+	CHECK(flow_query_param(d.authurl, "scope", v, sizeof(v)) &&
+	    strcmp(v, SCOPES) == 0);
+	CHECK(flow_query_param(d.authurl, "response_type", v, sizeof(v)) &&
+	    strcmp(v, "code") == 0);
+	CHECK(flow_query_param(d.authurl, "redirect_uri", v, sizeof(v)) &&
+	    strcmp(v, env_or_die("INSTAGRAM_REDIRECT_URI")) == 0);
+	CHECK(is_state(d.state) && strcmp(d.state,
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA") != 0);
+	CHECK(flow_query_param(d.authurl, "state", v, sizeof(v)) &&
+	    strcmp(v, d.state) == 0);
+	CHECK(strstr(d.authurl, "evil") == NULL);
 	flow_user_free(&u);
 }
 
@@ -1038,6 +1076,58 @@ t_concurrent_exchanges(void)
 	flow_user_free(&u);
 }
 
+/*
+ * One state, its code and its caller, twenty times at once (a replayed
+ * callback): the state is consumed once, so exactly one exchange
+ * reaches Meta and succeeds; every other is invalid_state.
+ */
+static void
+t_state_replay_parallel(void)
+{
+	struct flow_user	 u;
+	struct flow_dance	 d;
+	struct racer		 c[RACERS];
+	pthread_t		 th[RACERS];
+	pthread_barrier_t	 go;
+	int			 i, started = 0, ok = 0, refused = 0;
+
+	CHECK(fake_reset());
+	flow_user_new(&u);
+	if (!dance(&u, &d, flow_account(0), NULL)) {
+		flow_user_free(&u);
+		return;
+	}
+	pthread_barrier_init(&go, NULL, RACERS);
+	for (i = 0; i < RACERS; i++) {
+		c[i].u = u;
+		flow_user_readdress(&c[i].u);
+		c[i].d = d;
+		c[i].go = &go;
+		c[i].status = -1;
+		if (pthread_create(&th[i], NULL, race, &c[i]) != 0)
+			break;
+		started++;
+	}
+	CHECK(started == RACERS);
+	for (i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&go);
+	for (i = 0; i < started; i++) {
+		if (c[i].status == 200)
+			ok++;
+		else if (c[i].status == 400)
+			refused++;
+		else
+			printf("  racer %d: status %ld\n", i, c[i].status);
+	}
+	CHECK(ok == 1);
+	CHECK(refused == RACERS - 1);
+	CHECK(fake_count("code_exchange") == 1);
+	CHECK(flow_conn_rows(&u) == 1);
+	CHECK(history_rows(&u) == 1);
+	flow_user_free(&u);
+}
+
 /* ------------------------------------------------------------ secrets */
 
 /*
@@ -1077,6 +1167,7 @@ static const struct ig_test tests[] = {
 	TEST(t_url_state_stored_hashed),
 	TEST(t_url_redirect_allowed),
 	TEST(t_url_redirect_refused),
+	TEST(t_url_ignores_request_params),
 	TEST(t_caller_auth_required),
 	TEST(t_methods),
 	TEST(t_exchange_json),
@@ -1103,6 +1194,7 @@ static const struct ig_test tests[] = {
 	TEST(t_code_in_query_never_logged),
 	TEST(t_code_exchange_hangs),
 	TEST(t_concurrent_exchanges),
+	TEST(t_state_replay_parallel),
 	TEST(t_no_secrets_leak),
 };
 

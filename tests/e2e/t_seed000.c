@@ -173,6 +173,8 @@ sign_in(long long account)
 	consent(&b, account, code, sizeof(code));
 	if (CHECK(exchange(&b, "instagram", code, b.state, &r) == 200))
 		o = resp_json(&r);
+	/* It carries a JWT: never cached. */
+	check_no_store(&r);
 	http_resp_free(&r);
 	return o;
 }
@@ -184,6 +186,7 @@ t_url(void)
 	struct browser		b;
 	struct http_resp	r;
 	char			set[512];
+	const char		*p;
 	json_t			*o;
 
 	CHECK(get_url("instagram", &b, &r) == 200);
@@ -199,6 +202,9 @@ t_url(void)
 	CHECK(strstr(set, "; SameSite=Lax") != NULL);
 	CHECK(strstr(set, "; Path=/") != NULL);
 	CHECK(strstr(set, "Domain") == NULL);
+	/* It lives no longer than the state: ten minutes at most. */
+	CHECK((p = strstr(set, "; Max-Age=")) != NULL &&
+	    atol(p + 10) > 0 && atol(p + 10) <= 600);
 	json_decref(o);
 	http_resp_free(&r);
 }

@@ -538,6 +538,68 @@ t_duplicate_delivery(void)
 	free(body);
 }
 
+#define DUP_THREADS	10
+
+struct	dup {
+	const char		*body;
+	size_t			 len;
+	pthread_barrier_t	*go;
+	long			 status;
+};
+
+static void *
+dup_post(void *arg)
+{
+	struct dup	*d = arg;
+
+	pthread_barrier_wait(d->go);
+	d->status = hook_post(d->body, d->len, secret(), NULL);
+	return NULL;
+}
+
+/*
+ * Meta's retry racing its first try: the same signed delivery ten
+ * times at once is ten 200s, one stored delivery and each entry once.
+ */
+static void
+t_duplicate_delivery_parallel(void)
+{
+	struct dup		 d[DUP_THREADS];
+	pthread_t		 th[DUP_THREADS];
+	pthread_barrier_t	 go;
+	char			 acct[32], *body;
+	long long		 ev = all_events(), en = all_entries();
+	int			 i, started = 0, ok = 0;
+
+	hook_newid(acct, sizeof(acct));
+	body = delivery(acct, 3);
+	pthread_barrier_init(&go, NULL, DUP_THREADS);
+	for (i = 0; i < DUP_THREADS; i++) {
+		d[i].body = body;
+		d[i].len = strlen(body);
+		d[i].go = &go;
+		d[i].status = -1;
+		if (pthread_create(&th[i], NULL, dup_post, &d[i]) != 0)
+			break;
+		started++;
+	}
+	CHECK(started == DUP_THREADS);
+	for (i = 0; i < started; i++) {
+		pthread_join(th[i], NULL);
+		if (d[i].status == 200)
+			ok++;
+		else
+			printf("  post %d: status %ld\n", i, d[i].status);
+	}
+	pthread_barrier_destroy(&go);
+	CHECK(ok == DUP_THREADS);
+	CHECK(events_with_body(body, strlen(body)) == 1);
+	CHECK(all_events() == ev + 1);
+	CHECK(all_entries() == en + 3);
+	CHECK(entries_of(acct) == 3);
+	free(body);
+}
+
 /* The same entry bytes in two different deliveries: one entry row. */
 static void
 t_duplicate_entry(void)
@@ -1041,6 +1103,7 @@ static const struct ig_test tests[] = {
 	TEST(t_post_not_json_stored),
 	TEST(t_post_too_large_413),
 	TEST(t_duplicate_delivery),
+	TEST(t_duplicate_delivery_parallel),
 	TEST(t_duplicate_entry),
 	TEST(t_entry_linking),
 	TEST(t_test_delivery_flagged),

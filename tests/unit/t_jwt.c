@@ -921,8 +921,42 @@ t_reasons(void)
 	free(t);
 }
 
+/*
+ * The signature is checked before any claim is read: a token signed
+ * with another key is refused for its signature even when its payload
+ * would be refused anyway (not JSON, expired, no sub), so no claim of
+ * an unsigned payload ever reaches the claim checks.
+ */
+static void
+t_signature_before_claims(void)
+{
+	static const char *const payloads[] = {
+		"not json",
+		"[1]",
+		"{\"sub\":\"u1\",\"exp\":1}",
+		"{\"exp\":1750000300}",
+		"{\"sub\":\"u1\",\"exp\":1750000300,\"nbf\":1760000000}",
+	};
+	struct ig_cfg	 c;
+	const char	*why;
+	char		*t, sub[64];
+	size_t		 i;
+
+	mkcfg(&c);
+	for (i = 0; i < NELEM(payloads); i++) {
+		t = craft_key(HS256, payloads[i], other);
+		why = NULL;
+		CHECK(t != NULL && ig_jwt_verify(&c, t, NOW, sub, sizeof(sub),
+		    &why) == IG_EAUTH);
+		if (!CHECK(why != NULL && strstr(why, "signature") != NULL))
+			printf("  case %zu: %s\n", i, why != NULL ? why : "-");
+		free(t);
+	}
+}
+
 static const struct ig_test tests[] = {
 	TEST(t_reasons),
+	TEST(t_signature_before_claims),
 	TEST(t_valid),
 	TEST(t_sign_format),
 	TEST(t_alg),
