@@ -9,6 +9,8 @@
 #   make bench         the benchmark suite (bench/run, bench/RESULTS.md)
 #   make run / stop    the local stack on http://127.0.0.1:8080
 #   make deps          install the Debian packages we need (idempotent)
+#   make fuzz          every libFuzzer target of tests/fuzz/ for FUZZ_SECONDS
+#                      (60) each, FUZZ_TARGETS="meta jwt" for some of them
 #   make install       PREFIX=/usr/local DESTDIR=: programs, tools, SQL,
 #                      samples, systemd units, tmpfiles.d and sysusers.d
 #   make deb           igconnect_VERSION_ARCH.deb (deploy/debian/)
@@ -60,6 +62,26 @@ TESTLIB	 = tests/lib/check.o tests/lib/client.o tests/lib/flow.o \
 	   tests/lib/hook.o
 BROWSER	 = build/browser/node_modules/playwright-core/package.json
 
+# Fuzzing (tests/fuzz/README.md): clang's libFuzzer with ASan and UBSan.
+# The core is compiled again with clang into build/fuzz/, never mixed with
+# the gcc objects; tests/fuzz/fuzz_NAME.c is the target build/fuzz/fuzz_NAME.
+FUZZCC	?= clang-14
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+FUZZSAN	 = -fsanitize=address,undefined -fno-sanitize-recover=all \
+	   -fno-omit-frame-pointer
+# clang's -Wformat=2 also flags log.c's vsnprintf() of its caller's
+# format, which the callers' format attribute already checks.
+FUZZCFLAGS = $(WARN) -Wno-format-nonliteral $(DEPCF) -Icore -Itests/fuzz \
+	   -g -O1 $(FUZZSAN) -pthread
+FUZZCORE = $(patsubst core/%.c,build/fuzz/core/%.o,$(wildcard core/*.c))
+FUZZERS	 = $(patsubst tests/fuzz/%.c,build/fuzz/%,\
+	   $(wildcard tests/fuzz/fuzz_*.c))
+# libFuzzer is part of clang's runtime (Debian: libclang-rt-14-dev); the
+# tests build the targets only where it is installed.
+HAVE_FUZZ := $(wildcard $(shell $(FUZZCC) -print-resource-dir \
+	   2>/dev/null)/lib/linux/libclang_rt.fuzzer-$(shell uname -m).a)
+
 .SUFFIXES:
 .SECONDARY:
 .DELETE_ON_ERROR:
@@ -100,8 +122,6 @@ $(FAKE): $(FAKESRC) .flags
 	$(CC) $(WARN) $(DEPCF) $(CFLAGS) $(SANFLAGS) -pthread -o $@ \
 	    $(FAKESRC) -lssl -lcrypto -ljansson -pthread
 
-build-tests: all $(UNIT) $(E2E) $(FAKE) $(BENCH) $(BROWSER)
-
 # The demo page's browser test drives Debian's chromium with
 # playwright-core from npm, at the version tests/browser/package-lock.json
 # pins, installed here and never globally (no browser download: it has
@@ -112,6 +132,34 @@ $(BROWSER): tests/browser/package.json tests/browser/package-lock.json
 	cp tests/browser/package.json tests/browser/package-lock.json build/browser
 	cd build/browser && npm ci --ignore-scripts --no-audit --no-fund \
 	    --loglevel=error --cache $(CURDIR)/build/npm-cache
+
+build/fuzz/.flags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(FUZZCC) $(FUZZCFLAGS)' | cmp -s - $@ || \
+	    echo '$(FUZZCC) $(FUZZCFLAGS)' > $@
+
+# The core gets the coverage instrumentation, libFuzzer's main() comes
+# with each target.
+build/fuzz/core/%.o: core/%.c build/fuzz/.flags
+	@mkdir -p $(@D)
+	$(FUZZCC) $(FUZZCFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+build/fuzz/%.o: tests/fuzz/%.c build/fuzz/.flags
+	$(FUZZCC) $(FUZZCFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+build/fuzz/libcore.a: $(FUZZCORE)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+# A statement fails at once (fuzz.h): no target has a database.
+build/fuzz/fuzz_%: build/fuzz/fuzz_%.o build/fuzz/fuzz.o build/fuzz/libcore.a
+	$(FUZZCC) $(FUZZSAN) -fsanitize=fuzzer -Wl,--wrap=ig_db_exec -o $@ \
+	    $^ $(DEPLIBS)
+
+fuzzers: $(FUZZERS)
+
+build-tests: all $(UNIT) $(E2E) $(FAKE) $(BENCH) $(BROWSER) \
+    $(if $(HAVE_FUZZ),$(FUZZERS))
 
 # Each of these first makes sure the Debian packages are there; the build
 # itself then runs in a fresh make so pkg-config sees what was installed.
@@ -139,6 +187,11 @@ stop:
 
 deps:
 	@sh deploy/install-deps
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzzers
+	@sh tests/fuzz/t_fuzz.sh -t $(FUZZ_SECONDS) -w build/fuzz/work \
+	    $(FUZZ_TARGETS)
 
 # The units and the crontab name /usr/libexec/igconnect, /usr/bin and
 # /etc/igconnect; they are rewritten for this PREFIX and SYSCONFDIR.  An
@@ -187,6 +240,8 @@ clean:
 	    igconnect_*.deb
 	rm -rf build
 
--include $(wildcard core/*.d fcgi/*.d tools/*.d tests/*/*.d bench/*.d)
+-include $(wildcard core/*.d fcgi/*.d tools/*.d tests/*/*.d bench/*.d \
+	   build/fuzz/*.d build/fuzz/core/*.d)
 
-.PHONY: all build-tests test check unit bench run stop deps install deb clean FORCE
+.PHONY: all build-tests test check unit bench run stop deps fuzz fuzzers \
+	install deb clean FORCE

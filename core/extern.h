@@ -125,6 +125,13 @@ const struct ig_route *ig_req_route(const struct ig_req *);
  */
 const char	*ig_req_path_id(const struct ig_req *, enum ig_path_id kind);
 
+/*
+ * req.c: how ig_req_path_id() reads the request URI "uri": its path's
+ * last segment, percent-decoded ('+' kept), as a new string; "" when it
+ * cannot be read.  NULL only when out of memory.
+ */
+char		*ig_req_path_id_parse(const char *uri);
+
 /* Helpers for shapes (shape.c), each a new value or NULL. */
 
 /* "@username" from the canonical connection "c"; JSON null without. */
@@ -312,6 +319,27 @@ enum ig_err	 ig_read_permissions(const json_t *v, json_t **out);
 
 /* The known profile fields of "o" under our names into "fields". */
 enum ig_err	 ig_read_profile_fields(const json_t *o, json_t *fields);
+
+/*
+ * A.2's reply, flat or wrapped in "data" as documented, into "t";
+ * "requested" (the scopes asked for) stands for the permissions when
+ * the reply names none.  On failure "t" may hold part of it: release it
+ * with ig_token_free().
+ */
+enum ig_err	 ig_insta_read_code(const json_t *reply, const char *requested,
+		    struct ig_token *t);
+
+/* facebook.c: B.2 and B.3's reply into "t", released the same way. */
+enum ig_err	 ig_fb_read_user_token(const json_t *reply,
+		    struct ig_token *t);
+
+/*
+ * facebook.c: one page of /me/accounts: "*pages" a new array of "*n"
+ * (ig_fb_pages_free()), "*after" a new cursor or NULL; nothing is
+ * returned on failure.
+ */
+enum ig_err	 ig_fb_read_pages(const json_t *reply,
+		    struct ig_fb_page **pages, size_t *n, char **after);
 
 /*
  * End a token call: drop "reply", log a reply that lacked a usable field

@@ -66,8 +66,8 @@ ig_fb_authorize_url(const struct ig_cfg *cfg, const char *redirect_uri,
  * (user tokens from the code flow may already last 60 days).  A missing
  * expires_in leaves 0: the caller decides what that means.
  */
-static enum ig_err
-read_user_token(const json_t *reply, struct ig_token *t)
+enum ig_err
+ig_fb_read_user_token(const json_t *reply, struct ig_token *t)
 {
 	const json_t	*v = json_object_get(reply, "expires_in");
 	enum ig_err	 er;
@@ -108,7 +108,7 @@ user_token_call(struct ig_ctx *ctx, const struct ig_kv *query, int once,
 		er = ig_http_get(ctx->http, cfg->url_graph_facebook, path,
 		    query, &reply, merr);
 	if (er == IG_OK)
-		er = read_user_token(reply, t);
+		er = ig_fb_read_user_token(reply, t);
 	return ig_token_finish(er, reply, t, what);
 }
 
@@ -202,8 +202,8 @@ read_next(const json_t *reply, char **after)
 	    IG_ENOMEM : IG_OK;
 }
 
-static enum ig_err
-read_pages(const json_t *reply, struct ig_fb_page **pages, size_t *n,
+enum ig_err
+ig_fb_read_pages(const json_t *reply, struct ig_fb_page **pages, size_t *n,
     char **after)
 {
 	const json_t	*data = json_object_get(reply, "data");
@@ -254,7 +254,7 @@ ig_fb_pages(struct ig_ctx *ctx, const char *user_token, const char *after,
 	er = ig_http_get(ctx->http, ctx->cfg->url_graph_facebook, path, query,
 	    &reply, merr);
 	if (er == IG_OK)
-		er = read_pages(reply, pages, n, next_after);
+		er = ig_fb_read_pages(reply, pages, n, next_after);
 	if (er == IG_EUPSTREAM)
 		ig_log_warnx("me/accounts: Meta's reply has an unexpected shape");
 	json_decref(reply);

@@ -135,8 +135,8 @@ ig_insta_authorize_url(const struct ig_cfg *cfg, const char *redirect_uri,
  * asked for ("requested") are taken as granted, as Meta's own consent
  * screen does not let a user untick instagram_business_basic.
  */
-static enum ig_err
-read_code_reply(const json_t *reply, const char *requested,
+enum ig_err
+ig_insta_read_code(const json_t *reply, const char *requested,
     struct ig_token *t)
 {
 	const json_t	*o = unwrap(reply);
@@ -209,7 +209,7 @@ ig_insta_exchange_code(struct ig_ctx *ctx, const char *code,
 	er = ig_http_call(ctx->http, ctx->cfg->url_instagram_api,
 	    "/oauth/access_token", NULL, form, &reply, merr);
 	if (er == IG_OK)
-		er = read_code_reply(reply, ctx->cfg->ig_scopes, t);
+		er = ig_insta_read_code(reply, ctx->cfg->ig_scopes, t);
 	return ig_token_finish(er, reply, t, "code exchange");
 }
 

@@ -481,27 +481,36 @@ find_route(struct ig_req *r)
 }
 
 /*
- * The id a route keeps in its path's last segment: "" when it cannot be
- * read, which matches no user and no connection.
+ * An id unreadable from the path is "", which matches no user and no
+ * connection.
  */
-static int
-read_path_id(struct ig_req *r)
+char *
+ig_req_path_id_parse(const char *uri)
 {
-	const char	*uri = ig_req_env(r, "REQUEST_URI"), *slash;
+	const char	*slash;
+	char		*id;
 	size_t		 n;
 
-	if (r->route == NULL || r->route->path_id == IG_PATH_NONE)
-		return 1;
-	if (uri == NULL)
-		uri = "";
 	n = strcspn(uri, "?");
 	for (slash = uri + n; slash > uri && slash[-1] != '/'; slash--)
 		continue;
 	n -= (size_t)(slash - uri);
 	if (n == 0 || n > 3 * IG_MAX_USER_ID ||
-	    decode(slash, n, 0, &r->path_id) != IG_OK)
-		r->path_id = ig_strdup("");
-	if (r->path_id == NULL) {
+	    decode(slash, n, 0, &id) != IG_OK)
+		id = ig_strdup("");
+	return id;
+}
+
+/* The id a route keeps in its path's last segment. */
+static int
+read_path_id(struct ig_req *r)
+{
+	const char	*uri = ig_req_env(r, "REQUEST_URI");
+
+	if (r->route == NULL || r->route->path_id == IG_PATH_NONE)
+		return 1;
+	if ((r->path_id = ig_req_path_id_parse(uri != NULL ? uri : "")) ==
+	    NULL) {
 		(void)ig_refuse(r, IG_ENOMEM, NULL);
 		return 0;
 	}

@@ -365,9 +365,15 @@ ig_iso8601(char out[21], time_t t)
 time_t
 ig_iso8601_parse(const char *s)
 {
-	struct tm	tm;
-	int		n = 0;
+	static const char	form[] = "dddd-dd-ddTdd:dd:ddZ";
+	struct tm		tm;
+	size_t			i;
+	int			n = 0;
 
+	/* sscanf's %d also takes a sign or blanks: "T23:-1:60Z" is not it. */
+	for (i = 0; i < sizeof(form) - 1; i++)
+		if (form[i] == 'd' ? s[i] < '0' || s[i] > '9' : s[i] != form[i])
+			return -1;
 	memset(&tm, 0, sizeof(tm));
 	if (strlen(s) != 20 || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n",
 	    &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,

@@ -2,8 +2,9 @@
 /*
  * t_basics.c: unit tests of the small pieces of core/: the validators
  * (valid.c), the capped buffer (buf.c), the log escaper (log.c),
- * percent-decoding (req.c), the error mapping (err.c) and the parsers
- * of Meta's error envelopes and ids (http.c).
+ * percent-decoding (req.c), the error mapping (err.c), the parsers
+ * of Meta's error envelopes and ids (http.c) and of ISO 8601 times
+ * (resp.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -892,6 +893,29 @@ t_json_id_dup(void)
 	}
 }
 
+/*
+ * Only the form ig_iso8601() writes reads as a time: sscanf's %d alone
+ * would take a sign or a blank in a field (found by fuzz_text).
+ */
+static void
+t_iso8601_parse(void)
+{
+	static const char *const bad[] = { "2024-01-29T23:-1:60Z",
+	    "2026-12-24T-1:00:00Z", "2026-12-24T 1:00:00Z",
+	    "+026-12-24T18:00:00Z", "2026-12-24T18:00:00+0",
+	    "2026-12-24T18:00:00", "2026-12-24 18:00:00Z",
+	    "2026-13-24T18:00:00Z", "" };
+	char	iso[21];
+	size_t	i;
+
+	CHECK(ig_iso8601_parse("2026-12-24T18:00:00Z") == 1798135200);
+	ig_iso8601(iso, 1798135200);
+	CHECK(strcmp(iso, "2026-12-24T18:00:00Z") == 0);
+	for (i = 0; i < NELEM(bad); i++)
+		if (!CHECK(ig_iso8601_parse(bad[i]) == -1))
+			printf("  case %zu: %s\n", i, bad[i]);
+}
+
 static const struct ig_test tests[] = {
 	TEST(t_valid_state),
 	TEST(t_valid_digits),
@@ -915,6 +939,7 @@ static const struct ig_test tests[] = {
 	TEST(t_meta_error),
 	TEST(t_meta_error_truncate),
 	TEST(t_json_id_dup),
+	TEST(t_iso8601_parse),
 };
 
 int
