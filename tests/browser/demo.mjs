@@ -153,8 +153,11 @@ async function deny(browser, errors) {
 	    '#callback-msg', /^access_denied \(HTTP 400\) /);
 	await checkText(page, '... and a request id', '#callback-msg .request-id',
 	    /^request id [0-9a-f]{32}$/);
+	// The page asks for the connection after showing the error: wait.
 	check('... then the connect buttons again', await page.getByRole(
-	    'button', { name: 'Connect Instagram', exact: true }).isVisible());
+	    'button', { name: 'Connect Instagram', exact: true })
+	    .waitFor({ state: 'visible', timeout: 10000 })
+	    .then(() => true, () => false));
 	await page.screenshot({ path: `${out}/demo-denied.png`, fullPage: true });
 	await page.context().close();
 }
