@@ -53,6 +53,8 @@ FCGI	 = $(patsubst %.c,%,$(wildcard fcgi/*.c))
 TOOLS	 = $(patsubst tools/%.c,tools/igconnect-%,$(wildcard tools/*.c))
 UNIT	 = $(patsubst %.c,%,$(wildcard tests/unit/t_*.c))
 E2E	 = $(patsubst %.c,%,$(wildcard tests/e2e/t_*.c))
+FAULTS	 = $(patsubst %.c,%,$(wildcard tests/faults/t_*.c))
+FAULTLIB = tests/faults/fault.o tests/faults/load.o
 BENCH	 = $(patsubst %.c,%,$(wildcard bench/*.c))
 FAKE	 = tests/fakemeta/fakemeta
 FAKESRC	 = $(wildcard tests/fakemeta/*.c)
@@ -94,13 +96,16 @@ tests/unit/t_%: tests/unit/t_%.o tests/lib/check.o core/libcore.a
 tests/e2e/t_%: tests/e2e/t_%.o $(TESTLIB) core/libcore.a
 	$(CC) $(ALLLDFLAGS) -o $@ $^ $(DEPLIBS)
 
+tests/faults/t_%: tests/faults/t_%.o $(FAULTLIB) $(TESTLIB) core/libcore.a
+	$(CC) $(ALLLDFLAGS) -o $@ $^ $(DEPLIBS)
+
 # The fake of Meta is a test program: no hardening flags needed, but the
 # same warnings, and the sanitizers too under SAN=1.
 $(FAKE): $(FAKESRC) .flags
 	$(CC) $(WARN) $(DEPCF) $(CFLAGS) $(SANFLAGS) -pthread -o $@ \
 	    $(FAKESRC) -lssl -lcrypto -ljansson -pthread
 
-build-tests: all $(UNIT) $(E2E) $(FAKE) $(BENCH) $(BROWSER)
+build-tests: all $(UNIT) $(E2E) $(FAULTS) $(FAKE) $(BENCH) $(BROWSER)
 
 # The demo page's browser test drives Debian's chromium with
 # playwright-core from npm, at the version tests/browser/package-lock.json
@@ -183,8 +188,8 @@ deb: all
 
 clean:
 	rm -f core/*.[oad] fcgi/*.[od] tools/*.[od] tests/*/*.[od] bench/*.[od] \
-	    $(FCGI) $(TOOLS) $(UNIT) $(E2E) $(FAKE) $(BENCH) .flags \
-	    igconnect_*.deb
+	    $(FCGI) $(TOOLS) $(UNIT) $(E2E) $(FAULTS) $(FAKE) $(BENCH) \
+	    .flags igconnect_*.deb
 	rm -rf build
 
 -include $(wildcard core/*.d fcgi/*.d tools/*.d tests/*/*.d bench/*.d)
