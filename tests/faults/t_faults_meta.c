@@ -73,11 +73,11 @@ struct	phase {
 	"{\"route\":\"ig_exchange\"," f "}", "{\"route\":\"me\"," f "}" }
 
 static const struct phase phases[] = {
-	{ "slow answers (700 ms)", ROUTES3("\"delay_ms\":700,\"count\":12") },
+	{ "slow answers (700 ms)", ROUTES3("\"delay_ms\":700,\"count\":6") },
 	{ "no answer (past the timeout)",
 	    ROUTES3("\"hang\":true,\"count\":3") },
 	{ "connections reset", ROUTES3("\"drop\":true,\"count\":8") },
-	{ "a 5xx storm", ROUTES3("\"http_status\":503,\"count\":25") },
+	{ "a 5xx storm", ROUTES3("\"http_status\":503,\"count\":15") },
 	{ "bodies that are not JSON", { "{\"route\":\"code_exchange\","
 	    "\"malformed\":true,\"count\":8}", "{\"route\":\"me\","
 	    "\"http_status\":500,\"malformed\":true,\"count\":8}" } },
@@ -98,7 +98,7 @@ run_phases(struct load *l, double span[][2])
 	size_t	i, k;
 
 	for (i = 0; i < NPHASES; i++) {
-		msleep(scale(300, 2000));
+		msleep(scale(200, 2000));
 		span[i][0] = load_now(l);
 		for (k = 0; k < 3 && phases[i].inject[k] != NULL; k++)
 			CHECK(fake_inject(phases[i].inject[k]));
@@ -427,7 +427,7 @@ static const char *const job_faults[] = {
 static void
 t_faults_meta_jobs(void)
 {
-	size_t		 n = (size_t)scale(30, 150), i;
+	size_t		 n = (size_t)scale(20, 150), i;
 	struct row	*r;
 	struct load_req	*q;
 	struct prog	 before[MAX_PROGS], after[MAX_PROGS];
@@ -479,9 +479,58 @@ out:
 	free(q);
 }
 
+/*
+ * Meta throttles every refresh (80002 with X-Business-Use-Case-Usage,
+ * estimated_time_to_regain_access 5 minutes).  Each refused row waits
+ * at least that long; but the pass itself goes on calling Meta for every
+ * due row, refused or not, and nothing reads X-App-Usage: the jobs
+ * do not slow down before or after Meta refuses.  The figure says how
+ * many calls one pass made into the refusal.
+ */
+static void
+t_faults_meta_throttled(void)
+{
+	size_t		 n = (size_t)scale(10, 50), i;
+	struct row	*r;
+	long		 before, calls;
+	long long	 due;
+	char		 inject[160], wait[64];
+	int		 rc;
+
+	if (!CHECK(stack_up()) || (r = calloc(n, sizeof(*r))) == NULL)
+		return;
+	if (!CHECK(rows_make(r, n)))
+		goto out;
+	make_due();
+	due = db_long("SELECT count(*) FROM oauth_connections c JOIN users u "
+	    "ON u.id = c.userid WHERE u.externalid LIKE $1", mine(), NULL);
+	(void)snprintf(inject, sizeof(inject), "{\"route\":\"refresh\","
+	    "\"rate_limit\":true,\"graph_error\":{\"code\":80002},"
+	    "\"count\":%lld}", due);
+	CHECK(fake_inject(inject));
+	before = fake_count("refresh");
+	rc = wait_exit(job("tools/igconnect-refresh"), 60000);
+	calls = fake_count("refresh") - before;
+	CHECK(rc == 0);
+	CHECK(db_val(wait, sizeof(wait), "SELECT round(min(extract(epoch FROM "
+	    "c.refreshnextat - now()))) FROM oauth_connections c JOIN users u "
+	    "ON u.id = c.userid WHERE u.externalid LIKE $1 AND "
+	    "c.refresherror->>'class' = 'rate_limited'", mine(), NULL) == 1);
+	figure("throttled (80002): one pass over %lld due connections called "
+	    "Meta's refresh %ld times, all refused; each waits %s s or more",
+	    due, calls, wait);
+	CHECK(calls == due);
+	CHECK(strtol(wait, NULL, 10) >= 290);
+out:
+	for (i = 0; i < n; i++)
+		flow_user_free(&r[i].u);
+	free(r);
+}
+
 static const struct ig_test tests[] = {
 	TEST(t_faults_meta_exchanges),
 	TEST(t_faults_meta_jobs),
+	TEST(t_faults_meta_throttled),
 };
 
 int
