@@ -18,8 +18,11 @@
 #include "../lib/hook.h"
 #include "load.h"
 
-/* Fake accounts of the exchanges: far from those flow_account() gives. */
-#define ACCOUNT_BASE	100000000LL
+/*
+ * Fake accounts of the exchanges: far above those flow_account() gives,
+ * below the fake's largest (10^9).
+ */
+#define ACCOUNT_BASE	300000000LL
 #define HOOK_ACCOUNTS	50	/* accounts the deliveries spread over */
 
 /* One keep-alive client: a curl handle and the last answer. */
@@ -248,8 +251,8 @@ do_exchange(struct lthread *t, struct load_op *op)
 
 	(void)snprintf(op->user, sizeof(op->user), "lf-%ld-%d-%ld",
 	    (long)getpid(), t->idx, t->n);
-	acct = ACCOUNT_BASE + (long long)(getpid() % 1000) * 1000000 +
-	    (long long)t->idx * 20000 + t->n;
+	acct = ACCOUNT_BASE + (long long)(getpid() % 100) * 5000000 +
+	    (long long)t->idx * 100000 + t->n;
 	if ((jwt = flow_jwt(op->user, 900, NULL)) == NULL)
 		return;
 	(void)snprintf(auth, sizeof(auth), "Authorization: Bearer %s", jwt);
