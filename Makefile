@@ -6,6 +6,8 @@
 #                      PostgreSQL, nginx and the fake of Meta; SAN=1 runs
 #                      the same suite under ASan + UBSan
 #   make unit          the unit tests alone: no apt-get, no services
+#   make faults        the fault suite at full scale, with its figures
+#                      (tests/faults/run, tests/faults/README.md)
 #   make bench         the benchmark suite (bench/run, bench/RESULTS.md)
 #   make run / stop    the local stack on http://127.0.0.1:8080
 #   make deps          install the Debian packages we need (idempotent)
@@ -129,6 +131,12 @@ test check: deps
 unit: core/libcore.a $(UNIT)
 	@sh tests/run --unit
 
+# The fault suite at full scale (tests/faults/run): a private stack, its
+# figures on the way.  tests/run runs the same cases quick.
+faults: deps
+	@$(MAKE) --no-print-directory all $(FAKE) $(FAULTS)
+	@sh tests/faults/run
+
 # The benchmark suite (bench/run): a private stack, wrk, pgbench, callgrind.
 bench: deps
 	@sh deploy/install-deps bench
@@ -194,4 +202,5 @@ clean:
 
 -include $(wildcard core/*.d fcgi/*.d tools/*.d tests/*/*.d bench/*.d)
 
-.PHONY: all build-tests test check unit bench run stop deps install deb clean FORCE
+.PHONY: all build-tests test check unit faults bench run stop deps install \
+	deb clean FORCE

@@ -572,8 +572,10 @@ struct	runner {
 static void
 run_one(struct lclient *lc, struct load_req *r)
 {
-	json_t	*o;
+	struct timespec	 t0;
+	json_t		*o;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r->status = (int)lc_do(lc, r->method, r->url, r->header,
 	    r->body != NULL ? "Content-Type: application/json" : NULL,
 	    r->body, r->body != NULL ? strlen(r->body) : 0);
@@ -584,6 +586,7 @@ run_one(struct lclient *lc, struct load_req *r)
 	(void)snprintf(r->error, sizeof(r->error), "%s", jstr(o, "error"));
 	r->duplicate = json_is_true(json_object_get(o, "duplicate"));
 	json_decref(o);
+	r->ms = since(&t0) * 1000.0;
 }
 
 static void *

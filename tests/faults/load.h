@@ -80,6 +80,7 @@ struct	load_req {
 	long		 retry_after;	/* its Retry-After; 0: none */
 	char		 error[48];	/* not 2xx: the "error" code */
 	int		 duplicate;	/* a webhook's answer said so */
+	double		 ms;		/* how long it took */
 };
 
 /*

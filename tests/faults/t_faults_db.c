@@ -222,7 +222,7 @@ t_faults_db_restart(void)
 	CHECK(stack("db-start") == 0);
 	up = load_now(l);
 	db_reset();
-	msleep(scale(3000, 10000));
+	msleep(scale(2500, 10000));
 	n = load_stop(l, &ops);
 	figure("load: %d threads, %zu requests in %.1f s; PostgreSQL stopped "
 	    "at %.2f s (took %.2f s), back at %.2f s", cfg.threads, n,

@@ -112,7 +112,7 @@ t_faults_kill_workers(void)
 	if (!CHECK(stack_up()) || !CHECK((l = start_load()) != NULL))
 		return;
 	np = progs_read(kill_stack.var, p, MAX_PROGS);
-	msleep(scale(1000, 5000));
+	msleep(scale(500, 5000));
 	for (k = 0; victims[k] != NULL; k++) {
 		if (!CHECK((v = prog_named(p, np, victims[k])) != NULL &&
 		    v->nkids > 0))
@@ -125,9 +125,9 @@ t_faults_kill_workers(void)
 			    v->kids[0]);
 		if (mono() - t > worst)
 			worst = mono() - t;
-		msleep(scale(500, 2000));
+		msleep(scale(300, 2000));
 	}
-	msleep(scale(1000, 5000));
+	msleep(scale(700, 5000));
 	n = load_stop(l, &ops);
 	for (i = 0; i < n; i++) {
 		if (ops[i].status == 200)
@@ -206,7 +206,7 @@ t_faults_kill_supervisor(void)
 	if (!CHECK(stack_up()) || !CHECK((l = start_load()) != NULL))
 		return;
 	np = progs_read(kill_stack.var, p, MAX_PROGS);
-	msleep(scale(1000, 3000));
+	msleep(scale(500, 3000));
 	if (!CHECK((v = prog_named(p, np, "integrations")) != NULL)) {
 		(void)load_stop(l, &ops);
 		load_free(l);
@@ -221,7 +221,7 @@ t_faults_kill_supervisor(void)
 	figure("supervisor killed: its %d workers gone after %.2f s",
 	    v->nkids, mono() - t0);
 	CHECK(gone);
-	msleep(scale(1500, 5000));
+	msleep(scale(1300, 5000));
 	n = load_stop(l, &ops);
 	for (i = 0; i < LOAD__MAX; i++)
 		load_sum(ops, n, i, at + 1, 1e9, &s[i]);
@@ -243,7 +243,7 @@ t_faults_kill_supervisor(void)
 	CHECK(side_cmd(&kill_stack, "status") == 0);
 	if (!CHECK((l = start_load()) != NULL))
 		return;
-	msleep(scale(1000, 3000));
+	msleep(scale(700, 3000));
 	n = load_stop(l, &ops);
 	load_sum(ops, n, -1, 0, 1e9, &s[0]);
 	figure("then: %ld requests, %ld failed", s[0].n, s[0].errors);

@@ -73,7 +73,7 @@ struct	phase {
 	"{\"route\":\"ig_exchange\"," f "}", "{\"route\":\"me\"," f "}" }
 
 static const struct phase phases[] = {
-	{ "slow answers (700 ms)", ROUTES3("\"delay_ms\":700,\"count\":6") },
+	{ "slow answers (600 ms)", ROUTES3("\"delay_ms\":600,\"count\":4") },
 	{ "no answer (past the timeout)",
 	    ROUTES3("\"hang\":true,\"count\":3") },
 	{ "connections reset", ROUTES3("\"drop\":true,\"count\":8") },
@@ -98,7 +98,7 @@ run_phases(struct load *l, double span[][2])
 	size_t	i, k;
 
 	for (i = 0; i < NPHASES; i++) {
-		msleep(scale(200, 2000));
+		msleep(scale(100, 2000));
 		span[i][0] = load_now(l);
 		for (k = 0; k < 3 && phases[i].inject[k] != NULL; k++)
 			CHECK(fake_inject(phases[i].inject[k]));
@@ -164,7 +164,7 @@ t_faults_meta_exchanges(void)
 		return;
 	run_phases(l, span);
 	end = load_now(l);
-	msleep(scale(1000, 3000));
+	msleep(scale(700, 3000));
 	n = load_stop(l, &ops);
 	for (i = 0; i < NPHASES; i++)
 		phase_report(phases[i].name, ops, n, span[i][0], span[i][1]);
