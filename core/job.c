@@ -272,6 +272,20 @@ read_item(const PGresult *res, int row, const struct job *job,
 	return ig_conn_read(res, row, &it->conn);
 }
 
+/*
+ * A batch is settled in one transaction, in the order of its items.
+ * Refresh and sync may hold the same rows at once: in row order, they
+ * take those rows' locks in one order and cannot deadlock (PostgreSQL
+ * would end one of the two transactions, and with it every write of
+ * its batch, tokens Meta had just refreshed included).
+ */
+static int
+by_row(const void *a, const void *b)
+{
+	return strcmp(((const struct item *)a)->conn.id,
+	    ((const struct item *)b)->conn.id);
+}
+
 static enum ig_err
 claim(struct ig_run *run, void **items, size_t *n)
 {
@@ -302,6 +316,8 @@ claim(struct ig_run *run, void **items, size_t *n)
 			free_items(it, rows);
 		return er;
 	}
+	if (rows > 1)
+		qsort(it, rows, sizeof(*it), by_row);
 	*items = it;
 	*n = rows;
 	return IG_OK;

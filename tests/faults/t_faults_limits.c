@@ -354,16 +354,16 @@ t_faults_limits_state_table(void)
 	before = expired();
 	(void)snprintf(what, sizeof(what), "with %lld expired, before an "
 	    "ANALYZE", before);
-	ok1 = logins(m / 10, what);
+	ok1 = logins(30, what);
 	CHECK(db_exec("ANALYZE oauth_states", NULL) >= 0);
 	(void)snprintf(what, sizeof(what), "after the ANALYZE");
 	ok2 = logins(m, what);
 	after = expired();
 	figure("they purged %lld expired states (8 each at most)",
 	    before - after);
-	CHECK(ok0 == (long)m && ok1 == (long)(m / 10) && ok2 == (long)m);
-	CHECK(before - after <= 8 * (long long)(m + m / 10));
-	CHECK(before - after >= 7 * (long long)(m + m / 10));
+	CHECK(ok0 == (long)m && ok1 == 30 && ok2 == (long)m);
+	CHECK(before - after <= 8 * (long long)(m + 30));
+	CHECK(before - after >= 7 * (long long)(m + 30));
 	CHECK(db_exec("DELETE FROM oauth_states WHERE redirecturi = '"
 	    ABANDONED "'", NULL) >= 0);
 }
