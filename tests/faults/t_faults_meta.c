@@ -258,22 +258,6 @@ left(const char *since, const char *col)
 	return db_long(sql, mine(), since, NULL);
 }
 
-/*
- * Ours unsynced but still leased to a sync that failed while a refresh
- * of the row landed: the failure's write is conditional on the row's
- * version, so it neither records the failure nor gives the lease back,
- * and the row waits out the lease (--lease, 300 s) before its next
- * sync.  A known gap, counted apart.
- */
-static long long
-held(const char *since)
-{
-	return db_long("SELECT count(*) FROM oauth_connections c JOIN users u "
-	    "ON u.id = c.userid WHERE u.externalid LIKE $1 AND c.lastsyncedat "
-	    "<= $2::timestamp AND c.syncleaseuntil > now()", mine(), since,
-	    NULL);
-}
-
 static const char *const job_env[] = {
 	"IGCONNECT_HTTP_TIMEOUT=" META_TIMEOUT,
 	"IGCONNECT_CONNECT_TIMEOUT=" META_TIMEOUT, NULL };
@@ -392,9 +376,8 @@ minted(void)
  * connection, each connection was written once ("refreshed") and no
  * refresh was thrown away ("refresh_superseded").  Meta's refresh got
  * each token once plus once per failed attempt recorded
- * (refresh_failed, attempt_superseded), plus once per transient
- * failure resent at once (a GET to Meta is tried up to three times),
- * which the figures count.
+ * (refresh_failed), plus once per transient failure resent at once (a
+ * GET to Meta is tried up to three times), which the figures count.
  */
 static void
 check_once(const struct row *r, size_t n, const char *since,
@@ -408,8 +391,7 @@ check_once(const struct row *r, size_t n, const char *since,
 	by = json_object_get(st, "refresh_by_token");
 	for (i = 0; i < n; i++) {
 		calls = json_integer_value(json_object_get(by, r[i].key));
-		failed = events(&r[i].u, "refresh_failed", since) +
-		    events(&r[i].u, "attempt_superseded", since);
+		failed = events(&r[i].u, "refresh_failed", since);
 		sum += calls;
 		fails += failed;
 		resent += calls - failed - 1;
@@ -473,17 +455,16 @@ t_faults_meta_jobs(void)
 	for (i = 0; i < 3; i++)
 		ok &= wait_exit(p[i], 60000) == 0;
 	while ((left(since, "tokenissuedat") > 0 ||
-	    left(since, "lastsyncedat") > held(since)) && rounds++ < 20)
+	    left(since, "lastsyncedat") > 0) && rounds++ < 20)
 		ok &= passes();
 	figure("jobs: %d rounds of passes (two refresh and a sync at once) "
-	    "in %.1f s; %lld connections left unrefreshed, %lld unsynced "
-	    "(%lld of them held by a sync a refresh superseded), faults not "
-	    "acted out %ld", rounds + 1, mono() - t0,
+	    "in %.1f s; %lld connections left unrefreshed, %lld unsynced, "
+	    "faults not acted out %ld", rounds + 1, mono() - t0,
 	    left(since, "tokenissuedat"), left(since, "lastsyncedat"),
-	    held(since), pending());
+	    pending());
 	CHECK(ok);
 	CHECK(left(since, "tokenissuedat") == 0);
-	CHECK(left(since, "lastsyncedat") == held(since));
+	CHECK(left(since, "lastsyncedat") == 0);
 	check_manual(q, 2 * n);
 	check_once(r, n, since, tokens);
 	CHECK(conns_broken(since, mine()) == 0);
