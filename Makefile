@@ -6,6 +6,8 @@
 #                      PostgreSQL, nginx and the fake of Meta; SAN=1 runs
 #                      the same suite under ASan + UBSan
 #   make unit          the unit tests alone: no apt-get, no services
+#   make faults        the fault suite at full scale, with its figures
+#                      (tests/faults/run, tests/faults/README.md)
 #   make bench         the benchmark suite (bench/run, bench/RESULTS.md)
 #   make run / stop    the local stack on http://127.0.0.1:8080
 #   make deps          install the Debian packages we need (idempotent)
@@ -55,6 +57,8 @@ FCGI	 = $(patsubst %.c,%,$(wildcard fcgi/*.c))
 TOOLS	 = $(patsubst tools/%.c,tools/igconnect-%,$(wildcard tools/*.c))
 UNIT	 = $(patsubst %.c,%,$(wildcard tests/unit/t_*.c))
 E2E	 = $(patsubst %.c,%,$(wildcard tests/e2e/t_*.c))
+FAULTS	 = $(patsubst %.c,%,$(wildcard tests/faults/t_*.c))
+FAULTLIB = tests/faults/crowd.o tests/faults/fault.o tests/faults/load.o
 BENCH	 = $(patsubst %.c,%,$(wildcard bench/*.c))
 FAKE	 = tests/fakemeta/fakemeta
 FAKESRC	 = $(wildcard tests/fakemeta/*.c)
@@ -116,6 +120,9 @@ tests/unit/t_%: tests/unit/t_%.o tests/lib/check.o core/libcore.a
 tests/e2e/t_%: tests/e2e/t_%.o $(TESTLIB) core/libcore.a
 	$(CC) $(ALLLDFLAGS) -o $@ $^ $(DEPLIBS)
 
+tests/faults/t_%: tests/faults/t_%.o $(FAULTLIB) $(TESTLIB) core/libcore.a
+	$(CC) $(ALLLDFLAGS) -o $@ $^ $(DEPLIBS)
+
 # The fake of Meta is a test program: no hardening flags needed, but the
 # same warnings, and the sanitizers too under SAN=1.
 $(FAKE): $(FAKESRC) .flags
@@ -158,7 +165,7 @@ build/fuzz/fuzz_%: build/fuzz/fuzz_%.o build/fuzz/fuzz.o build/fuzz/libcore.a
 
 fuzzers: $(FUZZERS)
 
-build-tests: all $(UNIT) $(E2E) $(FAKE) $(BENCH) $(BROWSER) \
+build-tests: all $(UNIT) $(E2E) $(FAULTS) $(FAKE) $(BENCH) $(BROWSER) \
     $(if $(HAVE_FUZZ),$(FUZZERS))
 
 # Each of these first makes sure the Debian packages are there; the build
@@ -171,6 +178,12 @@ test check: deps
 # file or case: make build-tests && tests/run -k NAME.
 unit: core/libcore.a $(UNIT)
 	@sh tests/run --unit
+
+# The fault suite at full scale (tests/faults/run): a private stack, its
+# figures on the way.  tests/run runs the same cases quick.
+faults: deps
+	@$(MAKE) --no-print-directory all $(FAKE) $(FAULTS)
+	@sh tests/faults/run
 
 # The benchmark suite (bench/run): a private stack, wrk, pgbench, callgrind.
 bench: deps
@@ -236,12 +249,12 @@ deb: all
 
 clean:
 	rm -f core/*.[oad] fcgi/*.[od] tools/*.[od] tests/*/*.[od] bench/*.[od] \
-	    $(FCGI) $(TOOLS) $(UNIT) $(E2E) $(FAKE) $(BENCH) .flags \
-	    igconnect_*.deb
+	    $(FCGI) $(TOOLS) $(UNIT) $(E2E) $(FAULTS) $(FAKE) $(BENCH) \
+	    .flags igconnect_*.deb
 	rm -rf build
 
 -include $(wildcard core/*.d fcgi/*.d tools/*.d tests/*/*.d bench/*.d \
 	   build/fuzz/*.d build/fuzz/core/*.d)
 
-.PHONY: all build-tests test check unit bench run stop deps fuzz fuzzers \
-	install deb clean FORCE
+.PHONY: all build-tests test check unit faults bench run stop deps fuzz \
+	fuzzers install deb clean FORCE

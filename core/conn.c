@@ -125,6 +125,22 @@ static const struct ig_stmt conn_reauth = { "conn_reauth",
 	HISTORY("'token_revoked'", "$3::jsonb")
 	"SELECT 1 FROM up", 3 };
 
+/*
+ * A refresh the user asks for leases the row as a job's claim does
+ * (job.c): the jobs skip a leased row, and so does a second request, so
+ * one token is refreshed once.  Writing the new token ends the lease
+ * (REFRESH_RESET); anything else gives it back.
+ */
+static const struct ig_stmt conn_lease = { "conn_lease",
+	"UPDATE oauth_connections c SET refreshLeaseUntil = now() + "
+	"  $3::int * interval '1 second' WHERE c.id = $1 AND "
+	"  c.version = $2 AND (c.refreshLeaseUntil IS NULL OR "
+	"  c.refreshLeaseUntil < now()) RETURNING 1", 3 };
+
+static const struct ig_stmt conn_unlease = { "conn_unlease",
+	"UPDATE oauth_connections c SET refreshLeaseUntil = NULL "
+	"WHERE c.id = $1 AND c.version = $2", 2 };
+
 static const struct ig_stmt conn_note = { "conn_note",
 	"INSERT INTO connection_history (connectionId, userId, provider, "
 	"  event, detail) VALUES ($1, $2, '" PROVIDER "', $3, $4::jsonb)", 4 };
@@ -637,6 +653,24 @@ ig_conn_mark_reauth(struct ig_ctx *ctx, const struct ig_conn *c,
 	er = ig_db_write_if(ctx->db, &conn_reauth, vals);
 	free(detail);
 	return er;
+}
+
+enum ig_err
+ig_conn_lease(struct ig_ctx *ctx, const struct ig_conn *c, int seconds)
+{
+	char		 secs[16];
+	const char	*vals[3] = { c->id, c->version, secs };
+
+	(void)snprintf(secs, sizeof(secs), "%d", seconds);
+	return ig_db_write_if(ctx->db, &conn_lease, vals);
+}
+
+void
+ig_conn_unlease(struct ig_ctx *ctx, const struct ig_conn *c)
+{
+	const char	*vals[2] = { c->id, c->version };
+
+	(void)ig_db_exec(ctx->db, &conn_unlease, vals, NULL);
 }
 
 void

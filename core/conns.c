@@ -11,12 +11,14 @@
  * process, each armed for a single event (EPOLLONESHOT): exactly one
  * thread wakes for it and owns that connection until it puts it back
  * after a request, or closes it.  No thread ever waits on an idle
- * connection.
+ * connection, nor for long on a peer that stops in the middle of a
+ * request or of its answer (IO_TIMEOUT).
  */
 #define _GNU_SOURCE		/* accept4 */
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +31,14 @@
 #include "extern.h"
 
 #define MAX_IDLE	4096
+
+/*
+ * Seconds a read or a write on a connection may wait.  nginx sends each
+ * request whole, reads each answer at once and gives up on a program
+ * itself after 10 s (fastcgi_send_timeout); a peer slower than this is
+ * stuck, and would otherwise hold its thread for good.
+ */
+#define IO_TIMEOUT	10
 
 /*
  * The idle kept connections are also listed, so a stop can close them at
@@ -108,6 +118,16 @@ take_idle(struct ig_conns *c, int fd)
 	return found;
 }
 
+/* Bound every wait on "fd"; 0, or -1 if it could not be. */
+static int
+bound(int fd)
+{
+	struct timeval	tv = { IO_TIMEOUT, 0 };
+
+	return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) ? -1 : 0;
+}
+
 /* Another process took it, or the client gave up: not our failure. */
 static int
 accept_lost(int e)
@@ -149,8 +169,13 @@ ig_conns_next(struct ig_conns *c)
 				(void)close(fd);
 			return -2;
 		}
-		if (fd >= 0)
+		if (fd >= 0 && bound(fd) == 0)
 			return fd;
+		if (fd >= 0) {
+			ig_log_warn("could not set a connection's timeouts");
+			(void)close(fd);
+			continue;
+		}
 		if (!accept_lost(e)) {
 			errno = e;
 			ig_log_warn("could not accept a connection");

@@ -1422,6 +1422,16 @@ enum ig_err	 ig_conn_set_health(struct ig_ctx *, const struct ig_conn *c,
 enum ig_err	 ig_conn_mark_reauth(struct ig_ctx *, const struct ig_conn *c,
 		    const struct ig_meta_error *);
 
+/*
+ * Lease "c" for a refresh for "seconds", as igconnect-refresh's claim
+ * does; IG_ENOTFOUND when a job or another request holds it, or the row
+ * changed since "c" was read.  ig_conn_unlease() gives it back unless a
+ * write since (a new token) already has.
+ */
+enum ig_err	 ig_conn_lease(struct ig_ctx *, const struct ig_conn *c,
+		    int seconds);
+void		 ig_conn_unlease(struct ig_ctx *, const struct ig_conn *c);
+
 /* A history row for a failed attempt; best effort, never fails a call. */
 void		 ig_conn_note(struct ig_ctx *, const struct ig_conn *c,
 		    const char *event, const struct ig_meta_error *);

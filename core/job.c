@@ -102,6 +102,17 @@ static const struct ig_stmt sync_list = { "sync_list",
 static const struct ig_stmt sync_failed = { "sync_failed",
 	FAILED("sync", "sync_failed"), 5 };
 
+/*
+ * A write that found the row changed leaves the claim's lease; a new
+ * token or link gives back a refresh's (REFRESH_RESET), but a refresh
+ * leaves a sync's: given back here, the row is due at the next pass,
+ * not once the lease (--lease) runs out.  Our lease, unless a batch
+ * outlived it.
+ */
+static const struct ig_stmt sync_release = { "sync_release",
+	"UPDATE oauth_connections SET syncLeaseUntil = NULL "
+	"WHERE id = $1 AND syncLeaseUntil > now()", 1 };
+
 /* ------------------------------------------------------------ items */
 
 /* The class of a failed attempt, as <job>Error keeps it. */
@@ -147,6 +158,7 @@ struct	job {
 	const char		*name;		/* "refresh" */
 	int			 health;	/* ask debug_token too */
 	const struct ig_stmt	*claim, *list, *failed;
+	const struct ig_stmt	*release;	/* see sync_release */
 	void		(*request)(const struct ig_cfg *, struct item *,
 			    const char *token, struct ig_call *);
 	enum ig_err	(*read)(struct item *, const json_t *reply);
@@ -231,10 +243,11 @@ sync_would(const struct ig_conn *c)
 }
 
 static const struct job refresh_job = { "refresh", 0, &refresh_claim,
-	&refresh_list, &refresh_failed, refresh_request, refresh_read,
+	&refresh_list, &refresh_failed, NULL, refresh_request, refresh_read,
 	refresh_store, refresh_would };
 static const struct job sync_job = { "sync", 1, &sync_claim, &sync_list,
-	&sync_failed, sync_request, sync_read, sync_store, sync_would };
+	&sync_failed, &sync_release, sync_request, sync_read, sync_store,
+	sync_would };
 
 static const struct job *
 job_of(const struct ig_run *run)
@@ -272,6 +285,20 @@ read_item(const PGresult *res, int row, const struct job *job,
 	return ig_conn_read(res, row, &it->conn);
 }
 
+/*
+ * A batch is settled in one transaction, in the order of its items.
+ * Refresh and sync may hold the same rows at once: in row order, they
+ * take those rows' locks in one order and cannot deadlock (PostgreSQL
+ * would end one of the two transactions, and with it every write of
+ * its batch, tokens Meta had just refreshed included).
+ */
+static int
+by_row(const void *a, const void *b)
+{
+	return strcmp(((const struct item *)a)->conn.id,
+	    ((const struct item *)b)->conn.id);
+}
+
 static enum ig_err
 claim(struct ig_run *run, void **items, size_t *n)
 {
@@ -302,6 +329,8 @@ claim(struct ig_run *run, void **items, size_t *n)
 			free_items(it, rows);
 		return er;
 	}
+	if (rows > 1)
+		qsort(it, rows, sizeof(*it), by_row);
 	*items = it;
 	*n = rows;
 	return IG_OK;
@@ -445,6 +474,17 @@ write_failure(struct ig_run *run, const struct item *it,
 	return er;
 }
 
+/* The item's lease back after a write that found its row changed. */
+static enum ig_err
+release(struct ig_run *run, const struct item *it)
+{
+	const char	*vals[1] = { it->conn.id };
+
+	if (it->job->release == NULL)
+		return IG_OK;
+	return ig_db_exec(run->db, it->job->release, vals, NULL);
+}
+
 /* Write what became of one item. */
 static enum ig_err
 settle(struct ig_run *run, void *item, enum ig_run_outcome *out)
@@ -473,7 +513,7 @@ settle(struct ig_run *run, void *item, enum ig_run_outcome *out)
 		ig_conn_note(&ctx, &it->conn, o == IG_RUN_DONE ?
 		    "refresh_superseded" : "attempt_superseded", &it->merr);
 		o = IG_RUN_SUPERSEDED;
-		er = IG_OK;
+		er = release(run, it);
 	}
 	if (er != IG_OK)
 		return er;

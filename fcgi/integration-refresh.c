@@ -6,7 +6,9 @@
  * Login, B.3 and the Page again).  Meta refreshes only tokens at least
  * 24 hours old and not expired: a younger one is 409 too_early with the
  * time it becomes refreshable; an expired or revoked one marks the
- * connection needs_reauth.  A Page token does not expire: 400.
+ * connection needs_reauth.  A Page token does not expire: 400.  A
+ * refresh leases the connection, as igconnect-refresh does: while one
+ * runs, the jobs leave it alone and another request gets 409.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include "ig.h"
 
 #define MIN_TOKEN_AGE	86400	/* Meta's rule for ig_refresh_token */
+#define BUSY_RETRY	5	/* seconds to wait for a refresh in flight */
 
 static enum ig_err
 too_early(struct ig_ctx *ctx, time_t when, time_t now)
@@ -114,6 +117,34 @@ upgrade_facebook(struct ig_ctx *ctx, const struct ig_conn *c)
 	return er;
 }
 
+/*
+ * Lease the row, call Meta, give the lease back.  The lease outlasts
+ * the calls a refresh makes (one; a Facebook Login link a few), each
+ * at most IGCONNECT_HTTP_TIMEOUT; a program that dies holding it only
+ * delays the next refresh.
+ */
+static enum ig_err
+leased(struct ig_ctx *ctx, const struct ig_conn *c)
+{
+	enum ig_err	er;
+
+	er = ig_conn_lease(ctx, c, 4 * (int)ctx->cfg->http_timeout + 10);
+	if (er == IG_ENOTFOUND) {
+		ig_reply_retry_after(ctx->req, BUSY_RETRY);
+		return ig_refuse(ctx->req, IG_ECONFLICT, "the connection is "
+		    "being refreshed or changed meanwhile; read it again");
+	}
+	if (er != IG_OK)
+		return er;
+	if (c->flavor == IG_FLAVOR_FACEBOOK)
+		er = upgrade_facebook(ctx, c);
+	else
+		er = renew(ctx, c, c->token_kind == IG_TOKEN_SHORT);
+	/* After a write the version moved on: this then does nothing. */
+	ig_conn_unlease(ctx, c);
+	return er;
+}
+
 static enum ig_err
 refresh(struct ig_ctx *ctx, const struct ig_conn *c)
 {
@@ -134,13 +165,11 @@ refresh(struct ig_ctx *ctx, const struct ig_conn *c)
 		expired.subcode = 463;
 		return revoked(ctx, c, &expired);
 	}
-	if (c->flavor == IG_FLAVOR_FACEBOOK)
-		return upgrade_facebook(ctx, c);
-	if (c->token_kind == IG_TOKEN_SHORT)
-		return renew(ctx, c, 1);
-	if (c->issued_at + MIN_TOKEN_AGE > now)
+	if (c->flavor != IG_FLAVOR_FACEBOOK &&
+	    c->token_kind != IG_TOKEN_SHORT &&
+	    c->issued_at + MIN_TOKEN_AGE > now)
 		return too_early(ctx, c->issued_at + MIN_TOKEN_AGE, now);
-	return renew(ctx, c, 0);
+	return leased(ctx, c);
 }
 
 static enum ig_err

@@ -805,6 +805,13 @@ db(void)
 	return admin;
 }
 
+void
+db_reset(void)
+{
+	PQfinish(admin);
+	admin = NULL;
+}
+
 static PGresult *
 db_run(const char *sql, va_list ap)
 {

@@ -245,6 +245,12 @@ int		 db_val(char *out, size_t outsz, const char *sql, ...)
 long long	 db_long(const char *sql, ...) __attribute__((sentinel));
 long		 db_exec(const char *sql, ...) __attribute__((sentinel));
 
+/*
+ * Forget the superuser connection, so the next query opens a new one:
+ * after PostgreSQL restarted, the old one fails its next query.
+ */
+void		 db_reset(void);
+
 /* SQL naming the user's Instagram connection row, for "WHERE " + this. */
 #define FLOW_CONN \
 	"userid = (SELECT id FROM users WHERE externalid = $1) " \

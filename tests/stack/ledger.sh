@@ -10,6 +10,11 @@
 alive() {
 	kill -0 "$1" 2>/dev/null || return 1
 	[ -r "/proc/$1/cmdline" ] || return 0
+	# A zombie's empty command line must not pass for an exec below.
+	case $(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$1/status" \
+		2>/dev/null) in
+	Z) return 1 ;;
+	esac
 	a_cmd=$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null) || return 0
 	# A process in the middle of exec(2) shows an empty command line.
 	[ -n "$a_cmd" ] || return 0
