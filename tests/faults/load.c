@@ -295,7 +295,8 @@ hook_body(struct lthread *t, int *entries)
 		p += snprintf(p, cap - (size_t)(p - b), "%s{\"id\":\"%lld\","
 		    "\"time\":%lld,\"changes\":[{\"field\":\"comments\","
 		    "\"value\":{\"id\":\"lf%ld.%d.%ld.%d\","
-		    "\"text\":\"load %s\",\"from\":{\"id\":\"232323232\",\"username\":\"someone\"},"
+		    "\"text\":\"load %s\",\"from\":{\"id\":\"232323232\","
+		    "\"username\":\"someone\"},"
 		    "\"media\":{\"id\":\"123123123\",\"media_product_type\":"
 		    "\"FEED\"}}}]}", i > 0 ? "," : "",
 		    17841490000000000LL + k, (long long)time(NULL),
