@@ -91,15 +91,14 @@ static const struct phase phases[] = {
 #define NPHASES	(sizeof(phases) / sizeof(phases[0]))
 
 /*
- * Run the phases in turn under "threads" threads of load; each from its
- * injections until every one was acted out and the exchanges then in
- * flight are done (as many more done as threads), into "span".
+ * Run the phases in turn under load; each lasts from its injections
+ * until every one was acted out and the exchanges then in flight are
+ * done: its [start, end) into "span".
  */
 static void
-run_phases(struct load *l, int threads, double span[][2])
+run_phases(struct load *l, double span[][2])
 {
-	double	t;
-	long	done;
+	double	t, acted;
 	size_t	i, k;
 
 	for (i = 0; i < NPHASES; i++) {
@@ -110,8 +109,8 @@ run_phases(struct load *l, int threads, double span[][2])
 		for (t = mono(); pending() > 0 && mono() - t < 20;)
 			msleep(50);
 		CHECK(pending() == 0);
-		for (done = load_count(l) + threads, t = mono();
-		    load_count(l) < done && mono() - t < 10;)
+		for (acted = load_now(l), t = mono(); !load_settled(l, acted) &&
+		    mono() - t < 10;)
 			msleep(20);
 		span[i][1] = load_now(l);
 	}
@@ -176,7 +175,7 @@ t_faults_meta_exchanges(void)
 	nb = progs_read(meta.var, before, MAX_PROGS);
 	if (!CHECK((l = load_start(&cfg)) != NULL))
 		return;
-	run_phases(l, cfg.threads, span);
+	run_phases(l, span);
 	end = load_now(l);
 	msleep(scale(700, 3000));
 	n = load_stop(l, &ops);
