@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* load.c: see load.h. */
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -41,6 +42,7 @@ struct	lthread {
 	int		 idx;
 	unsigned	 seed;
 	long		 n;		/* operations begun */
+	atomic_llong	 began_us;	/* when the current one began */
 	struct lclient	 lc;
 	struct load_op	*ops;
 	size_t		 nops, cap;
@@ -295,7 +297,8 @@ hook_body(struct lthread *t, int *entries)
 		p += snprintf(p, cap - (size_t)(p - b), "%s{\"id\":\"%lld\","
 		    "\"time\":%lld,\"changes\":[{\"field\":\"comments\","
 		    "\"value\":{\"id\":\"lf%ld.%d.%ld.%d\","
-		    "\"text\":\"load %s\",\"from\":{\"id\":\"232323232\",\"username\":\"someone\"},"
+		    "\"text\":\"load %s\",\"from\":{\"id\":\"232323232\","
+		    "\"username\":\"someone\"},"
 		    "\"media\":{\"id\":\"123123123\",\"media_product_type\":"
 		    "\"FEED\"}}}]}", i > 0 ? "," : "",
 		    17841490000000000LL + k, (long long)time(NULL),
@@ -364,6 +367,7 @@ run(void *arg)
 	while (!atomic_load(&t->load->stop) && (op = new_op(t)) != NULL) {
 		op->kind = pick(t);
 		op->t0 = since(&t->load->t0);
+		atomic_store(&t->began_us, (long long)(op->t0 * 1e6));
 		if (op->kind == LOAD_READ)
 			do_read(t, op);
 		else if (op->kind == LOAD_EXCHANGE)
@@ -374,6 +378,7 @@ run(void *arg)
 		t->n++;
 		atomic_fetch_add(&t->load->done, 1);
 	}
+	atomic_store(&t->began_us, LLONG_MAX);
 	return NULL;
 }
 
@@ -425,6 +430,17 @@ long
 load_count(struct load *l)
 {
 	return atomic_load(&l->done);
+}
+
+int
+load_settled(struct load *l, double t)
+{
+	int	i;
+
+	for (i = 0; i < l->nthreads; i++)
+		if (atomic_load(&l->th[i].began_us) < (long long)(t * 1e6))
+			return 0;
+	return 1;
 }
 
 static int

@@ -52,6 +52,9 @@ double		 load_now(const struct load *);
 /* Operations done so far, all kinds. */
 long		 load_count(struct load *);
 
+/* 1 once every operation begun before "t" (load_now()) is done. */
+int		 load_settled(struct load *, double t);
+
 /*
  * Stop the threads (each finishes the operation it is in) and point
  * "*ops" at every operation, by start time; how many.  The load owns

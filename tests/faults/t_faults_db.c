@@ -124,6 +124,7 @@ static void
 check_errors(const struct load_op *ops, size_t n, double stop, double up)
 {
 	struct load_sum	s;
+	char		st[512];
 	double		first = -1, last = -1;
 	long		outside = 0, shape = 0, late = 0;
 	size_t		i;
@@ -155,8 +156,9 @@ check_errors(const struct load_op *ops, size_t n, double stop, double up)
 		    s.errors, s.p50, s.p99);
 	}
 	load_sum(ops, n, -1, 0, 1e9, &s);
-	figure("errors: %ld of %ld requests, %ld outside the outage + %.0f s",
-	    s.errors, s.n, outside, GRACE);
+	load_statuses(ops, n, -1, 0, 1e9, st, sizeof(st));
+	figure("errors: %ld of %ld requests, %ld outside the outage + %.0f s; "
+	    "answers: %s", s.errors, s.n, outside, GRACE, st);
 	figure("clients saw errors from %.2f s to %.2f s; %ld ended after "
 	    "PostgreSQL was back, the last %.2f s after", first, last, late,
 	    last - up);

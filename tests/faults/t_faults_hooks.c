@@ -32,7 +32,7 @@
 #include "fault.h"
 #include "load.h"
 
-#define ACCOUNTS	200	/* the relay sends an account's entries in turn */
+#define ACCOUNTS	200	/* the relay sends each one's entries in turn */
 #define ACCOUNT_BASE	17841480000000000LL
 #define FWD_SECRET	"faults-relay-secret-0123456789abcdef"
 #define FAIL_PERCENT	30

@@ -90,11 +90,15 @@ static const struct phase phases[] = {
 
 #define NPHASES	(sizeof(phases) / sizeof(phases[0]))
 
-/* Run the phases in turn under load; their [start, end) into "span". */
+/*
+ * Run the phases in turn under load; each lasts from its injections
+ * until every one was acted out and the exchanges then in flight are
+ * done: its [start, end) into "span".
+ */
 static void
 run_phases(struct load *l, double span[][2])
 {
-	double	t;
+	double	t, acted;
 	size_t	i, k;
 
 	for (i = 0; i < NPHASES; i++) {
@@ -102,36 +106,44 @@ run_phases(struct load *l, double span[][2])
 		span[i][0] = load_now(l);
 		for (k = 0; k < 3 && phases[i].inject[k] != NULL; k++)
 			CHECK(fake_inject(phases[i].inject[k]));
-		/* Over once every fault was acted out, or after a while. */
 		for (t = mono(); pending() > 0 && mono() - t < 20;)
 			msleep(50);
 		CHECK(pending() == 0);
+		for (acted = load_now(l), t = mono(); !load_settled(l, acted) &&
+		    mono() - t < 10;)
+			msleep(20);
 		span[i][1] = load_now(l);
-
 	}
 }
 
-/* The operations of [from, to): answers by kind, checked. */
+/*
+ * The exchanges that ended in a phase, [from, to): their answers,
+ * checked.  (One that began before the faults may have met them.)
+ */
 static void
 phase_report(const char *name, const struct load_op *ops, size_t n,
     double from, double to)
 {
-	struct load_sum	s;
-	long		rl = 0, rl_ra = 0, gw = 0;
-	size_t		i;
-	char		st[256];
+	struct load_op	*in;
+	struct load_sum	 s;
+	long		 rl = 0, rl_ra = 0, gw = 0;
+	size_t		 i, k = 0;
+	char		 st[256];
 
-	load_sum(ops, n, LOAD_EXCHANGE, from, to, &s);
-	for (i = 0; i < n; i++) {
-		if (ops[i].t0 < from || ops[i].t0 >= to || ops[i].status == 200)
-			continue;
-		if (ops[i].status == 503) {
+	if ((in = calloc(n + 1, sizeof(*in))) == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		if (ops[i].t1 >= from && ops[i].t1 < to)
+			in[k++] = ops[i];
+	load_sum(in, k, LOAD_EXCHANGE, 0, 1e9, &s);
+	load_statuses(in, k, LOAD_EXCHANGE, 0, 1e9, st, sizeof(st));
+	for (i = 0; i < k; i++) {
+		if (in[i].status == 503) {
 			rl++;
-			rl_ra += ops[i].retry_after > 0;
-		} else if (ops[i].status == 504)
+			rl_ra += in[i].retry_after > 0;
+		} else if (in[i].status == 504)
 			gw++;
 	}
-	load_statuses(ops, n, LOAD_EXCHANGE, from, to, st, sizeof(st));
 	figure("%s: %ld exchanges in %.1f s, p50 %.0f ms, max %.0f ms; %s; "
 	    "%ld of %ld 503s with Retry-After", name, s.n, to - from, s.p50,
 	    s.max, st, rl_ra, rl);
@@ -139,6 +151,7 @@ phase_report(const char *name, const struct load_op *ops, size_t n,
 	/* The programs answer before nginx gives up on them. */
 	CHECK(gw == 0);
 	CHECK(rl_ra == rl);
+	free(in);
 }
 
 static void
