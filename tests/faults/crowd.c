@@ -17,18 +17,24 @@
 #include "fault.h"
 
 static int
-dial(int port)
+dial(int port, const char *from)
 {
-	struct sockaddr_in	sin;
+	struct sockaddr_in	sin, src;
 	int			fd;
 
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons((uint16_t)port);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	memset(&src, 0, sizeof(src));
+	src.sin_family = AF_INET;
+	if (from != NULL && inet_pton(AF_INET, from, &src.sin_addr) != 1)
+		return -1;
 	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	if ((from != NULL &&
+	    bind(fd, (struct sockaddr *)&src, sizeof(src)) == -1) ||
+	    connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
 	    fcntl(fd, F_SETFL, O_NONBLOCK) == -1) {
 		close(fd);
 		return -1;
@@ -39,19 +45,28 @@ dial(int port)
 int
 crowd_open(struct crowd *c, int n, int port, const char *msg, size_t burst)
 {
+	return crowd_open_from(c, NULL, n, port, msg, burst);
+}
+
+int
+crowd_open_from(struct crowd *c, const char *from, int n, int port,
+    const char *msg, size_t burst)
+{
 	int	i;
 
 	memset(c, 0, sizeof(*c));
 	c->fd = calloc((size_t)n, sizeof(*c->fd));
 	c->sent = calloc((size_t)n, sizeof(*c->sent));
 	c->closed = calloc((size_t)n, sizeof(*c->closed));
-	if (c->fd == NULL || c->sent == NULL || c->closed == NULL)
+	c->status = calloc((size_t)n, sizeof(*c->status));
+	if (c->fd == NULL || c->sent == NULL || c->closed == NULL ||
+	    c->status == NULL)
 		return 0;
 	c->msg = msg;
 	c->len = strlen(msg);
 	c->t0 = mono();
 	for (i = 0; i < n; i++) {
-		if ((c->fd[i] = dial(port)) == -1)
+		if ((c->fd[i] = dial(port, from)) == -1)
 			break;
 		c->closed[i] = -1;
 		c->sent[i] = send(c->fd[i], msg, burst, MSG_NOSIGNAL) ==
@@ -68,8 +83,12 @@ crowd_read(struct crowd *c, int i)
 	char	buf[4096];
 	ssize_t	k;
 
-	while ((k = read(c->fd[i], buf, sizeof(buf))) > 0)
-		continue;
+	while ((k = read(c->fd[i], buf, sizeof(buf) - 1)) > 0) {
+		buf[k] = '\0';
+		/* "HTTP/1.1 429 ...": the first answer's status. */
+		if (c->status[i] == 0 && k > 12)
+			c->status[i] = atoi(buf + 9);
+	}
 	if (k == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
 		c->closed[i] = mono() - c->t0;
 		close(c->fd[i]);
@@ -153,6 +172,16 @@ crowd_closed_before(const struct crowd *c, double secs)
 	return n;
 }
 
+int
+crowd_answered(const struct crowd *c, int status)
+{
+	int	i, n = 0;
+
+	for (i = 0; i < c->n; i++)
+		n += c->status[i] == status;
+	return n;
+}
+
 void
 crowd_close(struct crowd *c)
 {
@@ -164,5 +193,6 @@ crowd_close(struct crowd *c)
 	free(c->fd);
 	free(c->sent);
 	free(c->closed);
+	free(c->status);
 	memset(c, 0, sizeof(*c));
 }

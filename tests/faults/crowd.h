@@ -15,6 +15,7 @@ struct	crowd {
 	int		*fd;
 	size_t		*sent;
 	double		*closed;	/* seconds after opening; -1: open */
+	int		*status;	/* of the first answer; 0: none */
 	const char	*msg;
 	size_t		 len;
 	double		 t0;
@@ -27,6 +28,10 @@ struct	crowd {
 int	crowd_open(struct crowd *, int n, int port, const char *msg,
 	    size_t burst);
 
+/* crowd_open() from the local address "from", e.g. 127.x.y.z. */
+int	crowd_open_from(struct crowd *, const char *from, int n, int port,
+	    const char *msg, size_t burst);
+
 /*
  * For "secs", every "gap" seconds send each open connection of the "n"
  * crowds the next byte of its message, and note every close.
@@ -38,6 +43,9 @@ int	crowd_open_now(const struct crowd *, double *last);
 
 /* Closed before "secs" after opening. */
 int	crowd_closed_before(const struct crowd *, double secs);
+
+/* Connections whose first answer had status "status". */
+int	crowd_answered(const struct crowd *, int status);
 
 void	crowd_close(struct crowd *);
 

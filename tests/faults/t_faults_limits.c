@@ -260,6 +260,34 @@ t_faults_limits_slow_clients(void)
 		crowd_close(&c[i]);
 }
 
+/*
+ * One client address holds at most 64 connections with a request in
+ * progress (limit_conn in nginx.conf.sample); past that, nginx answers
+ * 429 at once.  The test stack limits 127.254.0.0/16 like any client.
+ */
+#define CONNS_PER_CLIENT	64
+
+static void
+t_faults_limits_conns_per_client(void)
+{
+	struct crowd	 c;
+	char		 body[sizeof(SLOW_BODY_HEAD) + 1000];
+	int		 extra = 16, n = CONNS_PER_CLIENT + extra;
+
+	(void)snprintf(body, sizeof(body), "%s%1000s", SLOW_BODY_HEAD, "");
+	if (!CHECK(crowd_open_from(&c, "127.254.0.20", n,
+	    atoi(env_or_die("IGCONNECT_PORT")), body,
+	    sizeof(SLOW_BODY_HEAD) - 1) == n))
+		return;
+	crowds_run(&c, 1, 3.0, 1.0);
+	figure("%d slow bodies from one limited address: %d answered 429, "
+	    "%d unanswered", n, crowd_answered(&c, 429),
+	    crowd_answered(&c, 0));
+	CHECK(crowd_answered(&c, 429) == extra);
+	CHECK(crowd_answered(&c, 0) == CONNS_PER_CLIENT);
+	crowd_close(&c);
+}
+
 /* ------------------------------------------------------------ states */
 
 #define ABANDONED	"https://faults.invalid/abandoned"
@@ -429,6 +457,7 @@ t_faults_limits_memory(void)
 
 static const struct ig_test tests[] = {
 	TEST(t_faults_limits_slow_clients),
+	TEST(t_faults_limits_conns_per_client),
 	TEST(t_faults_limits_state_table),
 	TEST(t_faults_limits_memory),
 };
