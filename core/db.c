@@ -227,13 +227,21 @@ prepare(struct link *l, const struct ig_stmt *st)
 	return ok;
 }
 
+/*
+ * A prepared statement keeps, after a few runs, a plan made for the
+ * table sizes of then; "replan" runs the statement unnamed instead, so
+ * it is planned with the sizes of now and its values at each call.
+ */
 static PGresult *
 exec_once(struct ig_db *db, struct link *l, const struct ig_stmt *st,
-    const char *const *vals)
+    const char *const *vals, int replan)
 {
 	if (l->conn == NULL || PQstatus(l->conn) != CONNECTION_OK)
 		if (!connect_db(db, l))
 			return NULL;
+	if (replan)
+		return PQexecParams(l->conn, st->sql, st->nparams, NULL, vals,
+		    NULL, NULL, 0);
 	if (!prepare(l, st))
 		return NULL;
 	return PQexecPrepared(l->conn, st->name, st->nparams, vals, NULL,
@@ -251,7 +259,7 @@ result_ok(const PGresult *res)
 /* ig_db_exec() on link "l". */
 static enum ig_err
 exec_on(struct ig_db *db, struct link *l, const struct ig_stmt *st,
-    const char *const *vals, struct pg_result **out)
+    const char *const *vals, int replan, struct pg_result **out)
 {
 	PGresult	*res;
 	char		 msg[512];
@@ -259,7 +267,7 @@ exec_on(struct ig_db *db, struct link *l, const struct ig_stmt *st,
 
 	in_tx = l->conn != NULL &&
 	    PQtransactionStatus(l->conn) != PQTRANS_IDLE;
-	res = exec_once(db, l, st, vals);
+	res = exec_once(db, l, st, vals, replan);
 	/*
 	 * A connection that broke (server restart, failover) fails its
 	 * first statement: reconnect and retry once.  The statement did not
@@ -272,7 +280,7 @@ exec_on(struct ig_db *db, struct link *l, const struct ig_stmt *st,
 		ig_log_info("database connection lost; reconnecting");
 		PQfinish(l->conn);
 		l->conn = NULL;
-		res = exec_once(db, l, st, vals);
+		res = exec_once(db, l, st, vals, replan);
 	}
 	if (!result_ok(res)) {
 		if (l->conn != NULL && res != NULL)
@@ -289,9 +297,9 @@ exec_on(struct ig_db *db, struct link *l, const struct ig_stmt *st,
 	return IG_OK;
 }
 
-enum ig_err
-ig_db_exec(struct ig_db *db, const struct ig_stmt *st,
-    const char *const *vals, struct pg_result **out)
+static enum ig_err
+exec_pooled(struct ig_db *db, const struct ig_stmt *st,
+    const char *const *vals, int replan, struct pg_result **out)
 {
 	struct link	*l;
 	enum ig_err	 er;
@@ -299,9 +307,23 @@ ig_db_exec(struct ig_db *db, const struct ig_stmt *st,
 	if (out != NULL)
 		*out = NULL;
 	l = acquire(db);
-	er = exec_on(db, l, st, vals, out);
+	er = exec_on(db, l, st, vals, replan, out);
 	release(db, l);
 	return er;
+}
+
+enum ig_err
+ig_db_exec(struct ig_db *db, const struct ig_stmt *st,
+    const char *const *vals, struct pg_result **out)
+{
+	return exec_pooled(db, st, vals, 0, out);
+}
+
+enum ig_err
+ig_db_exec_replanned(struct ig_db *db, const struct ig_stmt *st,
+    const char *const *vals, struct pg_result **out)
+{
+	return exec_pooled(db, st, vals, 1, out);
 }
 
 enum ig_err

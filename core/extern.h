@@ -244,6 +244,15 @@ enum ig_err	 ig_db_exec(struct ig_db *, const struct ig_stmt *st,
 		    const char *const *vals, struct pg_result **res);
 
 /*
+ * ig_db_exec(), planned afresh at each call rather than prepared once:
+ * for a rare statement over a table that can grow from a few rows to
+ * many at once (a pile of abandoned logins), where the plan made while
+ * it was small reads the whole table.
+ */
+enum ig_err	 ig_db_exec_replanned(struct ig_db *, const struct ig_stmt *st,
+		    const char *const *vals, struct pg_result **res);
+
+/*
  * The bytea input form ("\x" and 64 hex digits) of SHA-256("s"), into
  * "out": how handles and request hashes are stored, never the text.
  */

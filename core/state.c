@@ -60,7 +60,12 @@ new_handle(char *out, char hash[67])
 	return ig_db_sha256(out, hash);
 }
 
-/* Run an insert of a handle that returns its expiry, into "*expires". */
+/*
+ * Run an insert of a handle that returns its expiry, into "*expires".
+ * It is planned at each call: its purge of expired states must find
+ * them by index even when they piled up since the last ANALYZE (a plan
+ * made while the table was small reads all of it, per login).
+ */
 static enum ig_err
 insert_handle(struct ig_ctx *ctx, const struct ig_stmt *st,
     const char *const *vals, time_t *expires)
@@ -68,7 +73,7 @@ insert_handle(struct ig_ctx *ctx, const struct ig_stmt *st,
 	PGresult	*res;
 	enum ig_err	 er;
 
-	if ((er = ig_db_exec(ctx->db, st, vals, &res)) != IG_OK)
+	if ((er = ig_db_exec_replanned(ctx->db, st, vals, &res)) != IG_OK)
 		return er;
 	if (PQntuples(res) != 1)
 		er = IG_EDB;
