@@ -6,6 +6,7 @@
  *
  *	bench/seed users PREFIX COUNT due|fresh
  *	bench/seed exchanges PREFIX USERS COUNT
+ *	bench/seed jwts PREFIX COUNT
  *
  * "users": users PREFIX-0 ... PREFIX-(COUNT-1), each connected to an
  * account of its own with a token minted at the fake of Meta (every scope,
@@ -18,6 +19,10 @@
  * PREFIX-0 ... PREFIX-(USERS-1), and as many consented codes minted at
  * the fake.  Prints "JWT STATE CODE" per line: the body of one
  * POST /oauth/instagram/exchange each.
+ *
+ * "jwts": one JWT (valid two hours) per line for subjects PREFIX-1 ...
+ * PREFIX-COUNT, signed with JWT_SECRET as igconnect signs them, for a
+ * peer that keeps its own users (numbered from 1): no database, no fake.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -278,6 +283,19 @@ exchanges(const char *prefix, long nusers, long from, long n)
 	PQclear(res);
 }
 
+/* JWTs for subjects PREFIX-1 .. PREFIX-n, as lines. */
+static void
+jwts(const char *prefix, long n)
+{
+	char	sub[160];
+	long	i;
+
+	for (i = 1; i <= n; i++) {
+		(void)snprintf(sub, sizeof(sub), "%s-%ld", prefix, i);
+		print_jwt(sub, "");
+	}
+}
+
 static long
 count_arg(const char *s)
 {
@@ -301,14 +319,23 @@ main(int argc, char *argv[])
 	else if (argc == 5 && strcmp(argv[1], "exchanges") == 0 &&
 	    (nusers = count_arg(argv[3])) > 0 && (n = count_arg(argv[4])) > 0)
 		mode = 2;
+	else if (argc == 4 && strcmp(argv[1], "jwts") == 0 &&
+	    (n = count_arg(argv[3])) > 0)
+		mode = 3;
 	else {
 		fprintf(stderr, "usage: seed users PREFIX COUNT due|fresh\n"
-		    "       seed exchanges PREFIX USERS COUNT\n");
+		    "       seed exchanges PREFIX USERS COUNT\n"
+		    "       seed jwts PREFIX COUNT\n");
 		return 2;
 	}
 	if (ig_cfg_load(&cfg, IG_NEED_KEYS | IG_NEED_AUTH, msg,
 	    sizeof(msg)) != IG_OK)
 		die(msg);
+	if (mode == 3) {
+		jwts(argv[2], n);
+		ig_cfg_free(&cfg);
+		return 0;
+	}
 	db = PQconnectdb(env("IGCONNECT_DB_ADMIN_URL"));
 	if (PQstatus(db) != CONNECTION_OK)
 		die("cannot connect to IGCONNECT_DB_ADMIN_URL");
