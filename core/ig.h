@@ -392,11 +392,12 @@ enum ig_err	 ig_open(const struct ig_cfg *cfg, const char *sealed,
  * header member such as "crit", "kid" or "jku" is refused), the HMAC
  * checked in constant time before the claims are parsed, duplicate
  * names refused, "sub" a user id (ig_valid_user_id), "exp" required,
- * in the future and at most IGCONNECT_JWT_MAX_TTL ahead, "iat"/"nbf"
- * checked when present with 60 s leeway, "iss" and "aud" checked when
- * configured.  On success copies "sub" into "sub" (NUL-terminated, at
- * most subsz-1 bytes).  Returns IG_EAUTH for every rejection, with "*why"
- * (if "why" is not NULL) a fixed text saying which rule refused it.
+ * less than 60 s in the past and at most IGCONNECT_JWT_MAX_TTL ahead,
+ * "iat"/"nbf" checked when present with the same 60 s leeway, "iss" and
+ * "aud" checked when configured.  On success copies "sub" into "sub"
+ * (NUL-terminated, at most subsz-1 bytes).  Returns IG_EAUTH for every
+ * rejection, with "*why" (if "why" is not NULL) a fixed text saying
+ * which rule refused it.
  */
 enum ig_err	 ig_jwt_verify(const struct ig_cfg *cfg, const char *jwt,
 		    time_t now, char *sub, size_t subsz, const char **why);
