@@ -8,6 +8,20 @@
 
 #include <fcgiapp.h>
 
+/* http.c */
+
+/*
+ * One header line of a reply from Meta as libcurl gives it ("Name:
+ * value" and its CR LF, not NUL-terminated): a Retry-After in seconds,
+ * or the estimated_time_to_regain_access of
+ * X-Business-Use-Case-Usage, into "*retry_after"; the usage headers
+ * into "usage" (ig_meta_usage_parse()).  RFC 9110 5.5: the value is
+ * read without the whitespace around it.  Any other or longer line
+ * (over IG_MAX_HEADER_LINE) changes nothing.
+ */
+void		 ig_http_read_header(const char *p, size_t len,
+		    long *retry_after, struct ig_meta_usage *usage);
+
 /* req.c */
 
 /*

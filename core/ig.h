@@ -32,6 +32,7 @@
 #define IG_MAX_CODE		1024		/* bytes of an OAuth code */
 #define IG_MAX_TOKEN		4096		/* bytes of a Meta access token */
 #define IG_MAX_POST		(16 << 20)	/* a raw POST body in a batch */
+#define IG_MAX_HEADER_LINE	8192		/* a header line read */
 #define IG_STATE_LEN		43		/* base64url of 32 random bytes */
 #define IG_STATE_TTL		600		/* seconds a state stays valid */
 #define IG_MAX_MEDIA_URL	2048		/* bytes of a media URL */
@@ -678,7 +679,44 @@ struct	ig_meta_error {
 	char			message[256];
 	char			fbtrace_id[64];
 	long			retry_after;	/* seconds, from headers; 0 */
+	int			deferred;	/* not made: Meta's usage */
 };
+
+/*
+ * How close the app is to Meta's rate limits, from the usage headers of
+ * one reply (Graph API "Rate Limits" docs; absent until enough calls
+ * were made, which reads as 0): the highest percentage of any figure
+ * (call_count, total_cputime, total_time) of X-App-Usage and of every
+ * business in X-Business-Use-Case-Usage, and the longest
+ * estimated_time_to_regain_access, in seconds (Meta sends minutes).
+ */
+struct	ig_meta_usage {
+	int			pct;		/* 0 to 1000 */
+	long			regain;		/* seconds, or 0 */
+};
+
+#define IG_USAGE_SLOW	80	/* %: one call in flight at a time */
+#define IG_USAGE_STOP	100	/* %: no calls for IG_USAGE_PAUSE */
+#define IG_USAGE_PAUSE	60	/* seconds, when no regain time given */
+
+enum	ig_pace {
+	IG_PACE_FULL,		/* every parallel slot */
+	IG_PACE_SLOW,		/* one call at a time */
+	IG_PACE_STOP		/* no calls until the regain time */
+};
+
+/*
+ * Raise "u" to what the header "name" (any case) with the value
+ * "value" ("len" bytes, not NUL-terminated) says, if it is
+ * X-App-Usage or X-Business-Use-Case-Usage in Meta's documented shape.
+ * Returns 1 if a figure was read; 0 leaves "u" untouched (another
+ * header, malformed JSON, no figure of the right type).
+ */
+int		 ig_meta_usage_parse(const char *name, const char *value,
+		    size_t len, struct ig_meta_usage *u);
+
+/* What "u" asks of a job. */
+enum ig_pace	 ig_meta_usage_pace(const struct ig_meta_usage *u);
 
 /* A query or form field; a NULL name ends a list. */
 struct	ig_kv {
@@ -777,6 +815,18 @@ enum ig_err	 ig_http_batch_run(struct ig_http_batch *, ig_http_done *done);
 
 /* TCP connections the batch's transfers have opened so far. */
 long		 ig_http_batch_connects(const struct ig_http_batch *);
+
+/*
+ * Seconds until a batch to Meta may call Meta again, 0 if it may now.
+ * A batch paces itself by the usage headers of Meta's replies
+ * (ig_meta_usage_pace()): at IG_USAGE_SLOW one call in flight at a
+ * time; at IG_USAGE_STOP, or when a reply gives a time to regain
+ * access, no call until then (IG_USAGE_PAUSE if none is given): the
+ * calls still queued get IG_ERATELIMIT with merr->deferred set and
+ * merr->retry_after the wait, unmade.  After the wait the batch starts
+ * again one call at a time.  Each change of pace is logged once.
+ */
+long		 ig_http_batch_paused(struct ig_http_batch *);
 
 /*
  * "base" + "path" + "?" + the query, percent-encoded as ig_http_call()
