@@ -1174,6 +1174,25 @@ void		 ig_link_res_free(struct ig_link_res *);
 enum ig_err	 ig_post_check(const json_t *body, time_t now, json_t **out,
 		    time_t *at, char *why, size_t sz);
 
+#define IG_PUB_COLLECTION	"/integrations/instagram/media"
+#define IG_UUID_LEN		36	/* 8-4-4-4-12 hex digits */
+
+enum	ig_pub_path {
+	IG_PUB_PATH_BAD,	/* no publish route: no job */
+	IG_PUB_PATH_COLLECTION,	/* IG_PUB_COLLECTION itself */
+	IG_PUB_PATH_JOB		/* IG_PUB_COLLECTION "/" and a job id */
+};
+
+/*
+ * What the request path "uri" (the whole URI, maybe with "?" and a
+ * query after it) names: the collection, one job, or neither.  For a
+ * job, its id, a UUID as PostgreSQL writes one (lower-case hex in
+ * groups of 8-4-4-4-12), is copied into "id" (IG_UUID_LEN + 1 bytes);
+ * anything else after the collection's slash is IG_PUB_PATH_BAD.
+ */
+enum ig_pub_path ig_pub_path_parse(const char *uri,
+		    char id[IG_UUID_LEN + 1]);
+
 /* ----------------------------------------------------------- publish.c */
 
 /*

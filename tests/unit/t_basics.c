@@ -801,6 +801,50 @@ t_meta_error(void)
 	}
 }
 
+/* The publish route's path: the collection, one job, or neither. */
+static void
+t_pub_path(void)
+{
+	static const char	 job[] = "0a1b2c3d-4e5f-6789-abcd-ef0123456789";
+	static const struct {
+		const char		*uri;
+		enum ig_pub_path	 want;
+	} v[] = {
+		{ IG_PUB_COLLECTION, IG_PUB_PATH_COLLECTION },
+		{ IG_PUB_COLLECTION "?status=failed", IG_PUB_PATH_COLLECTION },
+		{ IG_PUB_COLLECTION "/0a1b2c3d-4e5f-6789-abcd-ef0123456789",
+		    IG_PUB_PATH_JOB },
+		/* A query after the id (CGI's REQUEST_URI) is not the id. */
+		{ IG_PUB_COLLECTION "/0a1b2c3d-4e5f-6789-abcd-ef0123456789?x",
+		    IG_PUB_PATH_JOB },
+		{ IG_PUB_COLLECTION "/", IG_PUB_PATH_BAD },
+		{ IG_PUB_COLLECTION "/0A1B2C3D-4E5F-6789-ABCD-EF0123456789",
+		    IG_PUB_PATH_BAD },
+		{ IG_PUB_COLLECTION "/------------------------------------",
+		    IG_PUB_PATH_BAD },
+		{ IG_PUB_COLLECTION "/0a1b2c3d4e5f6789abcdef0123456789abcd",
+		    IG_PUB_PATH_BAD },
+		{ IG_PUB_COLLECTION "/0a1b2c3d-4e5f-6789-abcd-ef012345678",
+		    IG_PUB_PATH_BAD },
+		{ IG_PUB_COLLECTION "/0a1b2c3d-4e5f-6789-abcd-ef01234567890",
+		    IG_PUB_PATH_BAD },
+		{ IG_PUB_COLLECTION "/0a1b2c3d-4e5f-6789-abcd-ef0123456789/",
+		    IG_PUB_PATH_BAD },
+		{ IG_PUB_COLLECTION "x", IG_PUB_PATH_BAD },
+		{ "/integrations/instagram/medi", IG_PUB_PATH_BAD },
+		{ "", IG_PUB_PATH_BAD },
+	};
+	char	id[IG_UUID_LEN + 1];
+	size_t	i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		memset(id, 'x', sizeof(id));
+		if (!CHECK(ig_pub_path_parse(v[i].uri, id) == v[i].want &&
+		    strcmp(id, v[i].want == IG_PUB_PATH_JOB ? job : "") == 0))
+			printf("  case %zu: %s\n", i, v[i].uri);
+	}
+}
+
 /* graph-api.md C.3's two header values, verbatim. */
 #define APP_USAGE_DOC \
 	"{\"call_count\":28,\"total_time\":25,\"total_cputime\":25}"
@@ -1044,6 +1088,7 @@ static const struct ig_test tests[] = {
 	TEST(t_meta_error),
 	TEST(t_meta_error_truncate),
 	TEST(t_meta_usage),
+	TEST(t_pub_path),
 	TEST(t_json_id_dup),
 	TEST(t_iso8601_parse),
 };
