@@ -8,6 +8,24 @@
 
 #include <fcgiapp.h>
 
+/* fcgipeek.c */
+
+enum	ig_fcgi_peek {
+	IG_FCGI_READY,		/* libfcgi may read the request */
+	IG_FCGI_GONE,		/* the connection ended between requests */
+	IG_FCGI_BROKEN		/* parameters libfcgi must not read */
+};
+
+/*
+ * Look at the next request waiting on the FastCGI connection "fd"
+ * without taking any byte of it, before FCGX_Accept_r() reads it.
+ * IG_FCGI_BROKEN: its records up to the end of its parameters are more
+ * than 64 KiB, a parameter's length goes past them (lengths libfcgi
+ * adds into an int that can wrap), or the connection ends
+ * or stalls for 5 s before them; the caller closes the connection.
+ */
+enum ig_fcgi_peek ig_fcgi_peek(int fd);
+
 /* http.c */
 
 /*
