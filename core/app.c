@@ -101,15 +101,18 @@ serve(FCGX_Request *fr, const struct ig_endpoint *ep,
  * as internal (stable since libfcgi 2.4.0).  keepConnection set before
  * FCGX_Accept_r keeps the finish it starts with from closing that
  * connection; FCGX_Finish_r then closes it unless nginx asked to keep it.
- * listen_sock -1 makes sure libfcgi never accepts on its own.
+ * listen_sock -1 makes sure libfcgi never accepts on its own.  Each
+ * request's parameters are looked at first (ig_fcgi_peek()): libfcgi
+ * must not read lengths it could overflow.
  */
 static void *
 worker_main(void *arg)
 {
-	struct worker	*w = arg;
-	struct ig_http	*http;
-	FCGX_Request	 fr;
-	int		 fd;
+	struct worker		*w = arg;
+	struct ig_http		*http;
+	FCGX_Request		 fr;
+	enum ig_fcgi_peek	 peeked;
+	int			 fd;
 
 	http = ig_http_new(w->cfg);
 	if (http == NULL || FCGX_InitRequest(&fr, -1, 0) != 0) {
@@ -118,6 +121,13 @@ worker_main(void *arg)
 		return NULL;
 	}
 	while (!stopping && (fd = ig_conns_next(w->conns)) >= 0) {
+		if ((peeked = ig_fcgi_peek(fd)) != IG_FCGI_READY) {
+			if (peeked == IG_FCGI_BROKEN)
+				ig_log_warnx("closed a FastCGI connection: "
+				    "malformed or unsafe request parameters");
+			(void)close(fd);
+			continue;
+		}
 		fr.ipcFd = fd;
 		fr.keepConnection = 1;
 		if (FCGX_Accept_r(&fr) != 0)

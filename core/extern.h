@@ -8,6 +8,38 @@
 
 #include <fcgiapp.h>
 
+/* fcgipeek.c */
+
+enum	ig_fcgi_peek {
+	IG_FCGI_READY,		/* libfcgi may read the request */
+	IG_FCGI_GONE,		/* the connection ended between requests */
+	IG_FCGI_BROKEN		/* parameters libfcgi must not read */
+};
+
+/*
+ * Look at the next request waiting on the FastCGI connection "fd"
+ * without taking any byte of it, before FCGX_Accept_r() reads it.
+ * IG_FCGI_BROKEN: its records up to the end of its parameters are more
+ * than 64 KiB, a parameter's length goes past them (lengths libfcgi
+ * adds into an int that can wrap), or the connection ends
+ * or stalls for 5 s before them; the caller closes the connection.
+ */
+enum ig_fcgi_peek ig_fcgi_peek(int fd);
+
+/* http.c */
+
+/*
+ * One header line of a reply from Meta as libcurl gives it ("Name:
+ * value" and its CR LF, not NUL-terminated): a Retry-After in seconds,
+ * or the estimated_time_to_regain_access of
+ * X-Business-Use-Case-Usage, into "*retry_after"; the usage headers
+ * into "usage" (ig_meta_usage_parse()).  RFC 9110 5.5: the value is
+ * read without the whitespace around it.  Any other or longer line
+ * (over IG_MAX_HEADER_LINE) changes nothing.
+ */
+void		 ig_http_read_header(const char *p, size_t len,
+		    long *retry_after, struct ig_meta_usage *usage);
+
 /* req.c */
 
 /*

@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "ig.h"
+#include "extern.h"
 
 struct	ig_http {
 	CURL			*curl;
@@ -28,6 +29,7 @@ struct	ig_http {
 	long			 connects;
 	struct ig_buf		 body;
 	long			 retry_after;	/* from the last reply */
+	struct ig_meta_usage	 usage;		/* likewise */
 	int			 meta;		/* else the host app's */
 };
 
@@ -42,37 +44,41 @@ on_body(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-/*
- * Throttling replies say when to come back in X-Business-Use-Case-Usage
- * (estimated_time_to_regain_access, in minutes: Graph error docs) or in
- * a plain Retry-After.
- */
+void
+ig_http_read_header(const char *p, size_t len, long *retry_after,
+    struct ig_meta_usage *usage)
+{
+	char	 line[IG_MAX_HEADER_LINE], *v, *end;
+	long	 ra;
+
+	if (len >= sizeof(line) || (v = memchr(p, ':', len)) == NULL)
+		return;
+	memcpy(line, p, len);
+	line[len] = '\0';
+	v = line + (v - p);
+	*v++ = '\0';
+	v += strspn(v, " \t");
+	for (end = v + strlen(v); end > v && strchr(" \t\r\n", end[-1]) !=
+	    NULL; end--)
+		continue;
+	*end = '\0';
+	if (strcasecmp(line, "retry-after") == 0) {
+		ra = strtol(v, &end, 10);
+		if (*v >= '0' && *v <= '9' && *end == '\0' && ra > 0 &&
+		    ra < 86400)
+			*retry_after = ra;
+	} else if (ig_meta_usage_parse(line, v, (size_t)(end - v), usage) &&
+	    usage->regain > 0)
+		*retry_after = usage->regain;
+}
+
 static size_t
 on_header(char *p, size_t size, size_t n, void *arg)
 {
-	static const char	 buc[] = "x-business-use-case-usage:";
-	static const char	 ra[] = "retry-after:";
-	static const char	 key[] = "\"estimated_time_to_regain_access\":";
-	struct ig_http		*h = arg;
-	size_t			 len = size * n;
-	char			 line[2048], *k;
-	long			 v;
+	struct ig_http	*h = arg;
 
-	if (len >= sizeof(line))
-		return len;
-	memcpy(line, p, len);
-	line[len] = '\0';
-	if (strncasecmp(line, ra, sizeof(ra) - 1) == 0) {
-		v = strtol(line + sizeof(ra) - 1, NULL, 10);
-		if (v > 0 && v < 86400)
-			h->retry_after = v;
-	} else if (strncasecmp(line, buc, sizeof(buc) - 1) == 0 &&
-	    (k = strstr(line, key)) != NULL) {
-		v = strtol(k + sizeof(key) - 1, NULL, 10);
-		if (v > 0 && v < 1440)
-			h->retry_after = v * 60;
-	}
-	return len;
+	ig_http_read_header(p, size * n, &h->retry_after, &h->usage);
+	return size * n;
 }
 
 /*
@@ -495,6 +501,7 @@ reset_reply(struct ig_http *h)
 {
 	ig_buf_free(&h->body);
 	h->retry_after = 0;
+	memset(&h->usage, 0, sizeof(h->usage));
 }
 
 /*
@@ -683,6 +690,13 @@ struct	ig_http_batch {
 	struct queued	 *queue;
 	size_t		  nqueue, cap, next;
 	long		  connects;
+	/*
+	 * Meta's usage headers pace a batch to Meta before Meta throttles
+	 * it (Graph API "Rate Limits" docs): what the last reply's
+	 * figures ask, and until when no call goes out.
+	 */
+	enum ig_pace	  pace;
+	time_t		  resume;
 };
 
 static struct ig_http_batch *
@@ -881,6 +895,53 @@ start(struct ig_http_batch *b, int i)
 	return 1;
 }
 
+/*
+ * The usage headers of the reply "h" just had (none: below any limit,
+ * since Meta sends them only once they matter).  A change of pace is
+ * logged once, with the figure that caused it.
+ */
+static void
+note_usage(struct ig_http_batch *b, const struct ig_http *h)
+{
+	enum ig_pace	pace;
+	long		status = 0, wait;
+
+	if (!h->meta || curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE,
+	    &status) != CURLE_OK || status == 0)
+		return;
+	if ((pace = ig_meta_usage_pace(&h->usage)) == IG_PACE_STOP) {
+		wait = h->usage.regain > 0 ? h->usage.regain : IG_USAGE_PAUSE;
+		if (b->pace != IG_PACE_STOP)
+			ig_log_warnx("meta usage at %d%%, access back in "
+			    "%ld s: no calls to meta until then",
+			    h->usage.pct, wait);
+		if (b->resume < time(NULL) + wait)
+			b->resume = time(NULL) + wait;
+	} else if (pace == IG_PACE_SLOW && b->pace != IG_PACE_SLOW)
+		ig_log_warnx("meta usage at %d%%: one call at a time",
+		    h->usage.pct);
+	else if (pace == IG_PACE_FULL && b->pace != IG_PACE_FULL)
+		ig_log_info("meta usage at %d%%: calls at full pace again",
+		    h->usage.pct);
+	/* Once stopped, only the clock starts calls again. */
+	if (b->pace != IG_PACE_STOP)
+		b->pace = pace;
+}
+
+long
+ig_http_batch_paused(struct ig_http_batch *b)
+{
+	time_t	now = time(NULL);
+
+	if (b->pace != IG_PACE_STOP)
+		return 0;
+	if (now < b->resume)
+		return (long)(b->resume - now);
+	/* Carefully at first: the next reply says how far we are. */
+	b->pace = IG_PACE_SLOW;
+	return 0;
+}
+
 /* Slot "i" finished with "cc": tell the caller, free the slot. */
 static void
 finish_slot(struct ig_http_batch *b, int i, CURLcode cc, ig_http_done *done)
@@ -895,6 +956,7 @@ finish_slot(struct ig_http_batch *b, int i, CURLcode cc, ig_http_done *done)
 	(void)curl_multi_remove_handle(b->multi, h->curl);
 	memset(&merr, 0, sizeof(merr));
 	er = transfer_done(h, cc, q->base, q->path, &reply, &merr);
+	note_usage(b, h);
 	b->connects += h->connects - before;
 	unset_call(h);
 	drop(q);
@@ -903,21 +965,52 @@ finish_slot(struct ig_http_batch *b, int i, CURLcode cc, ig_http_done *done)
 	json_decref(reply);
 }
 
-/* Start what fits; a call that cannot even start fails at once. */
+/*
+ * Meta's usage said stop: the calls not yet made are not made now.
+ * Each is told so (merr->deferred), with when Meta may be called again,
+ * and its caller leaves it for a later run.
+ */
+static void
+defer_rest(struct ig_http_batch *b, ig_http_done *done)
+{
+	struct ig_meta_error	merr;
+
+	memset(&merr, 0, sizeof(merr));
+	merr.deferred = 1;
+	merr.cls = IG_META_RATELIMIT;
+	merr.retry_after = ig_http_batch_paused(b);
+	for (; b->next < b->nqueue; b->next++) {
+		drop(&b->queue[b->next]);
+		done(b->queue[b->next].arg, IG_ERATELIMIT, NULL, &merr);
+	}
+}
+
+/*
+ * Start what fits the pace; a call that cannot even start fails at
+ * once.
+ */
 static void
 fill_slots(struct ig_http_batch *b, ig_http_done *done)
 {
 	struct ig_meta_error	merr;
 	struct queued		*q;
-	int			 i;
+	int			 i, busy = 0, room;
 
+	if (ig_http_batch_paused(b) > 0) {
+		defer_rest(b, done);
+		return;
+	}
+	for (i = 0; i < b->nslots; i++)
+		busy += b->busy[i] != NULL;
+	room = (b->pace == IG_PACE_SLOW ? 1 : b->nslots) - busy;
 	memset(&merr, 0, sizeof(merr));
-	for (i = 0; i < b->nslots && b->next < b->nqueue; i++) {
+	for (i = 0; i < b->nslots && room > 0 && b->next < b->nqueue; i++) {
 		if (b->busy[i] != NULL)
 			continue;
 		q = &b->queue[b->next];
 		if (!start(b, i))
 			done(q->arg, IG_EUPSTREAM, NULL, &merr);
+		room--;
 	}
 }
 

@@ -32,6 +32,7 @@
 #define IG_MAX_CODE		1024		/* bytes of an OAuth code */
 #define IG_MAX_TOKEN		4096		/* bytes of a Meta access token */
 #define IG_MAX_POST		(16 << 20)	/* a raw POST body in a batch */
+#define IG_MAX_HEADER_LINE	8192		/* a header line read */
 #define IG_STATE_LEN		43		/* base64url of 32 random bytes */
 #define IG_STATE_TTL		600		/* seconds a state stays valid */
 #define IG_MAX_MEDIA_URL	2048		/* bytes of a media URL */
@@ -392,11 +393,12 @@ enum ig_err	 ig_open(const struct ig_cfg *cfg, const char *sealed,
  * header member such as "crit", "kid" or "jku" is refused), the HMAC
  * checked in constant time before the claims are parsed, duplicate
  * names refused, "sub" a user id (ig_valid_user_id), "exp" required,
- * in the future and at most IGCONNECT_JWT_MAX_TTL ahead, "iat"/"nbf"
- * checked when present with 60 s leeway, "iss" and "aud" checked when
- * configured.  On success copies "sub" into "sub" (NUL-terminated, at
- * most subsz-1 bytes).  Returns IG_EAUTH for every rejection, with "*why"
- * (if "why" is not NULL) a fixed text saying which rule refused it.
+ * less than 60 s in the past and at most IGCONNECT_JWT_MAX_TTL ahead,
+ * "iat"/"nbf" checked when present with the same 60 s leeway, "iss" and
+ * "aud" checked when configured.  On success copies "sub" into "sub"
+ * (NUL-terminated, at most subsz-1 bytes).  Returns IG_EAUTH for every
+ * rejection, with "*why" (if "why" is not NULL) a fixed text saying
+ * which rule refused it.
  */
 enum ig_err	 ig_jwt_verify(const struct ig_cfg *cfg, const char *jwt,
 		    time_t now, char *sub, size_t subsz, const char **why);
@@ -677,7 +679,44 @@ struct	ig_meta_error {
 	char			message[256];
 	char			fbtrace_id[64];
 	long			retry_after;	/* seconds, from headers; 0 */
+	int			deferred;	/* not made: Meta's usage */
 };
+
+/*
+ * How close the app is to Meta's rate limits, from the usage headers of
+ * one reply (Graph API "Rate Limits" docs; absent until enough calls
+ * were made, which reads as 0): the highest percentage of any figure
+ * (call_count, total_cputime, total_time) of X-App-Usage and of every
+ * business in X-Business-Use-Case-Usage, and the longest
+ * estimated_time_to_regain_access, in seconds (Meta sends minutes).
+ */
+struct	ig_meta_usage {
+	int			pct;		/* 0 to 1000 */
+	long			regain;		/* seconds, or 0 */
+};
+
+#define IG_USAGE_SLOW	80	/* %: one call in flight at a time */
+#define IG_USAGE_STOP	100	/* %: no calls for IG_USAGE_PAUSE */
+#define IG_USAGE_PAUSE	60	/* seconds, when no regain time given */
+
+enum	ig_pace {
+	IG_PACE_FULL,		/* every parallel slot */
+	IG_PACE_SLOW,		/* one call at a time */
+	IG_PACE_STOP		/* no calls until the regain time */
+};
+
+/*
+ * Raise "u" to what the header "name" (any case) with the value
+ * "value" ("len" bytes, not NUL-terminated) says, if it is
+ * X-App-Usage or X-Business-Use-Case-Usage in Meta's documented shape.
+ * Returns 1 if a figure was read; 0 leaves "u" untouched (another
+ * header, malformed JSON, no figure of the right type).
+ */
+int		 ig_meta_usage_parse(const char *name, const char *value,
+		    size_t len, struct ig_meta_usage *u);
+
+/* What "u" asks of a job. */
+enum ig_pace	 ig_meta_usage_pace(const struct ig_meta_usage *u);
 
 /* A query or form field; a NULL name ends a list. */
 struct	ig_kv {
@@ -776,6 +815,18 @@ enum ig_err	 ig_http_batch_run(struct ig_http_batch *, ig_http_done *done);
 
 /* TCP connections the batch's transfers have opened so far. */
 long		 ig_http_batch_connects(const struct ig_http_batch *);
+
+/*
+ * Seconds until a batch to Meta may call Meta again, 0 if it may now.
+ * A batch paces itself by the usage headers of Meta's replies
+ * (ig_meta_usage_pace()): at IG_USAGE_SLOW one call in flight at a
+ * time; at IG_USAGE_STOP, or when a reply gives a time to regain
+ * access, no call until then (IG_USAGE_PAUSE if none is given): the
+ * calls still queued get IG_ERATELIMIT with merr->deferred set and
+ * merr->retry_after the wait, unmade.  After the wait the batch starts
+ * again one call at a time.  Each change of pace is logged once.
+ */
+long		 ig_http_batch_paused(struct ig_http_batch *);
 
 /*
  * "base" + "path" + "?" + the query, percent-encoded as ig_http_call()
@@ -1122,6 +1173,25 @@ void		 ig_link_res_free(struct ig_link_res *);
  */
 enum ig_err	 ig_post_check(const json_t *body, time_t now, json_t **out,
 		    time_t *at, char *why, size_t sz);
+
+#define IG_PUB_COLLECTION	"/integrations/instagram/media"
+#define IG_UUID_LEN		36	/* 8-4-4-4-12 hex digits */
+
+enum	ig_pub_path {
+	IG_PUB_PATH_BAD,	/* no publish route: no job */
+	IG_PUB_PATH_COLLECTION,	/* IG_PUB_COLLECTION itself */
+	IG_PUB_PATH_JOB		/* IG_PUB_COLLECTION "/" and a job id */
+};
+
+/*
+ * What the request path "uri" (the whole URI, maybe with "?" and a
+ * query after it) names: the collection, one job, or neither.  For a
+ * job, its id, a UUID as PostgreSQL writes one (lower-case hex in
+ * groups of 8-4-4-4-12), is copied into "id" (IG_UUID_LEN + 1 bytes);
+ * anything else after the collection's slash is IG_PUB_PATH_BAD.
+ */
+enum ig_pub_path ig_pub_path_parse(const char *uri,
+		    char id[IG_UUID_LEN + 1]);
 
 /* ----------------------------------------------------------- publish.c */
 

@@ -113,6 +113,15 @@ static const struct ig_stmt sync_release = { "sync_release",
 	"UPDATE oauth_connections SET syncLeaseUntil = NULL "
 	"WHERE id = $1 AND syncLeaseUntil > now()", 1 };
 
+/*
+ * A call not made because Meta's usage headers said stop: the lease
+ * given back with nothing else changed, no attempt counted, so the row
+ * is due again as it was.
+ */
+static const struct ig_stmt refresh_unlease = { "refresh_unlease",
+	"UPDATE oauth_connections SET refreshLeaseUntil = NULL "
+	"WHERE id = $1 AND refreshLeaseUntil > now()", 1 };
+
 /* ------------------------------------------------------------ items */
 
 /* The class of a failed attempt, as <job>Error keeps it. */
@@ -159,6 +168,7 @@ struct	job {
 	int			 health;	/* ask debug_token too */
 	const struct ig_stmt	*claim, *list, *failed;
 	const struct ig_stmt	*release;	/* see sync_release */
+	const struct ig_stmt	*unlease;	/* see refresh_unlease */
 	void		(*request)(const struct ig_cfg *, struct item *,
 			    const char *token, struct ig_call *);
 	enum ig_err	(*read)(struct item *, const json_t *reply);
@@ -243,11 +253,11 @@ sync_would(const struct ig_conn *c)
 }
 
 static const struct job refresh_job = { "refresh", 0, &refresh_claim,
-	&refresh_list, &refresh_failed, NULL, refresh_request, refresh_read,
-	refresh_store, refresh_would };
+	&refresh_list, &refresh_failed, NULL, &refresh_unlease,
+	refresh_request, refresh_read, refresh_store, refresh_would };
 static const struct job sync_job = { "sync", 1, &sync_claim, &sync_list,
-	&sync_failed, &sync_release, sync_request, sync_read, sync_store,
-	sync_would };
+	&sync_failed, &sync_release, &sync_release, sync_request, sync_read,
+	sync_store, sync_would };
 
 static const struct job *
 job_of(const struct ig_run *run)
@@ -485,6 +495,15 @@ release(struct ig_run *run, const struct item *it)
 	return ig_db_exec(run->db, it->job->release, vals, NULL);
 }
 
+/* The item's lease back, untouched: its call was not made. */
+static enum ig_err
+unlease(struct ig_run *run, const struct item *it)
+{
+	const char	*vals[1] = { it->conn.id };
+
+	return ig_db_exec(run->db, it->job->unlease, vals, NULL);
+}
+
 /* Write what became of one item. */
 static enum ig_err
 settle(struct ig_run *run, void *item, enum ig_run_outcome *out)
@@ -494,6 +513,10 @@ settle(struct ig_run *run, void *item, enum ig_run_outcome *out)
 	enum ig_run_outcome o;
 	enum ig_err	 er;
 
+	if (it->called && it->merr.deferred) {
+		*out = IG_RUN_SKIPPED;
+		return unlease(run, it);
+	}
 	/* debug_token's is_valid false is Meta's verdict, as a 190 is. */
 	if (it->health.er == IG_OK && !it->debug.valid) {
 		it->er = IG_EMETA;

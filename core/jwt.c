@@ -14,7 +14,13 @@
 
 #include "ig.h"
 
-#define LEEWAY	60	/* seconds of clock skew allowed for iat and nbf */
+/*
+ * Seconds of clock skew allowed on exp, nbf and iat alike: RFC 7519
+ * (4.1.4, 4.1.5) lets a verifier allow "some small leeway, usually no
+ * more than a few minutes"; a minute absorbs a host app's drifting
+ * clock without keeping a token alive for long past its end.
+ */
+#define LEEWAY	60
 
 static json_t *
 decode_object(const char *seg, size_t n)
@@ -100,10 +106,10 @@ claims_refused(const struct ig_cfg *cfg, json_t *c, time_t now)
 	const json_t	*v;
 	double		 t;
 
-	/* exp is required and strict; nbf and iat get a little leeway. */
+	/* exp is required; exp, nbf and iat all get the same leeway. */
 	if ((v = json_object_get(c, "exp")) == NULL || !numeric_date(v, &t))
 		return "the token has no exp claim";
-	if ((double)now >= t)
+	if ((double)now >= t + LEEWAY)
 		return "the token has expired";
 	if (t > (double)now + (double)max_ttl(cfg))
 		return "the token's exp is further ahead than "

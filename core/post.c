@@ -26,6 +26,39 @@ static const char *const media_types[] = {
 	"IMAGE", "REELS", "STORIES", "CAROUSEL", NULL
 };
 
+/* 1 if "s" starts with a UUID in PostgreSQL's output form. */
+static int
+is_uuid(const char *s)
+{
+	size_t	i;
+
+	for (i = 0; i < IG_UUID_LEN; i++)
+		if (i == 8 || i == 13 || i == 18 || i == 23 ? s[i] != '-' :
+		    strchr("0123456789abcdef", s[i]) == NULL || s[i] == '\0')
+			return 0;
+	return 1;
+}
+
+enum ig_pub_path
+ig_pub_path_parse(const char *uri, char id[IG_UUID_LEN + 1])
+{
+	size_t	n = sizeof(IG_PUB_COLLECTION) - 1;
+
+	id[0] = '\0';
+	if (strncmp(uri, IG_PUB_COLLECTION, n) != 0)
+		return IG_PUB_PATH_BAD;
+	uri += n;
+	if (*uri == '\0' || *uri == '?')
+		return IG_PUB_PATH_COLLECTION;
+	/* The id ends the path; a query after it is not part of it. */
+	if (*uri++ != '/' || !is_uuid(uri) || (uri[IG_UUID_LEN] != '\0' &&
+	    uri[IG_UUID_LEN] != '?'))
+		return IG_PUB_PATH_BAD;
+	memcpy(id, uri, IG_UUID_LEN);
+	id[IG_UUID_LEN] = '\0';
+	return IG_PUB_PATH_JOB;
+}
+
 static enum ig_err
 bad(char *why, size_t sz, const char *msg)
 {

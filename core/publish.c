@@ -1247,6 +1247,16 @@ pub_settle(struct ig_run *run, void *item, enum ig_run_outcome *out)
 	struct pubitem	*it = item;
 	enum ig_err	 er = it->begun;
 
+	/*
+	 * Not made: Meta's usage headers said stop.  The job stays at its
+	 * step (one written "confirm" reads the container first, as after
+	 * a timeout) and is due again at once.
+	 */
+	if (it->queued && it->merr.deferred) {
+		*out = IG_RUN_SKIPPED;
+		ig_pub_release(run->db, &it->job);
+		return IG_OK;
+	}
 	if (it->queued)
 		er = ig_pub_finish(&ctx, &it->job, it->step, it->er,
 		    it->reply, &it->merr);

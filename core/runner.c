@@ -281,7 +281,8 @@ pass(struct ig_run *run)
 {
 	char		 since[64];
 	PGresult	*res;
-	size_t		 claimed;
+	size_t		 claimed = 0;
+	long		 wait;
 	enum ig_err	 er;
 
 	if (run->kind->flags & IG_RUN_CLOCK) {
@@ -293,7 +294,18 @@ pass(struct ig_run *run)
 		PQclear(res);
 		run->since = since;
 	}
+	er = IG_OK;
 	do {
+		/*
+		 * Meta's usage headers said stop: a daemon waits that long;
+		 * a single run ends, the rest unclaimed for the next one.
+		 */
+		if ((wait = ig_http_batch_paused(run->http)) > 0) {
+			if (!run->daemon)
+				break;
+			pause_for((double)wait);
+			continue;
+		}
 		er = batch(run, &claimed);
 	} while (er == IG_OK && claimed > 0 && !stop);
 	run->since = NULL;

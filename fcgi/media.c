@@ -17,7 +17,6 @@
 
 #include "ig.h"
 
-#define COLLECTION	"/integrations/instagram/media"
 #define SHORT_WAIT	8	/* seconds the request itself advances a job */
 #define HOLD		30	/* seconds no worker takes the job meanwhile */
 #define NO_JOB		"no such publish job"
@@ -32,27 +31,21 @@ static const struct ig_param params[] = {
 };
 
 /*
- * The job id of ".../media/{id}", NULL for the collection, "" if bad.
- * A seed's route here (POST /api/instagram/publish) is the collection.
+ * What the path names: ".../media" or ".../media/{id}", the id into
+ * "id".  A seed's route here (POST /api/instagram/publish) is the
+ * collection.
  */
-static const char *
-job_id(const struct ig_req *req)
+static enum ig_pub_path
+job_id(const struct ig_req *req, char id[IG_UUID_LEN + 1])
 {
 	const char	*uri = ig_req_env(req, "DOCUMENT_URI");
-	size_t		 n = sizeof(COLLECTION) - 1;
 
+	id[0] = '\0';
 	if (ig_req_routed(req))
-		return NULL;
+		return IG_PUB_PATH_COLLECTION;
 	if (uri == NULL)
 		uri = ig_req_env(req, "REQUEST_URI");
-	if (uri == NULL || strncmp(uri, COLLECTION, n) != 0)
-		return "";
-	if (uri[n] == '\0' || uri[n] == '?')
-		return NULL;
-	if (uri[n] != '/' || strspn(uri + n + 1, "0123456789abcdef-") != 36 ||
-	    (uri[n + 37] != '\0' && uri[n + 37] != '?'))
-		return "";
-	return uri + n + 1;
+	return ig_pub_path_parse(uri != NULL ? uri : "", id);
 }
 
 /* The permission publishing needs for the connection's flavor (D). */
@@ -262,21 +255,22 @@ one(struct ig_ctx *ctx, const char *user, const char *id)
 static enum ig_err
 handle(struct ig_ctx *ctx)
 {
-	const char	*id = job_id(ctx->req);
 	unsigned	 m = ig_req_method(ctx->req);
-	char		 user[IG_MAX_USER_ID + 1];
+	char		 user[IG_MAX_USER_ID + 1], id[IG_UUID_LEN + 1];
+	enum ig_pub_path path = job_id(ctx->req, id);
 	enum ig_err	 er;
 
 	if ((er = ig_auth_caller(ctx->cfg, ctx->req, user, sizeof(user))) !=
 	    IG_OK)
 		return er;
-	if (id != NULL && *id == '\0')
+	if (path == IG_PUB_PATH_BAD)
 		return ig_refuse(ctx->req, IG_ENOTFOUND, NO_JOB);
-	if (id == NULL && m == IG_METHOD_POST)
+	if (path == IG_PUB_PATH_COLLECTION && m == IG_METHOD_POST)
 		return create(ctx, user);
-	if (id == NULL && (m == IG_METHOD_GET || m == IG_METHOD_HEAD))
+	if (path == IG_PUB_PATH_COLLECTION && (m == IG_METHOD_GET ||
+	    m == IG_METHOD_HEAD))
 		return list(ctx, user);
-	if (id != NULL && m != IG_METHOD_POST)
+	if (path == IG_PUB_PATH_JOB && m != IG_METHOD_POST)
 		return one(ctx, user, id);
 	return ig_refuse(ctx->req, IG_EMETHOD, "this method is not allowed "
 	    "here");

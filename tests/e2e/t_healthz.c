@@ -626,6 +626,59 @@ t_kept_connection_holds_no_thread(void)
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/*
+ * A web server that is buggy or not ours sends parameter lengths that
+ * libfcgi adds into an int that wraps (the overflow of CVE-2025-23016;
+ * Debian's patched 2.4.2 still takes these): two 4-byte lengths of
+ * 0x56d6d6d6, as fuzz_fcgi found.  The worker closes that connection
+ * unanswered, before libfcgi reads it, and stays up: the same process
+ * answers the next request.  A management record (request id 0) is
+ * refused the same way.
+ */
+static void
+t_hostile_fastcgi_params(void)
+{
+	static const unsigned char	 wrap[] = {
+		1, 1, 0, 1, 0, 8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0,
+		1, 4, 0, 1, 0, 24, 0, 0,
+		0xd6, 0xd6, 0xd6, 0xd6, 0xd6, 0xd6, 0xd6, 0xd6,
+		'R', 'E', 'Q', 'U', 'E', 'S', 'T', '_',
+		'M', 'E', 'T', 'H', 'O', 'D', 'G', 'E',
+		1, 4, 0, 1, 0, 0, 0, 0,
+		1, 5, 0, 1, 0, 0, 0, 0 };
+	static const unsigned char	 mgmt[] = {
+		1, 9, 0, 0, 0, 0, 0, 0 };
+	char		 sock[4096], pidf[4096], out[8192];
+	long		 before[8], after[8];
+	pid_t		 server;
+	int		 fd, nb, status = -1;
+
+	if (!CHECK((server = start_healthz("hostile", "1", "1", sock,
+	    pidf)) > 0))
+		return;
+	CHECK(fcgi_request(sock, get_params, out, sizeof(out)) > 0);
+	nb = children_of(server, before, 8);
+	CHECK(nb == 1);
+	if (CHECK((fd = fcgi_connect(sock)) >= 0)) {
+		CHECK(write(fd, wrap, sizeof(wrap)) == (ssize_t)sizeof(wrap));
+		/* Closed unanswered (reset: its bytes were never read). */
+		CHECK(read(fd, out, sizeof(out)) <= 0);
+		close(fd);
+	}
+	if (CHECK((fd = fcgi_connect(sock)) >= 0)) {
+		CHECK(write(fd, mgmt, sizeof(mgmt)) == (ssize_t)sizeof(mgmt));
+		CHECK(read(fd, out, sizeof(out)) <= 0);
+		close(fd);
+	}
+	CHECK(fcgi_request(sock, get_params, out, sizeof(out)) > 0);
+	CHECK(strncmp(out, "Status: 200 OK\r\n", 16) == 0);
+	CHECK(children_of(server, after, 8) == 1 && nb == 1 &&
+	    after[0] == before[0]);
+	CHECK(kill(server, SIGTERM) == 0);
+	CHECK(waitpid(server, &status, 0) == server);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 /* Signal every process of the private PostgreSQL (postmaster first). */
 static int
 signal_postgres(int sig)
@@ -720,6 +773,7 @@ static const struct ig_test tests[] = {
 	TEST(t_sigterm_clean_exit),
 	TEST(t_fastcgi_on_fd0),
 	TEST(t_kept_connection_holds_no_thread),
+	TEST(t_hostile_fastcgi_params),
 	TEST(t_sigterm_finishes_inflight),
 	TEST(t_supervisor_killed),
 };

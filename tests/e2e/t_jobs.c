@@ -1651,6 +1651,168 @@ out:
 	rows_free(&rs);
 }
 
+/* How many times "needle" is in "s". */
+static int
+occurrences(const char *s, const char *needle)
+{
+	int	n = 0;
+
+	while (s != NULL && (s = strstr(s, needle)) != NULL) {
+		n++;
+		s += strlen(needle);
+	}
+	return n;
+}
+
+/*
+ * The last "n" /me calls the fake received, oldest first: how many
+ * calls were being answered when each arrived, into "flying".
+ */
+static int
+me_in_flight(int *flying, size_t n)
+{
+	json_t	*o, *a;
+	char	 path[64];
+	size_t	 i;
+	int	 ok;
+
+	(void)snprintf(path, sizeof(path), "/_fake/requests?route=me&"
+	    "limit=%zu", n);
+	if ((o = fake_call("GET", path, NULL)) == NULL)
+		return 0;
+	a = json_object_get(o, "requests");
+	if ((ok = json_array_size(a) == n))
+		for (i = 0; i < n; i++)
+			flying[i] = (int)jint(json_array_get(a, i),
+			    "in_flight");
+	json_decref(o);
+	return ok;
+}
+
+/* A sync of "n" due rows of a new set "tag" at the usage "json". */
+static int
+usage_run(struct rows *rs, const char *tag, size_t n, const char *json,
+    const char *const *args, struct job *j)
+{
+	struct seed	s = { "long", 0, 30 * DAY, 30 * DAY, 5 * DAY,
+	    2 * DAY };
+	json_t		*o;
+
+	begin(rs, tag);
+	s.account = flow_account(0);
+	if (!seed(rs, n, &s) ||
+	    (o = fake_call("POST", "/_fake/usage", json)) == NULL)
+		return 0;
+	json_decref(o);
+	/* Long enough for calls to overlap when the job lets them. */
+	if ((o = fake_call("POST", "/_fake/latency", "{\"ms\":150}")) ==
+	    NULL)
+		return 0;
+	json_decref(o);
+	if (!job_start(j, SYNC, args, NULL))
+		return 0;
+	(void)job_wait(j, JOB_WAIT_MS);
+	return 1;
+}
+
+/*
+ * Meta's usage headers pace the jobs before Meta refuses a call: every
+ * reply is a 200 with data, only the headers change (C.3).  Low usage:
+ * calls overlap, nothing logged.  At 85 %: after the first replies one
+ * call at a time, logged once, every row still synced.  At 100 % with
+ * 2 minutes to regain access: no call after the first replies, the
+ * rest left as they were (no attempt counted, the leases given back),
+ * and synced by the next run once usage is low.
+ */
+static void
+t_sync_paced_by_usage(void)
+{
+	static const char *const args[] = { "--once", "--parallel", "4",
+	    NULL };
+	struct rows	 rs;
+	struct cur	*c = NULL;
+	struct job	 j;
+	char		 line[512];
+	int		 fly[12], most = 0;
+	size_t		 i;
+
+	memset(&j, 0, sizeof(j));
+	if (!CHECK(usage_run(&rs, "pace-low", 12, "{\"app\":28,\"buc\":29}",
+	    args, &j)))
+		goto out;
+	CHECK(j.rc == 0 && occurrences(j.err, "meta usage") == 0);
+	CHECK(fake_count("me") == 12);
+	last_line(j.err, line, sizeof(line));
+	CHECK(sum_after(line, "synced") == 12);
+	if (CHECK(me_in_flight(fly, 12)))
+		for (i = 0; i < 12; i++)
+			most = fly[i] > most ? fly[i] : most;
+	if (!CHECK(most > 1))
+		printf("  at most %d calls at once at low usage\n", most);
+	job_free(&j);
+	rows_free(&rs);
+
+	if (!CHECK(usage_run(&rs, "pace-slow", 12, "{\"app\":85}", args,
+	    &j)))
+		goto out;
+	CHECK(j.rc == 0 && fake_count("me") == 12);
+	if (!CHECK(occurrences(j.err, "meta usage at 85%: one call at a "
+	    "time") == 1))
+		printf("  log: %.400s\n", j.err);
+	last_line(j.err, line, sizeof(line));
+	CHECK(sum_after(line, "synced") == 12);
+	/* Four went out before any reply; then one at a time. */
+	if (CHECK(me_in_flight(fly, 12)))
+		for (i = 4; i < 12; i++)
+			if (!CHECK(fly[i] == 1))
+				printf("  call %zu of 12 had %d at once\n",
+				    i + 1, fly[i]);
+	job_free(&j);
+	rows_free(&rs);
+
+	if (!CHECK(usage_run(&rs, "pace-stop", 12, "{\"buc\":100,"
+	    "\"regain\":2}", args, &j)))
+		goto out;
+	CHECK(j.rc == 0);
+	/* The four in flight when the first reply said stop, no more. */
+	CHECK(fake_count("me") == 4);
+	if (!CHECK(occurrences(j.err, "meta usage at 100%, access back in "
+	    "120 s") == 1))
+		printf("  log: %.400s\n", j.err);
+	last_line(j.err, line, sizeof(line));
+	if (!CHECK(sum_after(line, "synced") == 4 &&
+	    sum_after(line, "skipped") == 8 && sum_after(line, "failed") == 0))
+		printf("  summary: %s\n", line);
+	if (CHECK((c = load(&rs, "sync")) != NULL))
+		for (i = 0; i < rs.n; i++)
+			CHECK(c[i].attempts == 0 && c[i].eclass[0] == '\0' &&
+			    !c[i].has_next);
+	CHECK(db_long("SELECT count(*) FROM oauth_connections c WHERE "
+	    MINE " AND c.syncleaseuntil IS NULL AND c.lastsyncedat < "
+	    NOW_UTC " - interval '1 day'", rs.prefix, NULL) == 8);
+	job_free(&j);
+	cur_free(c, rs.n);
+	c = NULL;
+
+	/* Low again: the next run syncs the eight, at full pace. */
+	json_decref(fake_call("POST", "/_fake/usage", "{\"app\":28,"
+	    "\"buc\":29,\"regain\":0}"));
+	CHECK(job_start(&j, SYNC, args, NULL));
+	CHECK(job_wait(&j, JOB_WAIT_MS) == 0);
+	CHECK(fake_count("me") == 12);
+	CHECK(occurrences(j.err, "meta usage") == 0);
+	last_line(j.err, line, sizeof(line));
+	CHECK(sum_after(line, "synced") == 8);
+	CHECK(db_long("SELECT count(*) FROM oauth_connections c WHERE "
+	    MINE " AND c.lastsyncedat < " NOW_UTC " - interval '1 day'",
+	    rs.prefix, NULL) == 0);
+out:
+	cur_free(c, rs.n);
+	job_free(&j);
+	rows_free(&rs);
+	json_decref(fake_call("POST", "/_fake/latency", "{\"ms\":0}"));
+}
+
 /* metadata and lastSyncedAt of row "r", as text, into "out". */
 static int
 profile_state(const struct row *r, char *out, size_t outsz)
@@ -1886,6 +2048,7 @@ static const struct ig_test tests[] = {
 	TEST(t_refresh_dry_run),
 	TEST(t_sync_updates_profile),
 	TEST(t_sync_failure_keeps_profile),
+	TEST(t_sync_paced_by_usage),
 	TEST(t_usage_and_unreachable_database),
 	TEST(t_deploy_schedules),
 };

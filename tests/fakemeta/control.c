@@ -472,6 +472,45 @@ quota(struct fm_call *c)
 }
 
 /*
+ * GET or POST /_fake/usage {"app":N, "buc":N, "regain":M}: what every
+ * Graph reply reports in X-App-Usage and X-Business-Use-Case-Usage
+ * (C.3), as percentages, -1 not to send the header, and the latter's
+ * estimated_time_to_regain_access in minutes.  Members left out keep
+ * their value; reset sends neither header again.
+ */
+static void
+usage(struct fm_call *c)
+{
+	static const char *const keys[] = { "app", "buc", "regain", NULL };
+	struct fm_usage	 u;
+	long long	 app, buc, regain;
+	json_t		*b;
+
+	fm_usage_get(&u);
+	if (strcmp(c->req->method, "POST") == 0) {
+		if ((b = body(c)) == NULL)
+			return;
+		app = u.app;
+		buc = u.buc;
+		regain = u.regain;
+		if (only(c, b, keys) == -1 ||
+		    opt_int(c, b, "app", -1, 1000, &app) == -1 ||
+		    opt_int(c, b, "buc", -1, 1000, &buc) == -1 ||
+		    opt_int(c, b, "regain", 0, 1440, &regain) == -1) {
+			json_decref(b);
+			return;
+		}
+		json_decref(b);
+		u.app = (int)app;
+		u.buc = (int)buc;
+		u.regain = (int)regain;
+		fm_usage_set(&u);
+	}
+	reply(c, 200, json_pack("{s:i, s:i, s:i}", "app", u.app, "buc", u.buc,
+	    "regain", u.regain));
+}
+
+/*
  * GET /_fake/media?account=IG_ID: the media that account published,
  * oldest first, each with the container it came from, so a test can
  * assert that one request made exactly one post.
@@ -535,6 +574,7 @@ fm_control(struct fm_call *c)
 		{ "revoke", "POST", revoke },
 		{ "proof", "GET POST", proof },
 		{ "quota", "GET POST", quota },
+		{ "usage", "GET POST", usage },
 		{ "stats", "GET", stats },
 		{ "media", "GET", media },
 		{ "requests", "GET", requests },

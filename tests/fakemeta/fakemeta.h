@@ -406,11 +406,21 @@ void		 fm_stats_connection(void);
 void		 fm_stats_request(enum fm_route);
 void		 fm_stats_refresh(const char *);
 void		 fm_stats_proof(int);
-void		 fm_stats_log(enum fm_route, const struct fm_req *);
+void		 fm_stats_log(enum fm_route, const struct fm_req *, int);
+int		 fm_stats_enter(void);
+void		 fm_stats_leave(void);
 json_t		*fm_stats_json(void);
 json_t		*fm_stats_requests(enum fm_route, size_t);
 
 /* inject.c */
+struct	fm_usage {
+	int		 app;		/* X-App-Usage %; -1: none */
+	int		 buc;		/* the BUC header's %; -1 */
+	int		 regain;	/* minutes, in the latter */
+};
+void		 fm_usage_set(const struct fm_usage *);
+void		 fm_usage_get(struct fm_usage *);
+void		 fm_usage_headers(struct fm_call *);
 void		 fm_inject_reset(void);
 int		 fm_inject_add(json_t *, char *, size_t);
 struct fm_inject *fm_inject_take(enum fm_route);

@@ -58,6 +58,13 @@ struct fm_inject {
 static pthread_mutex_t	 mu = PTHREAD_MUTEX_INITIALIZER;
 static struct fm_inject	*queue;
 
+/*
+ * POST /_fake/usage: the usage every Graph reply reports (C.3), -1
+ * for a header not sent.  Meta sends them once they matter, so none by
+ * default.
+ */
+static struct fm_usage	 usage = { -1, -1, 0 };
+
 void
 fm_inject_release(struct fm_inject *in)
 {
@@ -100,6 +107,8 @@ fm_inject_reset(void)
 	pthread_mutex_lock(&mu);
 	in = queue;
 	queue = NULL;
+	usage.app = usage.buc = -1;
+	usage.regain = 0;
 	pthread_mutex_unlock(&mu);
 	for (; in != NULL; in = next) {
 		next = in->next;
@@ -528,6 +537,68 @@ usage_headers(const struct fm_inject *in, struct fm_call *c)
 	    "X-Business-Use-Case-Usage" : "X-App-Usage", v);
 	free(v);
 	json_decref(j);
+}
+
+void
+fm_usage_set(const struct fm_usage *u)
+{
+	pthread_mutex_lock(&mu);
+	usage = *u;
+	pthread_mutex_unlock(&mu);
+}
+
+void
+fm_usage_get(struct fm_usage *u)
+{
+	pthread_mutex_lock(&mu);
+	*u = usage;
+	pthread_mutex_unlock(&mu);
+}
+
+/* "name" with the JSON "j" (stolen) as its value, on c's reply. */
+static void
+json_header(struct fm_call *c, const char *name, json_t *j)
+{
+	char	*v;
+
+	if (j != NULL && (v = json_dumps(j, JSON_COMPACT)) != NULL) {
+		(void)fm_resp_header(c->resp, name, v);
+		free(v);
+	}
+	json_decref(j);
+}
+
+/*
+ * The usage set by POST /_fake/usage, as Meta sends it (C.3):
+ * X-App-Usage's three percentages, call_count the highest, and
+ * X-Business-Use-Case-Usage keyed by the IG_ID of the caller's token,
+ * total_cputime the highest, with estimated_time_to_regain_access in
+ * minutes.
+ */
+void
+fm_usage_headers(struct fm_call *c)
+{
+	struct fm_usage		 u;
+	struct fm_account	 a;
+	struct fm_token		 t;
+	const char		*s;
+	char			 id[FM_IDLEN];
+
+	fm_usage_get(&u);
+	if (u.app >= 0)
+		json_header(c, "X-App-Usage", json_pack("{s:i, s:i, s:i}",
+		    "call_count", u.app, "total_time", u.app / 2,
+		    "total_cputime", u.app / 2));
+	if (u.buc < 0)
+		return;
+	fm_account_get((s = fm_req_token(c->req)) != NULL &&
+	    fm_token_get(s, &t) == 0 ? t.grant.account : 1, &a);
+	fm_idstr(a.ig_id, id);
+	json_header(c, "X-Business-Use-Case-Usage",
+	    json_pack("{s:[{s:s, s:i, s:i, s:i, s:i}]}", id,
+	    "type", "instagram", "call_count", u.buc / 2,
+	    "total_cputime", u.buc, "total_time", u.buc / 3,
+	    "estimated_time_to_regain_access", u.regain));
 }
 
 static void

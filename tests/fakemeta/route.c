@@ -236,13 +236,47 @@ dispatch(struct fm_call *c)
 	}
 }
 
+/* What the route answers, faults and usage headers included. */
+static void
+answer(struct fm_call *c, const char *method)
+{
+	struct fm_inject	*in;
+	const char		*tok;
+	int			 decided = 0;
+
+	/*
+	 * Counted before any fault or check: tests use them to prove how
+	 * many times each token, and each media_publish, reached "Meta".
+	 */
+	if (c->route == FM_R_REFRESH && (tok = fm_req_token(c->req)) != NULL)
+		fm_stats_refresh(tok);
+	if (c->route == FM_R_MEDIA_PUBLISH)
+		fm_pub_count_call(c);
+	fm_sleep_ms(fm_latency_get());
+	if (method != NULL && strcmp(method, c->req->method) != 0) {
+		wrong_method(c);
+		return;
+	}
+	if ((in = fm_inject_take(c->route)) != NULL && fm_inject_after(in)) {
+		/* The call takes effect; the fault replaces its answer. */
+		dispatch(c);
+		(void)fm_inject_apply(in, c);
+		fm_inject_release(in);
+		return;
+	}
+	if (in != NULL) {
+		decided = fm_inject_apply(in, c);
+		fm_inject_release(in);
+	}
+	if (!decided)
+		dispatch(c);
+}
+
 void
 fm_route_handle(struct fm_req *req, struct fm_resp *resp)
 {
 	struct fm_call		 c;
-	struct fm_inject	*in;
-	const char		*method, *tok;
-	int			 decided = 0;
+	const char		*method;
 
 	memset(&c, 0, sizeof(c));
 	c.req = req;
@@ -253,31 +287,10 @@ fm_route_handle(struct fm_req *req, struct fm_resp *resp)
 		return;
 	}
 	fm_stats_request(c.route);
-	fm_stats_log(c.route, req);
-	/*
-	 * Counted before any fault or check: tests use them to prove how
-	 * many times each token, and each media_publish, reached "Meta".
-	 */
-	if (c.route == FM_R_REFRESH && (tok = fm_req_token(req)) != NULL)
-		fm_stats_refresh(tok);
-	if (c.route == FM_R_MEDIA_PUBLISH)
-		fm_pub_count_call(&c);
-	fm_sleep_ms(fm_latency_get());
-	if (method != NULL && strcmp(method, req->method) != 0) {
-		wrong_method(&c);
-		return;
-	}
-	if ((in = fm_inject_take(c.route)) != NULL && fm_inject_after(in)) {
-		/* The call takes effect; the fault replaces its answer. */
-		dispatch(&c);
-		(void)fm_inject_apply(in, &c);
-		fm_inject_release(in);
-		return;
-	}
-	if (in != NULL) {
-		decided = fm_inject_apply(in, &c);
-		fm_inject_release(in);
-	}
-	if (!decided)
-		dispatch(&c);
+	fm_stats_log(c.route, req, fm_stats_enter());
+	answer(&c, method);
+	/* Graph's usage headers; not on the dialogs a browser opens. */
+	if (c.route != FM_R_AUTHORIZE && c.route != FM_R_FB_DIALOG)
+		fm_usage_headers(&c);
+	fm_stats_leave();
 }

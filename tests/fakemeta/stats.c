@@ -26,6 +26,7 @@ static long long	 connections;
 static long long	 requests[FM_R__MAX];
 static long long	 proof_checks;	/* appsecret_proofs checked */
 static long long	 proof_failures;	/* of which missing or wrong */
+static int		 in_flight;	/* requests being answered */
 static struct fm_map	 refreshes;	/* sha256 prefix -> long long */
 static json_t		*ring[FM_R__MAX][LOG_RING];
 static size_t		 ringpos[FM_R__MAX];	/* next slot */
@@ -85,6 +86,29 @@ fm_stats_request(enum fm_route r)
 {
 	pthread_mutex_lock(&mu);
 	requests[r]++;
+	pthread_mutex_unlock(&mu);
+}
+
+/*
+ * A request to a route (not the control API) begins: how many are being
+ * answered now, this one included, so a test can see a client's pace.
+ */
+int
+fm_stats_enter(void)
+{
+	int	n;
+
+	pthread_mutex_lock(&mu);
+	n = ++in_flight;
+	pthread_mutex_unlock(&mu);
+	return n;
+}
+
+void
+fm_stats_leave(void)
+{
+	pthread_mutex_lock(&mu);
+	in_flight--;
 	pthread_mutex_unlock(&mu);
 }
 
@@ -155,13 +179,14 @@ kv_object(const struct fm_kv *kv, size_t n, int lower)
 }
 
 void
-fm_stats_log(enum fm_route r, const struct fm_req *req)
+fm_stats_log(enum fm_route r, const struct fm_req *req, int flying)
 {
 	json_t	*e, *old;
 
-	e = json_pack("{s:s, s:I, s:s, s:s, s:s, s:o, s:o, s:o}",
+	e = json_pack("{s:s, s:I, s:i, s:s, s:s, s:s, s:o, s:o, s:o}",
 	    "route", fm_route_name(r),
 	    "time", (json_int_t)fm_now(),
+	    "in_flight", flying,
 	    "method", req->method,
 	    "path", req->path,
 	    "target", req->target,

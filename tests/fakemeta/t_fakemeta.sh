@@ -357,6 +357,23 @@ call -X POST -d '{"route":"any","rate_limit":true,"graph_error":{"code":80002}}'
 call "$base/me?access_token=$refreshed"
 check "80002 comes with X-Business-Use-Case-Usage" \
     has "$(header x-business-use-case-usage)" "{\"$IGID1\":[{\"type\":\"instagram\""
+call "$base/me?access_token=$refreshed"
+check "no usage header before usage matters (C.3)" \
+    [ -z "$(header x-app-usage)$(header x-business-use-case-usage)" ]
+call -X POST -d '{"app":85,"buc":100,"regain":2}' "$base/_fake/usage"
+check "usage control" [ "$body" = '{"app":85,"buc":100,"regain":2}' ]
+call "$base/me?access_token=$refreshed"
+check "a 200 with X-App-Usage as C.3 shows it" \
+    has "$status $(header x-app-usage)" \
+    '200 {"call_count":85,"total_time":42,"total_cputime":42}'
+check "... and X-Business-Use-Case-Usage keyed by the IG_ID, in minutes" \
+    [ "$(header x-business-use-case-usage)" = "{\"$IGID1\":[{\"type\":\"instagram\",\"call_count\":50,\"total_cputime\":100,\"total_time\":33,\"estimated_time_to_regain_access\":2}]}" ]
+call -X POST -d '{"app":-1,"regain":1441}' "$base/_fake/usage"
+check "regain over a day refused" [ "$status" = 400 ]
+call -X POST -d '{"app":-1,"buc":-1}' "$base/_fake/usage"
+call "$base/me?access_token=$refreshed"
+check "-1: the headers are not sent" \
+    [ -z "$(header x-app-usage)$(header x-business-use-case-usage)" ]
 call -X POST -d '{"route":"me","hang":true,"malformed":true}' \
     "$base/_fake/inject"
 check "contradictory injection refused" [ "$status" = 400 ]

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "ig.h"
+#include "extern.h"
 
 #include "../lib/check.h"
 
@@ -800,6 +801,154 @@ t_meta_error(void)
 	}
 }
 
+/* The publish route's path: the collection, one job, or neither. */
+static void
+t_pub_path(void)
+{
+	static const char	 job[] = "0a1b2c3d-4e5f-6789-abcd-ef0123456789";
+	static const struct {
+		const char		*uri;
+		enum ig_pub_path	 want;
+	} v[] = {
+		{ IG_PUB_COLLECTION, IG_PUB_PATH_COLLECTION },
+		{ IG_PUB_COLLECTION "?status=failed", IG_PUB_PATH_COLLECTION },
+		{ IG_PUB_COLLECTION "/0a1b2c3d-4e5f-6789-abcd-ef0123456789",
+		    IG_PUB_PATH_JOB },
+		/* A query after the id (CGI's REQUEST_URI) is not the id. */
+		{ IG_PUB_COLLECTION "/0a1b2c3d-4e5f-6789-abcd-ef0123456789?x",
+		    IG_PUB_PATH_JOB },
+		{ IG_PUB_COLLECTION "/", IG_PUB_PATH_BAD },
+		{ IG_PUB_COLLECTION "/0A1B2C3D-4E5F-6789-ABCD-EF0123456789",
+		    IG_PUB_PATH_BAD },
+		{ IG_PUB_COLLECTION "/------------------------------------",
+		    IG_PUB_PATH_BAD },
+		{ IG_PUB_COLLECTION "/0a1b2c3d4e5f6789abcdef0123456789abcd",
+		    IG_PUB_PATH_BAD },
+		{ IG_PUB_COLLECTION "/0a1b2c3d-4e5f-6789-abcd-ef012345678",
+		    IG_PUB_PATH_BAD },
+		{ IG_PUB_COLLECTION "/0a1b2c3d-4e5f-6789-abcd-ef01234567890",
+		    IG_PUB_PATH_BAD },
+		{ IG_PUB_COLLECTION "/0a1b2c3d-4e5f-6789-abcd-ef0123456789/",
+		    IG_PUB_PATH_BAD },
+		{ IG_PUB_COLLECTION "x", IG_PUB_PATH_BAD },
+		{ "/integrations/instagram/medi", IG_PUB_PATH_BAD },
+		{ "", IG_PUB_PATH_BAD },
+	};
+	char	id[IG_UUID_LEN + 1];
+	size_t	i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		memset(id, 'x', sizeof(id));
+		if (!CHECK(ig_pub_path_parse(v[i].uri, id) == v[i].want &&
+		    strcmp(id, v[i].want == IG_PUB_PATH_JOB ? job : "") == 0))
+			printf("  case %zu: %s\n", i, v[i].uri);
+	}
+}
+
+/* graph-api.md C.3's two header values, verbatim. */
+#define APP_USAGE_DOC \
+	"{\"call_count\":28,\"total_time\":25,\"total_cputime\":25}"
+#define BUC_DOC \
+	"{\"<business-object-id>\":[{\"type\":\"instagram\"," \
+	"\"call_count\":12,\"total_cputime\":29,\"total_time\":10," \
+	"\"estimated_time_to_regain_access\":0}]}"
+/* python-facebook's recorded headers.json (appendix 11), as sent. */
+#define BUC_RECORDED \
+	"{\"17841400455970028\": [{\"type\": \"instagram\", " \
+	"\"call_count\": 12, \"total_cputime\": 29, \"total_time\": 10, " \
+	"\"estimated_time_to_regain_access\": 0}]}"
+
+/* "value" as header "name" into a zeroed usage: 1 if read. */
+static int
+usage_of(const char *name, const char *value, struct ig_meta_usage *u)
+{
+	memset(u, 0, sizeof(*u));
+	return ig_meta_usage_parse(name, value, strlen(value), u);
+}
+
+/* Meta's usage headers: the highest figure and the regain time. */
+static void
+t_meta_usage(void)
+{
+	static const struct {
+		const char	*name, *value;
+	} bad[] = {
+		{ "X-App-Usage", "" },
+		{ "X-App-Usage", "28" },
+		{ "X-App-Usage", "[28]" },
+		{ "X-App-Usage", "{\"call_count\":\"90\"}" },
+		{ "X-App-Usage", "{\"call_count\":-5}" },
+		{ "X-App-Usage", "{\"call_count\":95.5}" },
+		{ "X-App-Usage", "{\"calls\":95}" },
+		{ "X-App-Usage", "{\"call_count\":95,\"call_count\":1}" },
+		{ "X-App-Usage", "{\"call_count\":95" },
+		{ "X-App-Usage", "{\"call_count\":95} x" },
+		{ "X-Business-Use-Case-Usage", APP_USAGE_DOC },
+		{ "X-Business-Use-Case-Usage", "{\"1\":{\"call_count\":90}}" },
+		{ "X-Business-Use-Case-Usage", "{\"1\":[90]}" },
+		{ "X-Business-Use-Case-Usage", "{\"1\":[{\"type\":\"x\","
+		    "\"estimated_time_to_regain_access\":1441}]}" },
+		{ "X-Ad-Account-Usage", APP_USAGE_DOC },
+		{ "Content-Type", APP_USAGE_DOC },
+	};
+	static const char	 buc_line[] = "x-business-use-case-usage:\t"
+	    "{\"9\":[{\"call_count\":100,"
+	    "\"estimated_time_to_regain_access\":2}]} \r\n";
+	struct ig_meta_usage	 u;
+	size_t			 i;
+	long			 ra;
+
+	CHECK(usage_of("X-App-Usage", APP_USAGE_DOC, &u) && u.pct == 28 &&
+	    u.regain == 0 && ig_meta_usage_pace(&u) == IG_PACE_FULL);
+	CHECK(usage_of("x-business-use-case-usage", BUC_DOC, &u) &&
+	    u.pct == 29 && u.regain == 0);
+	CHECK(usage_of("X-Business-Use-Case-Usage", BUC_RECORDED, &u) &&
+	    u.pct == 29 && u.regain == 0);
+	/* The highest figure of every business; minutes become seconds. */
+	CHECK(usage_of("X-Business-Use-Case-Usage", "{\"1\":[{\"type\":"
+	    "\"instagram\",\"call_count\":12,\"total_cputime\":81}],\"2\":"
+	    "[{\"type\":\"pages\",\"total_time\":64,"
+	    "\"estimated_time_to_regain_access\":5}]}", &u) &&
+	    u.pct == 81 && u.regain == 300 &&
+	    ig_meta_usage_pace(&u) == IG_PACE_STOP);
+	CHECK(usage_of("X-App-Usage", "{\"call_count\":79}", &u) &&
+	    ig_meta_usage_pace(&u) == IG_PACE_FULL);
+	CHECK(usage_of("X-App-Usage", "{\"total_time\":80}", &u) &&
+	    ig_meta_usage_pace(&u) == IG_PACE_SLOW);
+	CHECK(usage_of("X-App-Usage", "{\"total_cputime\":100}", &u) &&
+	    ig_meta_usage_pace(&u) == IG_PACE_STOP);
+	/* Overdrawn allowances read as at most 1000 %. */
+	CHECK(usage_of("X-App-Usage", "{\"call_count\":99999999999}", &u) &&
+	    u.pct == 1000);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&u, 0, sizeof(u));
+		u.pct = 7;
+		if (!CHECK(ig_meta_usage_parse(bad[i].name, bad[i].value,
+		    strlen(bad[i].value), &u) == 0 && u.pct == 7 &&
+		    u.regain == 0))
+			printf("  bad case %zu\n", i);
+	}
+
+	/* Whole header lines, as libcurl hands them over. */
+	memset(&u, 0, sizeof(u));
+	ra = 0;
+	ig_http_read_header("X-App-Usage: " APP_USAGE_DOC "\r\n",
+	    strlen("X-App-Usage: " APP_USAGE_DOC "\r\n"), &ra, &u);
+	CHECK(u.pct == 28 && ra == 0);
+	ig_http_read_header(buc_line, sizeof(buc_line) - 1, &ra, &u);
+	CHECK(u.pct == 100 && u.regain == 120 && ra == 120);
+	ra = 0;
+	ig_http_read_header("Retry-After: 30\r\n", 17, &ra, &u);
+	CHECK(ra == 30);
+	ig_http_read_header("Retry-After: -3\r\n", 17, &ra, &u);
+	ig_http_read_header("Retry-After: 1e9\r\n", 18, &ra, &u);
+	ig_http_read_header("Retry-After: Wed, 21 Oct 2015 07:28:00 GMT\r\n",
+	    44, &ra, &u);
+	ig_http_read_header("HTTP/1.1 200 OK\r\n", 17, &ra, &u);
+	ig_http_read_header("\r\n", 2, &ra, &u);
+	CHECK(ra == 30 && u.pct == 100);
+}
+
 /* Long text fields are cut to their arrays, NUL-terminated. */
 static void
 t_meta_error_truncate(void)
@@ -938,6 +1087,8 @@ static const struct ig_test tests[] = {
 	TEST(t_fb_read_profile),
 	TEST(t_meta_error),
 	TEST(t_meta_error_truncate),
+	TEST(t_meta_usage),
+	TEST(t_pub_path),
 	TEST(t_json_id_dup),
 	TEST(t_iso8601_parse),
 };

@@ -504,13 +504,19 @@ t_times(void)
 	} v[] = {
 		{ "\"exp\":1750000300", IG_OK },
 		{ "\"exp\":1750000001", IG_OK },		/* now+1 */
-		{ "\"exp\":1750000000", IG_EAUTH },		/* now */
-		{ "\"exp\":1749999999", IG_EAUTH },		/* now-1 */
-		{ "\"exp\":1749999970", IG_EAUTH },		/* now-30 */
+		/* exp gets the same 60 s of leeway as nbf and iat */
+		{ "\"exp\":1750000000", IG_OK },		/* now */
+		{ "\"exp\":1749999999", IG_OK },		/* now-1 */
+		{ "\"exp\":1749999970", IG_OK },		/* now-30 */
+		{ "\"exp\":1749999941", IG_OK },		/* now-59 */
+		{ "\"exp\":1749999940", IG_EAUTH },		/* now-60 */
+		{ "\"exp\":1749999939", IG_EAUTH },		/* now-61 */
+		{ "\"exp\":1749996400", IG_EAUTH },		/* an hour ago */
 		{ "\"exp\":0", IG_EAUTH },
 		{ "\"exp\":-1", IG_EAUTH },
 		{ "\"exp\":1750000000.5", IG_OK },
-		{ "\"exp\":1749999999.5", IG_EAUTH },
+		{ "\"exp\":1749999940.5", IG_OK },
+		{ "\"exp\":1749999939.5", IG_EAUTH },
 		{ "\"exp\":1.7500003e9", IG_OK },
 		{ "\"exp\":\"1750000300\"", IG_EAUTH },		/* string */
 		{ "\"exp\":null", IG_EAUTH },
@@ -754,7 +760,7 @@ t_roundtrip(void)
 		if (claims != NULL && ig_jwt_sign(&c, claims, &t) == IG_OK &&
 		    ig_jwt_verify(&c, t, NOW, got, sizeof(got), NULL) == IG_OK &&
 		    strcmp(got, s) == 0 &&
-		    ig_jwt_verify(&c, t, NOW + 60, got, sizeof(got), NULL) ==
+		    ig_jwt_verify(&c, t, NOW + 120, got, sizeof(got), NULL) ==
 		    IG_EAUTH)
 			ok++;
 		else
@@ -825,9 +831,10 @@ t_mint(void)
 	if (CHECK(ig_jwt_mint(&c, "alice@x", 3600, NOW, &t) == IG_OK)) {
 		CHECK(verify(&c, t, sub, sizeof(sub)) == IG_OK &&
 		    strcmp(sub, "alice@x") == 0);
-		CHECK(ig_jwt_verify(&c, t, NOW + 3599, sub, sizeof(sub), NULL) ==
+		/* It lives an hour, and the minute of leeway after it. */
+		CHECK(ig_jwt_verify(&c, t, NOW + 3659, sub, sizeof(sub), NULL) ==
 		    IG_OK);
-		CHECK(ig_jwt_verify(&c, t, NOW + 3600, sub, sizeof(sub), NULL) ==
+		CHECK(ig_jwt_verify(&c, t, NOW + 3660, sub, sizeof(sub), NULL) ==
 		    IG_EAUTH);
 		j = claims_of(t);
 		CHECK(json_integer_value(json_object_get(j, "iat")) == NOW);
@@ -884,7 +891,7 @@ t_reasons(void)
 		const char	*payload;
 		const char	*why;		/* a word of the reason */
 	} v[] = {
-		{ "{\"sub\":\"u1\",\"exp\":1749999999}", "expired" },
+		{ "{\"sub\":\"u1\",\"exp\":1749999939}", "expired" },
 		{ "{\"sub\":\"u1\"}", "no exp" },
 		/* 31 days ahead: past IGCONNECT_JWT_MAX_TTL's 30. */
 		{ "{\"sub\":\"u1\",\"exp\":1752678400}", "MAX_TTL" },

@@ -5,6 +5,8 @@
  * the body on stdin.  The tests read the status the parser decided with
  * ig_resp_status(), and what ig_answer_send() writes from a file.
  */
+#include <sys/socket.h>
+
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -415,6 +417,84 @@ t_reply(void)
 	ig_req_free(r);
 }
 
+/* ig_fcgi_peek() on the bytes "p" (n), the writer's side then shut. */
+static int
+peek_at(const unsigned char *p, size_t n, size_t *left)
+{
+	unsigned char	 buf[256];
+	ssize_t		 k;
+	int		 s[2], r;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, s) == -1 ||
+	    (n > 0 && write(s[1], p, n) != (ssize_t)n))
+		return -1;
+	(void)shutdown(s[1], SHUT_WR);
+	r = (int)ig_fcgi_peek(s[0]);
+	/* Nothing was taken: libfcgi reads every byte after it. */
+	k = read(s[0], buf, sizeof(buf));
+	*left = k > 0 ? (size_t)k : 0;
+	close(s[0]);
+	close(s[1]);
+	return r;
+}
+
+/* A request's FastCGI records are looked at before libfcgi reads them. */
+static void
+t_fcgi_peek(void)
+{
+	/* BEGIN_REQUEST, PARAMS REQUEST_METHOD=GET, end of PARAMS, STDIN. */
+#define BEGIN	1, 1, 0, 1, 0, 8, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0
+#define GET	1, 4, 0, 1, 0, 19, 0, 0, 14, 3, 'R', 'E', 'Q', 'U', 'E', \
+		'S', 'T', '_', 'M', 'E', 'T', 'H', 'O', 'D', 'G', 'E', 'T'
+#define END	1, 4, 0, 1, 0, 0, 0, 0
+#define STDIN	1, 5, 0, 1, 0, 0, 0, 0
+	static const unsigned char	 ok[] = { BEGIN, GET, END, STDIN };
+	/* Padding, and a 4-byte value length (nginx's form over 127). */
+	static const unsigned char	 long_form[] = { BEGIN,
+		1, 4, 0, 1, 0, 16, 3, 0, 1, 0x80, 0, 0, 10, 'A',
+		'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 0, 0, 0,
+		END };
+	static const struct {
+		const unsigned char	 rec[64];
+		size_t			 n;
+	} bad[] = {
+		/* Lengths libfcgi would add past INT_MAX. */
+		{ { BEGIN, 1, 4, 0, 1, 0, 10, 0, 0, 0xd6, 0xd6, 0xd6, 0xd6,
+		    0xd6, 0xd6, 0xd6, 0xd6, 'R', 'E', END }, 42 },
+		/* A value longer than the parameters. */
+		{ { BEGIN, 1, 4, 0, 1, 0, 4, 0, 0, 1, 9, 'A', 'b', END },
+		    36 },
+		/* A length cut short by the record's end. */
+		{ { BEGIN, 1, 4, 0, 1, 0, 3, 0, 0, 1, 0x80, 0, END }, 35 },
+		/* PARAMS first; a management record; another request id. */
+		{ { GET, END }, 35 },
+		{ { 1, 9, 0, 0, 0, 0, 0, 0, BEGIN, GET, END }, 59 },
+		{ { BEGIN, 1, 4, 0, 2, 0, 0, 0, 0 }, 24 },
+		/* Another version; a STDIN before the end of PARAMS. */
+		{ { 2, 1, 0, 1, 0, 8, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, END },
+		    24 },
+		{ { BEGIN, STDIN, END }, 32 },
+		/* The connection ends before the parameters do. */
+		{ { BEGIN, GET }, 43 },
+		{ { BEGIN, 1, 4 }, 18 },
+	};
+	size_t	i, left;
+
+	CHECK(peek_at(ok, sizeof(ok), &left) == IG_FCGI_READY &&
+	    left == sizeof(ok));
+	CHECK(peek_at(long_form, sizeof(long_form), &left) ==
+	    IG_FCGI_READY && left == sizeof(long_form));
+	CHECK(peek_at(ok, 0, &left) == IG_FCGI_GONE);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (!CHECK(peek_at(bad[i].rec, bad[i].n, &left) ==
+		    IG_FCGI_BROKEN && left == bad[i].n))
+			printf("  case %zu\n", i);
+#undef BEGIN
+#undef GET
+#undef END
+#undef STDIN
+}
+
 static const struct ig_test tests[] = {
 	TEST(t_cookie),
 	TEST(t_compat_names),
@@ -431,6 +511,7 @@ static const struct ig_test tests[] = {
 	TEST(t_request_id),
 	TEST(t_auth_jwt),
 	TEST(t_auth_remote_user_and_none),
+	TEST(t_fcgi_peek),
 };
 
 int
