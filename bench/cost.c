@@ -10,7 +10,7 @@
  * parse:    a POST /oauth/instagram/exchange request read as plain CGI
  *           (body capped and read, JSON parsed, parameters validated);
  * jwt:      ig_jwt_verify() of a caller's HS256 token;
- * json:     a connection row shaped as the API's JSON and serialised;
+ * json:     a connection row printed as the API's JSON;
  * read:     GET /integrations/instagram whole, as a worker serves it: the
  *           FastCGI records nginx sends read from a socket, the JWT, the
  *           connection from a canned row, the answer written back on the
@@ -266,12 +266,12 @@ static void
 json(const struct ig_cfg *cfg, long n)
 {
 	struct ig_conn	 c;
-	char		 buf[4096], *s;
+	char		*s;
 	size_t		 len;
 
 	memset(&c, 0, sizeof(c));
-	c.id = strdup("5b0e7a2c-3d1f-4c8e-9a61-2f7d4b9c0e11");
-	c.user_id = strdup("0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f");
+	c.id = strdup(CONN_ID);
+	c.user_id = strdup(USER_UUID);
 	c.status = IG_STATUS_ACTIVE;
 	c.flavor = IG_FLAVOR_INSTAGRAM;
 	c.token_kind = IG_TOKEN_LONG;
@@ -279,24 +279,14 @@ json(const struct ig_cfg *cfg, long n)
 	c.business_account_id = strdup("17841457215396811");
 	c.token = strdup("sealed");
 	c.version = strdup("3");
-	c.scopes = json_pack("[s,s]", "instagram_business_basic",
-	    "instagram_business_content_publish");
-	c.metadata = json_pack("{s:s, s:s, s:{s:s, s:s, s:I, s:I, s:I}}",
-	    "flavor", "instagram", "tokenKind", "long", "profile",
-	    "username", "bench_user", "name", "Bench User", "followersCount",
-	    (json_int_t)37010694, "followsCount", (json_int_t)362,
-	    "mediaCount", (json_int_t)272);
+	c.scopes = json_loads(SCOPES, 0, NULL);
+	c.metadata = json_loads(METADATA, 0, NULL);
 	c.expires_at = time(NULL) + 50 * 86400;
 	c.issued_at = c.connected_at = c.synced_at = time(NULL) - 86400;
 	for (; n > 0; n--) {
-		json_t	*o = ig_conn_json(cfg, &c, time(NULL));
-
-		if (o == NULL ||
-		    (s = ig_json_text(o, buf, sizeof(buf), &len)) == NULL)
+		if (ig_conn_print(cfg, &c, time(NULL), &s, &len) != IG_OK)
 			die("no JSON");
-		if (s != buf)
-			free(s);
-		json_decref(o);
+		free(s);
 	}
 	ig_conn_free(&c);
 }

@@ -3,7 +3,8 @@
  * resp.c: answers.  A handler records data or an error value in its
  * request (ig_reply, ig_refuse); ig_answer_send() shapes what it recorded
  * (shape.c) and writes it, once.  JSON bodies are built with jansson,
- * never printf of request data; header values are fixed strings or
+ * or printed by jout.c with the same escapes, never printf of request
+ * data; header values are fixed strings or
  * values we made.  Every answer carries Cache-Control: no-store (OAuth
  * responses must not be cached, RFC 6749 5.1) and the request id.
  */
@@ -163,6 +164,8 @@ forget_data(struct ig_answer *a)
 {
 	json_decref(a->body);
 	a->body = NULL;
+	free(a->json);
+	a->json = NULL;
 	free(a->text);
 	a->text = NULL;
 	ig_free_secret(a->token);
@@ -200,6 +203,19 @@ ig_reply(struct ig_req *r, int status, json_t *body)
 	forget_error(a);
 	forget_data(a);
 	a->body = body;
+	ig_req_set_status(r, status);
+	return IG_OK;
+}
+
+enum ig_err
+ig_reply_printed(struct ig_req *r, int status, char *json, size_t len)
+{
+	struct ig_answer	*a = ig_req_answer(r);
+
+	forget_error(a);
+	forget_data(a);
+	a->json = json;
+	a->json_len = len;
 	ig_req_set_status(r, status);
 	return IG_OK;
 }
@@ -480,6 +496,15 @@ send_preflight(struct ig_req *r, struct ig_answer *a)
 	return ig_req_write(r, head, (size_t)n);
 }
 
+/* The route has a shape of its own for data (shape.c). */
+static int
+shaped(const struct ig_req *r)
+{
+	const struct ig_route	*rt = ig_req_route(r);
+
+	return rt != NULL && rt->shape != NULL;
+}
+
 enum ig_err
 ig_answer_send(struct ig_req *r, const struct ig_cfg *cfg, enum ig_err er)
 {
@@ -497,13 +522,20 @@ ig_answer_send(struct ig_req *r, const struct ig_cfg *cfg, enum ig_err er)
 		forget_error(a);
 		a->err = er;
 	}
-	if (a->err == IG_OK && a->body == NULL && a->text == NULL)
+	if (a->err == IG_OK && a->body == NULL && a->json == NULL &&
+	    a->text == NULL)
 		a->err = IG_ESYS;	/* a handler that gave nothing */
 	if (a->err != IG_OK)
 		return send_error(r, a);
 	if (a->text != NULL)
 		return write_answer(r, ig_resp_status(r),
 		    "text/plain; charset=utf-8", a->text, strlen(a->text));
+	if (a->json != NULL && !shaped(r))
+		return write_answer(r, ig_resp_status(r), "application/json",
+		    a->json, a->json_len);
+	if (a->json != NULL && (a->body = json_loadb(a->json, a->json_len, 0,
+	    NULL)) == NULL)
+		return write_json(r, 503, NULL);
 	s.cfg = cfg;
 	s.req = r;
 	s.status = ig_resp_status(r);
