@@ -53,10 +53,10 @@ static const struct ig_stmt conn_link = { "conn_link",
 	HISTORY("'connected'", "jsonb_build_object('tokenKind', $8::text)")
 	"SELECT " CONN_COLUMNS " FROM up c", 9 };
 
+/* The caller's external id is kept in the row (sql/015): no join. */
 static const struct ig_stmt conn_get = { "conn_get",
 	"SELECT " CONN_COLUMNS " FROM oauth_connections c "
-	"JOIN users u ON u.id = c.userId "
-	"WHERE u.externalId = $1 AND c.provider = '" PROVIDER "'", 1 };
+	"WHERE c.userExternalId = $1 AND c.provider = '" PROVIDER "'", 1 };
 
 static const struct ig_stmt conn_get_row = { "conn_get_row",
 	"SELECT " CONN_COLUMNS " FROM oauth_connections c "
@@ -64,8 +64,8 @@ static const struct ig_stmt conn_get_row = { "conn_get_row",
 
 static const struct ig_stmt conn_disconnect = { "conn_disconnect",
 	"WITH old AS (SELECT c.id, c.status FROM oauth_connections c "
-	"  JOIN users u ON u.id = c.userId WHERE u.externalId = $1 AND "
-	"  c.provider = '" PROVIDER "' FOR UPDATE OF c), "
+	"  WHERE c.userExternalId = $1 AND c.provider = '" PROVIDER "' "
+	"  FOR UPDATE OF c), "
 	"up AS (UPDATE oauth_connections c SET accessToken = NULL, "
 	"  refreshToken = NULL, expiresAt = NULL, tokenIssuedAt = NULL, "
 	"  status = 'disconnected', updatedAt = now(), "
@@ -149,9 +149,9 @@ static const struct ig_stmt conn_settings = { "conn_settings",
 	"WITH up AS (UPDATE oauth_connections c SET metadata = jsonb_set("
 	"  COALESCE(c.metadata, '{}'), '{settings}', jsonb_strip_nulls("
 	"  COALESCE(c.metadata->'settings', '{}') || $2::jsonb)), "
-	"  updatedAt = now(), version = c.version + 1 FROM users u "
-	"  WHERE u.id = c.userId AND u.externalId = $1 AND "
-	"  c.provider = '" PROVIDER "' RETURNING c.*) "
+	"  updatedAt = now(), version = c.version + 1 "
+	"  WHERE c.userExternalId = $1 AND c.provider = '" PROVIDER "' "
+	"  RETURNING c.*) "
 	"SELECT " CONN_COLUMNS " FROM up c", 2 };
 
 /* Whose connections Meta means: either of the ids it may send. */
