@@ -447,11 +447,14 @@ static void
 allowed_origin(const struct ig_cfg *cfg, const struct ig_req *r, char *out,
     size_t sz)
 {
-	const char	*o = ig_req_env_once(r, "HTTP_ORIGIN"), *p, *end;
+	const char	*o, *p, *end;
 	size_t		 n;
 
 	out[0] = '\0';
-	if (o == NULL || cfg->cors_origins == NULL || (n = strlen(o)) >= sz)
+	/* Without a list, no need to look for the header among them all. */
+	if (cfg->cors_origins == NULL ||
+	    (o = ig_req_env_once(r, "HTTP_ORIGIN")) == NULL ||
+	    (n = strlen(o)) >= sz)
 		return;
 	for (p = cfg->cors_origins; *p != '\0'; p = *end != '\0' ? end + 1 :
 	    end) {
