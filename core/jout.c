@@ -3,7 +3,8 @@
  * jout.c: JSON text (RFC 8259) printed straight into a capped buffer,
  * for answers of a fixed shape that are sent on every read: building a
  * jansson object only to dump it costs several times more.  It prints
- * what jansson's compact dump prints: the same escapes, UTF-8 as it is.
+ * what jansson's compact dump prints: the same escapes, UTF-8 as it is
+ * (a real's exponent may be written otherwise, the same number).
  * Nothing is parsed here; whatever comes from outside is parsed with
  * jansson first.
  */

@@ -4,9 +4,9 @@
  * request (ig_reply, ig_refuse); ig_answer_send() shapes what it recorded
  * (shape.c) and writes it, once.  JSON bodies are built with jansson,
  * or printed by jout.c with the same escapes, never printf of request
- * data; header values are fixed strings or
- * values we made.  Every answer carries Cache-Control: no-store (OAuth
- * responses must not be cached, RFC 6749 5.1) and the request id.
+ * data; header values are fixed strings or values we made.  Every answer
+ * carries Cache-Control: no-store (OAuth responses must not be cached,
+ * RFC 6749 5.1) and the request id.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -376,7 +376,7 @@ two_digits(char *p, int v)
 	p[1] = (char)('0' + v % 10);
 }
 
-/* Digit by digit: strftime() costs more than a whole connection's JSON. */
+/* Digit by digit: strftime() took a thousand instructions a call. */
 void
 ig_iso8601(char out[21], time_t t)
 {
