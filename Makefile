@@ -114,6 +114,12 @@ tools/igconnect-%: tools/%.o core/libcore.a
 bench/%: bench/%.o core/libcore.a
 	$(CC) $(ALLLDFLAGS) -o $@ $^ $(DEPLIBS)
 
+# Canned database rows and replies of Meta stand in for the real calls
+# (bench/cost.c says which).
+bench/cost: bench/cost.o core/libcore.a
+	$(CC) $(ALLLDFLAGS) -Wl,--wrap=ig_db_exec,--wrap=ig_http_call \
+	    -Wl,--wrap=ig_http_get -o $@ $^ $(DEPLIBS)
+
 tests/unit/t_%: tests/unit/t_%.o tests/lib/check.o core/libcore.a
 	$(CC) $(ALLLDFLAGS) -o $@ $^ $(DEPLIBS)
 

@@ -53,10 +53,10 @@ static const struct ig_stmt conn_link = { "conn_link",
 	HISTORY("'connected'", "jsonb_build_object('tokenKind', $8::text)")
 	"SELECT " CONN_COLUMNS " FROM up c", 9 };
 
+/* The caller's external id is kept in the row (sql/015): no join. */
 static const struct ig_stmt conn_get = { "conn_get",
 	"SELECT " CONN_COLUMNS " FROM oauth_connections c "
-	"JOIN users u ON u.id = c.userId "
-	"WHERE u.externalId = $1 AND c.provider = '" PROVIDER "'", 1 };
+	"WHERE c.userExternalId = $1 AND c.provider = '" PROVIDER "'", 1 };
 
 static const struct ig_stmt conn_get_row = { "conn_get_row",
 	"SELECT " CONN_COLUMNS " FROM oauth_connections c "
@@ -64,8 +64,8 @@ static const struct ig_stmt conn_get_row = { "conn_get_row",
 
 static const struct ig_stmt conn_disconnect = { "conn_disconnect",
 	"WITH old AS (SELECT c.id, c.status FROM oauth_connections c "
-	"  JOIN users u ON u.id = c.userId WHERE u.externalId = $1 AND "
-	"  c.provider = '" PROVIDER "' FOR UPDATE OF c), "
+	"  WHERE c.userExternalId = $1 AND c.provider = '" PROVIDER "' "
+	"  FOR UPDATE OF c), "
 	"up AS (UPDATE oauth_connections c SET accessToken = NULL, "
 	"  refreshToken = NULL, expiresAt = NULL, tokenIssuedAt = NULL, "
 	"  status = 'disconnected', updatedAt = now(), "
@@ -149,9 +149,9 @@ static const struct ig_stmt conn_settings = { "conn_settings",
 	"WITH up AS (UPDATE oauth_connections c SET metadata = jsonb_set("
 	"  COALESCE(c.metadata, '{}'), '{settings}', jsonb_strip_nulls("
 	"  COALESCE(c.metadata->'settings', '{}') || $2::jsonb)), "
-	"  updatedAt = now(), version = c.version + 1 FROM users u "
-	"  WHERE u.id = c.userId AND u.externalId = $1 AND "
-	"  c.provider = '" PROVIDER "' RETURNING c.*) "
+	"  updatedAt = now(), version = c.version + 1 "
+	"  WHERE c.userExternalId = $1 AND c.provider = '" PROVIDER "' "
+	"  RETURNING c.*) "
 	"SELECT " CONN_COLUMNS " FROM up c", 2 };
 
 /* Whose connections Meta means: either of the ids it may send. */
@@ -354,6 +354,20 @@ set_time(json_t *o, const char *key, time_t t)
 	return json_object_set_new(o, key, json_string(iso));
 }
 
+static void
+print_time(struct ig_jout *o, const char *key, time_t t)
+{
+	char	iso[21];
+
+	ig_jout_key(o, key);
+	if (t == 0) {
+		ig_jout_str(o, NULL);
+		return;
+	}
+	ig_iso8601(iso, t);
+	ig_jout_str(o, iso);
+}
+
 /* connected, expired, disconnected or needs_reauth. */
 static const char *
 api_status(const struct ig_conn *c, time_t now)
@@ -372,53 +386,125 @@ within(time_t t, time_t now, time_t window)
 	return t != 0 && t - now <= window;
 }
 
+/*
+ * The profile's fields (ig_read_profile_fields() names them) beside the
+ * connection's own members, which a profile never replaces: one named
+ * like them is left out, so no member appears twice.
+ */
+static void
+print_profile(struct ig_jout *o, const json_t *profile)
+{
+	static const char *const own[] = { "id", "provider", "status",
+	    "flavor", "providerUserId", "businessAccountId", "facebookPageId",
+	    "scopes", "tokenKind", "expiresAt", "dataAccessExpiresAt",
+	    "needsRefresh", "connectedAt", "lastSyncedAt", "settings" };
+	const char	*k;
+	json_t		*v;
+	size_t		 i;
+
+	json_object_foreach((json_t *)profile, k, v) {
+		for (i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+			if (strcmp(k, own[i]) == 0)
+				break;
+		if (i < sizeof(own) / sizeof(own[0]))
+			continue;
+		ig_jout_key(o, k);
+		ig_jout_value(o, v);
+	}
+}
+
+/* The members a link's row alone has, when it has them. */
+static void
+print_account(struct ig_jout *o, const struct ig_conn *c)
+{
+	const json_t	*v;
+
+	if (c->provider_user_id != NULL) {
+		ig_jout_key(o, "providerUserId");
+		ig_jout_str(o, c->provider_user_id);
+	}
+	if (c->business_account_id != NULL) {
+		ig_jout_key(o, "businessAccountId");
+		ig_jout_str(o, c->business_account_id);
+	}
+	if ((v = json_object_get(c->metadata, "facebookPageId")) != NULL) {
+		ig_jout_key(o, "facebookPageId");
+		ig_jout_value(o, v);
+	}
+	if (json_is_object(v = json_object_get(c->metadata, "profile")))
+		print_profile(o, v);
+}
+
+/* The token's kind and life, and whether it is due for a refresh. */
+static void
+print_token(struct ig_jout *o, const struct ig_cfg *cfg,
+    const struct ig_conn *c, time_t now, int connected)
+{
+	time_t	window = (time_t)cfg->refresh_window * 86400;
+
+	if (c->token != NULL) {
+		ig_jout_key(o, "tokenKind");
+		ig_jout_str(o, ig_token_kind_name(c->token_kind));
+	}
+	print_time(o, "expiresAt", c->expires_at);
+	if (c->flavor == IG_FLAVOR_FACEBOOK)
+		print_time(o, "dataAccessExpiresAt", c->data_access_expires);
+	ig_jout_key(o, "needsRefresh");
+	ig_jout_bool(o, connected && (within(c->expires_at, now, window) ||
+	    within(c->data_access_expires, now, window)));
+}
+
+enum ig_err
+ig_conn_print(const struct ig_cfg *cfg, const struct ig_conn *c, time_t now,
+    char **text, size_t *len)
+{
+	const char	*status = api_status(c, now);
+	const json_t	*settings;
+	struct ig_jout	 o;
+
+	ig_jout_init(&o);
+	ig_jout_open(&o, '{');
+	ig_jout_key(&o, "id");
+	ig_jout_str(&o, c->id);
+	ig_jout_key(&o, "provider");
+	ig_jout_str(&o, PROVIDER);
+	ig_jout_key(&o, "status");
+	ig_jout_str(&o, status);
+	ig_jout_key(&o, "flavor");
+	ig_jout_str(&o, ig_flavor_name(c->flavor));
+	print_account(&o, c);
+	ig_jout_key(&o, "scopes");
+	ig_jout_value(&o, c->scopes);
+	print_token(&o, cfg, c, now, strcmp(status, "connected") == 0);
+	print_time(&o, "connectedAt", c->connected_at);
+	print_time(&o, "lastSyncedAt", c->synced_at);
+	ig_jout_key(&o, "settings");
+	if (json_is_object(settings = json_object_get(c->metadata,
+	    "settings")))
+		ig_jout_value(&o, settings);
+	else {
+		ig_jout_open(&o, '{');
+		ig_jout_close(&o, '}');
+	}
+	ig_jout_close(&o, '}');
+	return ig_jout_end(&o, text, len);
+}
+
+/*
+ * The printed connection parsed back, for the shapes and overviews that
+ * take its members apart: the members are defined once, by the printer.
+ */
 json_t *
 ig_conn_json(const struct ig_cfg *cfg, const struct ig_conn *c, time_t now)
 {
-	time_t		 window = (time_t)cfg->refresh_window * 86400;
-	const char	*status = api_status(c, now);
-	json_t		*o, *meta = c->metadata, *v;
-	int		 connected = strcmp(status, "connected") == 0;
-	int		 rc = 0;
+	char	*text;
+	size_t	 len;
+	json_t	*o;
 
-	if ((o = json_object()) == NULL)
+	if (ig_conn_print(cfg, c, now, &text, &len) != IG_OK)
 		return NULL;
-	rc |= json_object_set_new(o, "id", json_string(c->id));
-	rc |= json_object_set_new(o, "provider", json_string(PROVIDER));
-	rc |= json_object_set_new(o, "status", json_string(status));
-	rc |= json_object_set_new(o, "flavor",
-	    json_string(ig_flavor_name(c->flavor)));
-	if (c->provider_user_id != NULL)
-		rc |= json_object_set_new(o, "providerUserId",
-		    json_string(c->provider_user_id));
-	if (c->business_account_id != NULL)
-		rc |= json_object_set_new(o, "businessAccountId",
-		    json_string(c->business_account_id));
-	if ((v = json_object_get(meta, "facebookPageId")) != NULL)
-		rc |= json_object_set(o, "facebookPageId", v);
-	if (json_is_object(v = json_object_get(meta, "profile")))
-		rc |= json_object_update(o, v);
-	rc |= json_object_set(o, "scopes", c->scopes);
-	if (c->token != NULL)
-		rc |= json_object_set_new(o, "tokenKind",
-		    json_string(ig_token_kind_name(c->token_kind)));
-	rc |= set_time(o, "expiresAt", c->expires_at);
-	if (c->flavor == IG_FLAVOR_FACEBOOK)
-		rc |= set_time(o, "dataAccessExpiresAt",
-		    c->data_access_expires);
-	rc |= json_object_set_new(o, "needsRefresh", json_boolean(connected &&
-	    (within(c->expires_at, now, window) ||
-	    within(c->data_access_expires, now, window))));
-	rc |= set_time(o, "connectedAt", c->connected_at);
-	rc |= set_time(o, "lastSyncedAt", c->synced_at);
-	if (json_is_object(v = json_object_get(meta, "settings")))
-		rc |= json_object_set(o, "settings", v);
-	else
-		rc |= json_object_set_new(o, "settings", json_object());
-	if (rc != 0) {
-		json_decref(o);
-		return NULL;
-	}
+	o = json_loadb(text, len, 0, NULL);
+	free(text);
 	return o;
 }
 
@@ -426,10 +512,14 @@ enum ig_err
 ig_reply_conn(struct ig_ctx *ctx, const struct ig_conn *c)
 {
 	const struct ig_route	*rt = ig_req_route(ctx->req);
-	char			*token;
+	char			*token, *text;
+	size_t			 len;
 	enum ig_err		 er;
 
-	er = ig_reply(ctx->req, 200, ig_conn_json(ctx->cfg, c, time(NULL)));
+	/* As before the printer, a connection that cannot be shown is 503. */
+	if (ig_conn_print(ctx->cfg, c, time(NULL), &text, &len) != IG_OK)
+		return IG_ENOMEM;
+	er = ig_reply_printed(ctx->req, 200, text, len);
 	/* Only a route that shows it, and only when the operator says so. */
 	if (er != IG_OK || rt == NULL || !rt->returns_token ||
 	    !ctx->cfg->return_tokens || c->token == NULL)

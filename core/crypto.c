@@ -35,8 +35,8 @@ ig_rand_bytes(void *buf, size_t n)
 /*
  * Setting an HMAC up (looking the digest up by name, hashing the padded
  * key) costs more than MACing a JWT.  So each process keeps a keyed
- * context for the few keys it uses (the JWT secret, the app secrets) and
- * copies it for every MAC.  A key is found by its bytes, not its address:
+ * context for the few keys it uses (the JWT secret, the app secrets),
+ * which each thread copies once.  A key is found by its bytes, not its address:
  * configurations come and go in the tests.
  */
 #define MAC_KEYS	8
@@ -72,15 +72,14 @@ mac_new(const void *key, size_t keylen)
 	return ctx;
 }
 
-/* A fresh context keyed with "key": a copy of the kept one if any. */
-static EVP_MAC_CTX *
-mac_keyed(const void *key, size_t keylen)
+/* The index of the kept context of "key", made if new; -1 if none. */
+static long
+mac_find(const void *key, size_t keylen)
 {
-	EVP_MAC_CTX	*ctx = NULL;
-	size_t		 i;
+	size_t	i;
 
 	if (keylen > sizeof(mac_keys[0].key))
-		return mac_new(key, keylen);
+		return -1;
 	(void)pthread_mutex_lock(&mac_lock);
 	for (i = 0; i < mac_nkeys; i++)
 		if (mac_keys[i].len == keylen &&
@@ -92,25 +91,87 @@ mac_keyed(const void *key, size_t keylen)
 		mac_keys[i].len = keylen;
 		mac_nkeys++;
 	}
-	if (i < mac_nkeys)
-		ctx = EVP_MAC_CTX_dup(mac_keys[i].ctx);
 	(void)pthread_mutex_unlock(&mac_lock);
-	return i < mac_nkeys ? ctx : mac_new(key, keylen);
+	return i < mac_nkeys ? (long)i : -1;
+}
+
+static EVP_MAC_CTX *
+mac_copy(long i)
+{
+	EVP_MAC_CTX	*ctx;
+
+	(void)pthread_mutex_lock(&mac_lock);
+	ctx = EVP_MAC_CTX_dup(mac_keys[i].ctx);
+	(void)pthread_mutex_unlock(&mac_lock);
+	return ctx;
+}
+
+/*
+ * Each thread keeps a copy of the kept contexts it uses and starts it
+ * over for every MAC (EVP_MAC_init() without a key keeps the key):
+ * a copy for every MAC cost more than the MAC of a JWT.  A thread's
+ * copies are freed when it ends.
+ */
+static pthread_key_t	 mac_thread;
+static pthread_once_t	 mac_thread_once = PTHREAD_ONCE_INIT;
+static int		 mac_thread_ok;
+
+static void
+mac_thread_free(void *p)
+{
+	EVP_MAC_CTX	**mine = p;
+	size_t		  i;
+
+	for (i = 0; i < MAC_KEYS; i++)
+		EVP_MAC_CTX_free(mine[i]);
+	free(mine);
+}
+
+static void
+mac_thread_init(void)
+{
+	mac_thread_ok = pthread_key_create(&mac_thread, mac_thread_free) == 0;
+}
+
+/* This thread's context keyed with "key", ready for a MAC; or NULL. */
+static EVP_MAC_CTX *
+mac_mine(const void *key, size_t keylen)
+{
+	EVP_MAC_CTX	**mine;
+	long		  i;
+
+	if ((i = mac_find(key, keylen)) < 0 ||
+	    pthread_once(&mac_thread_once, mac_thread_init) != 0 ||
+	    !mac_thread_ok)
+		return NULL;
+	if ((mine = pthread_getspecific(mac_thread)) == NULL) {
+		if ((mine = ig_calloc(MAC_KEYS, sizeof(*mine))) == NULL)
+			return NULL;
+		if (pthread_setspecific(mac_thread, mine) != 0) {
+			free(mine);
+			return NULL;
+		}
+	}
+	if (mine[i] == NULL)
+		return mine[i] = mac_copy(i);
+	return EVP_MAC_init(mine[i], NULL, 0, NULL) == 1 ? mine[i] : NULL;
 }
 
 enum ig_err
 ig_hmac_sha256(const void *key, size_t keylen, const void *msg,
     size_t msglen, unsigned char mac[32])
 {
-	EVP_MAC_CTX	*ctx;
+	EVP_MAC_CTX	*ctx, *own = NULL;
 	size_t		 len = 0;
 	int		 ok;
 
-	if ((ctx = mac_keyed(key, keylen)) == NULL)
+	/* A key past the kept ones gets a context of its own, once. */
+	if ((ctx = mac_mine(key, keylen)) == NULL &&
+	    (ctx = own = mac_new(key, keylen)) == NULL)
 		return IG_ECRYPTO;
 	ok = EVP_MAC_update(ctx, msg, msglen) == 1 &&
 	    EVP_MAC_final(ctx, mac, &len, 32) == 1 && len == 32;
-	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_CTX_free(own);
 	return ok ? IG_OK : IG_ECRYPTO;
 }
 

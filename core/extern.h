@@ -62,6 +62,8 @@ void		 ig_req_set_status(struct ig_req *, int status);
 /* resp.c: what a handler gave, until ig_answer_send() writes it. */
 struct	ig_answer {
 	json_t		*body;		/* canonical data, or NULL */
+	char		*json;		/* or the same printed (jout.c) */
+	size_t		 json_len;
 	char		*text;		/* a text/plain body, or NULL */
 	enum ig_err	 err;		/* IG_OK: data */
 	char		*why;		/* the error's text; NULL: err.c's */
@@ -73,6 +75,14 @@ struct	ig_answer {
 	char		 origin[256];	/* an allowed CORS origin, or "" */
 	int		 sent;
 };
+
+/*
+ * resp.c: answer "status" with canonical data already printed as JSON,
+ * "json" of "len" bytes (stolen).  A route with a shape of its own
+ * parses it back and shapes it; any other sends it as it is.
+ */
+enum ig_err	 ig_reply_printed(struct ig_req *, int status, char *json,
+		    size_t len);
 
 /* req.c: the request's answer. */
 struct ig_answer *ig_req_answer(struct ig_req *);
@@ -336,6 +346,14 @@ enum ig_err	 ig_conn_read(const struct pg_result *res, int row,
 		    struct ig_conn *c);
 
 /*
+ * conn.c: the connection as ig_conn_json() shows it, printed: new text in
+ * "*text" of "*len" bytes, freed by the caller.  IG_EINPUT if a value is
+ * not UTF-8; IG_ENOMEM.
+ */
+enum ig_err	 ig_conn_print(const struct ig_cfg *, const struct ig_conn *,
+		    time_t now, char **text, size_t *len);
+
+/*
  * ig_db_exec() for a conditional write that returns a row when it
  * happened: IG_ENOTFOUND when it returned none (the row changed).
  */
@@ -349,6 +367,33 @@ enum ig_err	 ig_db_write_if(struct ig_db *, const struct ig_stmt *st,
  */
 char		*ig_json_text(const json_t *v, char *buf, size_t sz,
 		    size_t *len);
+
+/*
+ * jout.c: JSON text printed as it goes, the same text jansson's compact
+ * dump makes.  A value's functions print the comma before it when one is
+ * due; the first failure (out of memory, invalid UTF-8) sticks and ends
+ * the text.  "key" and strings are copied, a NULL string is null.
+ */
+struct	ig_jout {
+	char		*data;
+	size_t		 len;
+	size_t		 size;
+	enum ig_err	 er;
+};
+void		 ig_jout_init(struct ig_jout *);
+void		 ig_jout_open(struct ig_jout *, char bracket);	/* { or [ */
+void		 ig_jout_close(struct ig_jout *, char bracket);	/* } or ] */
+void		 ig_jout_key(struct ig_jout *, const char *key);
+void		 ig_jout_str(struct ig_jout *, const char *s);
+void		 ig_jout_int(struct ig_jout *, long long v);
+void		 ig_jout_bool(struct ig_jout *, int v);
+/* Any jansson value "v" (borrowed), nested ones included. */
+void		 ig_jout_value(struct ig_jout *, const json_t *v);
+/*
+ * The text printed, new in "*text" (freed by the caller) of "*len"
+ * bytes, or the first failure; either way "o" is empty again.
+ */
+enum ig_err	 ig_jout_end(struct ig_jout *, char **text, size_t *len);
 
 /* instagram.c: readers of Meta's replies that facebook.c shares. */
 

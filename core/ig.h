@@ -1409,7 +1409,7 @@ enum ig_err	 ig_conn_user_token(const struct ig_cfg *,
 json_t		*ig_conn_json(const struct ig_cfg *, const struct ig_conn *,
 		    time_t now);
 
-/* Reply 200 with ig_conn_json() of "c" at the current time. */
+/* Reply 200 with the connection "c" as ig_conn_json() shows it now. */
 enum ig_err	 ig_reply_conn(struct ig_ctx *, const struct ig_conn *c);
 
 /* What linking an account writes (one upsert, one history row). */

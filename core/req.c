@@ -439,7 +439,8 @@ read_body(struct ig_req *r, size_t cap)
 			return 0;
 		}
 	}
-	ig_wipe(chunk, sizeof(chunk));
+	/* Only what a read put there: a small body left the rest unused. */
+	ig_wipe(chunk, n < sizeof(chunk) ? n : sizeof(chunk));
 	return 1;
 }
 

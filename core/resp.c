@@ -3,9 +3,10 @@
  * resp.c: answers.  A handler records data or an error value in its
  * request (ig_reply, ig_refuse); ig_answer_send() shapes what it recorded
  * (shape.c) and writes it, once.  JSON bodies are built with jansson,
- * never printf of request data; header values are fixed strings or
- * values we made.  Every answer carries Cache-Control: no-store (OAuth
- * responses must not be cached, RFC 6749 5.1) and the request id.
+ * or printed by jout.c with the same escapes, never printf of request
+ * data; header values are fixed strings or values we made.  Every answer
+ * carries Cache-Control: no-store (OAuth responses must not be cached,
+ * RFC 6749 5.1) and the request id.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,6 +164,8 @@ forget_data(struct ig_answer *a)
 {
 	json_decref(a->body);
 	a->body = NULL;
+	free(a->json);
+	a->json = NULL;
 	free(a->text);
 	a->text = NULL;
 	ig_free_secret(a->token);
@@ -200,6 +203,19 @@ ig_reply(struct ig_req *r, int status, json_t *body)
 	forget_error(a);
 	forget_data(a);
 	a->body = body;
+	ig_req_set_status(r, status);
+	return IG_OK;
+}
+
+enum ig_err
+ig_reply_printed(struct ig_req *r, int status, char *json, size_t len)
+{
+	struct ig_answer	*a = ig_req_answer(r);
+
+	forget_error(a);
+	forget_data(a);
+	a->json = json;
+	a->json_len = len;
 	ig_req_set_status(r, status);
 	return IG_OK;
 }
@@ -352,14 +368,38 @@ ig_refuse_meta(struct ig_req *r, enum ig_err er,
 	    extra);
 }
 
+/* "v" (0 to 99) as two digits at "p". */
+static void
+two_digits(char *p, int v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+}
+
+/* Digit by digit: strftime() took a thousand instructions a call. */
 void
 ig_iso8601(char out[21], time_t t)
 {
 	struct tm	tm;
+	int		year;
 
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) != 20)
-		out[0] = '\0';
+	out[0] = '\0';
+	if (gmtime_r(&t, &tm) == NULL || tm.tm_year < 1000 - 1900 ||
+	    tm.tm_year > 9999 - 1900)
+		return;
+	year = tm.tm_year + 1900;
+	two_digits(out, year / 100);
+	two_digits(out + 2, year % 100);
+	two_digits(out + 5, tm.tm_mon + 1);
+	two_digits(out + 8, tm.tm_mday);
+	two_digits(out + 11, tm.tm_hour);
+	two_digits(out + 14, tm.tm_min);
+	two_digits(out + 17, tm.tm_sec);
+	out[4] = out[7] = '-';
+	out[10] = 'T';
+	out[13] = out[16] = ':';
+	out[19] = 'Z';
+	out[20] = '\0';
 }
 
 time_t
@@ -407,11 +447,14 @@ static void
 allowed_origin(const struct ig_cfg *cfg, const struct ig_req *r, char *out,
     size_t sz)
 {
-	const char	*o = ig_req_env_once(r, "HTTP_ORIGIN"), *p, *end;
+	const char	*o, *p, *end;
 	size_t		 n;
 
 	out[0] = '\0';
-	if (o == NULL || cfg->cors_origins == NULL || (n = strlen(o)) >= sz)
+	/* Without a list, no need to look for the header among them all. */
+	if (cfg->cors_origins == NULL ||
+	    (o = ig_req_env_once(r, "HTTP_ORIGIN")) == NULL ||
+	    (n = strlen(o)) >= sz)
 		return;
 	for (p = cfg->cors_origins; *p != '\0'; p = *end != '\0' ? end + 1 :
 	    end) {
@@ -480,6 +523,15 @@ send_preflight(struct ig_req *r, struct ig_answer *a)
 	return ig_req_write(r, head, (size_t)n);
 }
 
+/* The route has a shape of its own for data (shape.c). */
+static int
+shaped(const struct ig_req *r)
+{
+	const struct ig_route	*rt = ig_req_route(r);
+
+	return rt != NULL && rt->shape != NULL;
+}
+
 enum ig_err
 ig_answer_send(struct ig_req *r, const struct ig_cfg *cfg, enum ig_err er)
 {
@@ -497,13 +549,20 @@ ig_answer_send(struct ig_req *r, const struct ig_cfg *cfg, enum ig_err er)
 		forget_error(a);
 		a->err = er;
 	}
-	if (a->err == IG_OK && a->body == NULL && a->text == NULL)
+	if (a->err == IG_OK && a->body == NULL && a->json == NULL &&
+	    a->text == NULL)
 		a->err = IG_ESYS;	/* a handler that gave nothing */
 	if (a->err != IG_OK)
 		return send_error(r, a);
 	if (a->text != NULL)
 		return write_answer(r, ig_resp_status(r),
 		    "text/plain; charset=utf-8", a->text, strlen(a->text));
+	if (a->json != NULL && !shaped(r))
+		return write_answer(r, ig_resp_status(r), "application/json",
+		    a->json, a->json_len);
+	if (a->json != NULL && (a->body = json_loadb(a->json, a->json_len, 0,
+	    NULL)) == NULL)
+		return write_json(r, 503, NULL);
 	s.cfg = cfg;
 	s.req = r;
 	s.status = ig_resp_status(r);

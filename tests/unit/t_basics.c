@@ -1065,6 +1065,33 @@ t_iso8601_parse(void)
 			printf("  case %zu: %s\n", i, bad[i]);
 }
 
+/* Times as strftime("%Y-%m-%dT%H:%M:%SZ") writes them; "" past its form. */
+static void
+t_iso8601(void)
+{
+	static const struct {
+		time_t		 t;
+		const char	*want;
+	} c[] = {
+		{ 0, "1970-01-01T00:00:00Z" },
+		{ -1, "1969-12-31T23:59:59Z" },
+		{ 951782400, "2000-02-29T00:00:00Z" },
+		{ 1798135200, "2026-12-24T18:00:00Z" },
+		{ 253402300799LL, "9999-12-31T23:59:59Z" },
+		{ 253402300800LL, "" },		/* year 10000 */
+		{ -30610224000LL, "1000-01-01T00:00:00Z" },
+		{ -30610224001LL, "" },		/* year 999 */
+	};
+	char	iso[21];
+	size_t	i;
+
+	for (i = 0; i < NELEM(c); i++) {
+		ig_iso8601(iso, c[i].t);
+		if (!CHECK(strcmp(iso, c[i].want) == 0))
+			printf("  case %zu: %s\n", i, iso);
+	}
+}
+
 static const struct ig_test tests[] = {
 	TEST(t_valid_state),
 	TEST(t_valid_digits),
@@ -1090,6 +1117,7 @@ static const struct ig_test tests[] = {
 	TEST(t_meta_usage),
 	TEST(t_pub_path),
 	TEST(t_json_id_dup),
+	TEST(t_iso8601),
 	TEST(t_iso8601_parse),
 };
 
