@@ -78,6 +78,14 @@ on_header(char *p, size_t size, size_t n, void *arg)
 /*
  * A configured handle; "protocols" is what curl may speak, and the test
  * CA of IGCONNECT_CA_FILE applies to Meta's hosts only ("meta").
+ *
+ * The CA bundle alone, without Debian's default directory, which holds
+ * the same certificates (update-ca-certificates(8)): libcurl keeps the
+ * store it built from a file for the handle's later connections, but
+ * builds it again for each one when a directory is set too
+ * (CURLOPT_CA_CACHE_TIMEOUT), and every POST has a connection of its
+ * own.  One idle connection kept (CURLOPT_MAXCONNECTS): a POST's fresh
+ * one replaces the one before instead of joining up to five others.
  */
 static struct ig_http *
 make_handle(const struct ig_cfg *cfg, const char *protocols, int meta)
@@ -117,7 +125,9 @@ make_handle(const struct ig_cfg *cfg, const char *protocols, int meta)
 	    curl_easy_setopt(c, CURLOPT_WRITEDATA, h) == CURLE_OK &&
 	    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header) ==
 	    CURLE_OK &&
-	    curl_easy_setopt(c, CURLOPT_HEADERDATA, h) == CURLE_OK;
+	    curl_easy_setopt(c, CURLOPT_HEADERDATA, h) == CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_CAPATH, NULL) == CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_MAXCONNECTS, 1L) == CURLE_OK;
 	if (ok && meta && cfg->ca_file != NULL)
 		ok = curl_easy_setopt(c, CURLOPT_CAINFO, cfg->ca_file) ==
 		    CURLE_OK;
