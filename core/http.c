@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <openssl/ssl.h>
 
 #include "ig.h"
 #include "extern.h"
@@ -32,6 +34,67 @@ struct	ig_http {
 	struct ig_meta_usage	 usage;		/* likewise */
 	int			 meta;		/* else the host app's */
 };
+
+/*
+ * A CA bundle loaded once for the whole process and shared by the
+ * connections of every handle (SSL_CTX_set1_cert_store(3)): libcurl's own
+ * cache keeps a store per handle, about 1 MiB with Debian's bundle, and
+ * the programs that wait on Meta run a handle per thread.  Loaded on the
+ * first TLS connection, kept until the process exits.
+ */
+struct	ca_store {
+	char		*path;
+	X509_STORE	*store;
+	struct ca_store	*next;
+};
+
+static pthread_mutex_t	 ca_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct ca_store	*ca_stores;
+
+/* The store of the bundle "path", loaded if new; NULL on failure. */
+static X509_STORE *
+ca_store(const char *path)
+{
+	struct ca_store	*s;
+	X509_STORE	*st = NULL;
+
+	pthread_mutex_lock(&ca_mu);
+	for (s = ca_stores; s != NULL && strcmp(s->path, path) != 0;
+	    s = s->next)
+		continue;
+	if (s == NULL && (s = ig_calloc(1, sizeof(*s))) != NULL) {
+		if ((s->path = ig_strdup(path)) == NULL ||
+		    (s->store = X509_STORE_new()) == NULL ||
+		    X509_STORE_load_file(s->store, path) != 1) {
+			ig_log_warnx("could not load the CA bundle \"%s\"",
+			    path);
+			X509_STORE_free(s->store);
+			free(s->path);
+			free(s);
+			s = NULL;
+		} else {
+			s->next = ca_stores;
+			ca_stores = s;
+		}
+	}
+	if (s != NULL)
+		st = s->store;
+	pthread_mutex_unlock(&ca_mu);
+	return st;
+}
+
+/* A new connection's TLS context verifies with the shared store. */
+static CURLcode
+on_ssl_ctx(CURL *c, void *ssl_ctx, void *path)
+{
+	X509_STORE	*st;
+
+	(void)c;
+	if ((st = ca_store(path)) == NULL)
+		return CURLE_SSL_CACERT_BADFILE;
+	SSL_CTX_set1_cert_store(ssl_ctx, st);
+	return CURLE_OK;
+}
 
 static size_t
 on_body(char *p, size_t size, size_t n, void *arg)
@@ -84,12 +147,21 @@ on_header(char *p, size_t size, size_t n, void *arg)
 /*
  * A configured handle; "protocols" is what curl may speak, and the test
  * CA of IGCONNECT_CA_FILE applies to Meta's hosts only ("meta").
+ *
+ * Certificates are verified against the process's store of the bundle
+ * (libcurl's built-in one, CURLINFO_CAINFO, unless the test CA applies),
+ * so libcurl loads no file and no directory itself: with Debian's default
+ * directory set it would build a store for every connection
+ * (CURLOPT_CA_CACHE_TIMEOUT), and every POST has a connection of its
+ * own.  One idle connection kept (CURLOPT_MAXCONNECTS): a POST's fresh
+ * one replaces the one before instead of joining up to five others.
  */
 static struct ig_http *
 make_handle(const struct ig_cfg *cfg, const char *protocols, int meta)
 {
 	struct ig_http	*h;
 	CURL		*c;
+	char		*bundle = NULL;
 	int		 ok;
 
 	if ((h = ig_calloc(1, sizeof(*h))) == NULL)
@@ -102,8 +174,12 @@ make_handle(const struct ig_cfg *cfg, const char *protocols, int meta)
 	h->cfg = cfg;
 	h->meta = meta;
 	ig_buf_init(&h->body, IG_MAX_GRAPH_REPLY);
-	ok = curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, protocols) ==
-	    CURLE_OK &&
+	if (meta && cfg->ca_file != NULL)
+		bundle = cfg->ca_file;
+	else if (curl_easy_getinfo(c, CURLINFO_CAINFO, &bundle) != CURLE_OK)
+		bundle = NULL;
+	ok = bundle != NULL &&
+	    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, protocols) == CURLE_OK &&
 	    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https") ==
 	    CURLE_OK &&
 	    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
@@ -123,10 +199,13 @@ make_handle(const struct ig_cfg *cfg, const char *protocols, int meta)
 	    curl_easy_setopt(c, CURLOPT_WRITEDATA, h) == CURLE_OK &&
 	    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header) ==
 	    CURLE_OK &&
-	    curl_easy_setopt(c, CURLOPT_HEADERDATA, h) == CURLE_OK;
-	if (ok && meta && cfg->ca_file != NULL)
-		ok = curl_easy_setopt(c, CURLOPT_CAINFO, cfg->ca_file) ==
-		    CURLE_OK;
+	    curl_easy_setopt(c, CURLOPT_HEADERDATA, h) == CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_CAINFO, NULL) == CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_CAPATH, NULL) == CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx) ==
+	    CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, bundle) == CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_MAXCONNECTS, 1L) == CURLE_OK;
 	if (!ok) {
 		ig_log_err("could not configure the HTTP client");
 		ig_http_free(h);
