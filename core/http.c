@@ -33,6 +33,8 @@ struct	ig_http {
 	long			 retry_after;	/* from the last reply */
 	struct ig_meta_usage	 usage;		/* likewise */
 	int			 meta;		/* else the host app's */
+	const char		*post;		/* the POST body being sent */
+	size_t			 post_len, post_sent;
 };
 
 /*
@@ -629,6 +631,51 @@ transfer_done(struct ig_http *h, CURLcode cc, const char *base,
 	return er;
 }
 
+/* libcurl's read callback: the next bytes of the POST body. */
+static size_t
+read_post(char *buf, size_t size, size_t n, void *arg)
+{
+	struct ig_http	*h = arg;
+	size_t		 k = size * n;
+
+	if (k > h->post_len - h->post_sent)
+		k = h->post_len - h->post_sent;
+	if (k == 0)
+		return 0;
+	memcpy(buf, h->post + h->post_sent, k);
+	h->post_sent += k;
+	return k;
+}
+
+/*
+ * The next call is a POST of "body" ("len" bytes) when "body" is not
+ * NULL, else a GET.  The body is given through a read callback that
+ * cannot rewind: libcurl sends a request again by itself when a
+ * kept-alive connection closes without an answer, and rewinds the body
+ * to do so.  A POST whose body reached the server must never go twice
+ * (a code redeemed twice is refused, and may revoke the tokens it gave,
+ * RFC 6749 section 4.1.2; a media_publish twice is two posts), so that
+ * case fails with CURLE_SEND_FAIL_REWIND instead, and POSTs can still
+ * use kept-alive connections.  A request that died before its body was
+ * sent is sent again, as nothing of it was acted on.
+ */
+static int
+set_method(struct ig_http *h, const char *body, size_t len)
+{
+	h->post = body;
+	h->post_len = len;
+	h->post_sent = 0;
+	if (body == NULL)
+		return curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L) ==
+		    CURLE_OK;
+	return curl_easy_setopt(h->curl, CURLOPT_POST, 1L) == CURLE_OK &&
+	    curl_easy_setopt(h->curl, CURLOPT_READFUNCTION, read_post) ==
+	    CURLE_OK &&
+	    curl_easy_setopt(h->curl, CURLOPT_READDATA, h) == CURLE_OK &&
+	    curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+	    (curl_off_t)len) == CURLE_OK;
+}
+
 enum ig_err
 ig_http_call(struct ig_http *h, const char *base, const char *path,
     const struct ig_kv *query, const struct ig_kv *form, json_t **reply,
@@ -648,18 +695,8 @@ ig_http_call(struct ig_http *h, const char *base, const char *path,
 	if (form != NULL && (er = build_form(h->cfg, h->curl, base, form,
 	    &body)) != IG_OK)
 		goto out;
-	/*
-	 * A POST goes on a new connection: on a kept-alive one that the
-	 * server closes without an answer, libcurl sends the request again
-	 * by itself, and a POST to Meta (a code, media_publish) must never
-	 * be made twice.
-	 */
 	if (curl_easy_setopt(h->curl, CURLOPT_URL, url.data) != CURLE_OK ||
-	    curl_easy_setopt(h->curl, CURLOPT_FRESH_CONNECT, form != NULL ?
-	    1L : 0L) != CURLE_OK ||
-	    (form != NULL ? curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS,
-	    body.data) : curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L)) !=
-	    CURLE_OK) {
+	    !set_method(h, form != NULL ? body.data : NULL, body.len)) {
 		er = IG_EUPSTREAM;
 		goto out;
 	}
@@ -669,7 +706,7 @@ out:
 	/* The URL and the form hold tokens and secrets. */
 	ig_buf_free(&url);
 	ig_buf_free(&body);
-	(void)curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
+	(void)set_method(h, NULL, 0);
 	return er;
 }
 
@@ -924,26 +961,14 @@ ig_http_batch_add(struct ig_http_batch *b, const struct ig_call *c,
 	return IG_OK;
 }
 
-/*
- * Set "h" up for "q": its URL, and a GET or its POST.  A POST goes on a
- * new connection, as in ig_http_call(): libcurl would send it again by
- * itself on a kept-alive connection closed without an answer.
- */
+/* Set "h" up for "q": its URL, and a GET or its POST (set_method()). */
 static int
 set_call(struct ig_http *h, const struct queued *q)
 {
-	if (curl_easy_setopt(h->curl, CURLOPT_URL, q->url.data) != CURLE_OK ||
-	    curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, q->headers) !=
-	    CURLE_OK || curl_easy_setopt(h->curl, CURLOPT_FRESH_CONNECT,
-	    q->post ? 1L : 0L) != CURLE_OK)
-		return 0;
-	if (!q->post)
-		return curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L) ==
-		    CURLE_OK;
-	return curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE,
-	    (curl_off_t)q->body.len) == CURLE_OK &&
-	    curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, q->body.data) ==
-	    CURLE_OK;
+	return curl_easy_setopt(h->curl, CURLOPT_URL, q->url.data) ==
+	    CURLE_OK && curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER,
+	    q->headers) == CURLE_OK &&
+	    set_method(h, q->post ? q->body.data : NULL, q->body.len);
 }
 
 /* "h" forgets the last call: nothing of it is sent again by mistake. */
@@ -951,9 +976,7 @@ static void
 unset_call(struct ig_http *h)
 {
 	(void)curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
-	(void)curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
-	(void)curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE,
-	    (curl_off_t)-1);
+	(void)set_method(h, NULL, 0);
 }
 
 /* Give the next queued call to free slot "i"; 0 if it could not start. */
