@@ -3,9 +3,9 @@
  * fakemeta: a test-only fake of Meta's OAuth and Graph endpoints.
  *
  * Declarations shared by the files of the fake, grouped by file.  The
- * fake follows /work/shared/graph-api.md; every behaviour that the
- * document marks UNCONFIRMED is a choice made here and says so where it
- * is implemented.  Nothing in this directory is linked into igconnect.
+ * fake follows the project's notes on Meta's Graph API (README.md here);
+ * every behaviour that the notes mark UNCONFIRMED is a choice made here
+ * and says so where it is implemented.  Nothing in this directory is linked into igconnect.
  *
  * Conventions: functions that can fail return 0 on success and -1 on
  * failure (this is a test program, not core/); pointers returned by

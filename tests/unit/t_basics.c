@@ -845,7 +845,7 @@ t_pub_path(void)
 	}
 }
 
-/* graph-api.md C.3's two header values, verbatim. */
+/* The two header values of Meta's "Rate Limiting" docs, verbatim. */
 #define APP_USAGE_DOC \
 	"{\"call_count\":28,\"total_time\":25,\"total_cputime\":25}"
 #define BUC_DOC \
